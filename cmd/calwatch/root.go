@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/adrg/xdg"
+	"github.com/spf13/cobra"
+
+	"github.com/calwatch/calwatch/storage"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+// Exit codes: a contract with scripts.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+type streams struct {
+	in     io.Reader
+	out    io.Writer // data (tables, JSON) only
+	errOut io.Writer // human messages
+}
+
+// app carries what every subcommand shares: the streams and the global flags.
+type app struct {
+	*streams
+	home   string // --home or CALWATCH_HOME; "" means XDG locations
+	dbFile string // --db; "" means the default under the data dir
+}
+
+// usageError marks a mistake in how calwatch was called (exit code 2).
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usageErrorf(format string, args ...any) error {
+	return usageError{fmt.Errorf(format, args...)}
+}
+
+// run executes calwatch with args and returns the process exit code.
+func run(ctx context.Context, args []string, s *streams) int {
+	a := &app{streams: s}
+	root := newRootCmd(a)
+	root.SetArgs(args)
+	root.SetIn(s.in)
+	root.SetOut(s.out)
+	root.SetErr(s.errOut)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintln(s.errOut, "Error:", err)
+	if errors.As(err, new(usageError)) {
+		return exitUsage
+	}
+	return exitFailure
+}
+
+func newRootCmd(a *app) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "calwatch",
+		Short:         "Watch Calendly bookings live, from the terminal",
+		Long:          "calwatch verifies and stores Calendly webhook deliveries, shows bookings, and carries a Calendly emulator for offline work.",
+		Version:       version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if a.home == "" {
+				a.home = os.Getenv("CALWATCH_HOME")
+			}
+			return nil
+		},
+	}
+	root.PersistentFlags().StringVar(&a.home, "home", "", "keep config, data and logs under `DIR` (env CALWATCH_HOME)")
+	root.PersistentFlags().StringVar(&a.dbFile, "db", "", "use the database `FILE` instead of the default")
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return usageError{fmt.Errorf("%w (see '%s --help')", err, cmd.CommandPath())}
+	})
+	root.AddCommand(
+		newListenCmd(a),
+		newStatusCmd(a),
+		newEventsCmd(a),
+		newContactsCmd(a),
+		newDeliveriesCmd(a),
+		newTriggerCmd(a),
+		newEmulatorCmd(a),
+	)
+	for _, c := range root.Commands() {
+		c.SilenceUsage, c.SilenceErrors = true, true
+	}
+	return root
+}
+
+// noArgs is cobra.NoArgs as a usage error.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usageErrorf("%s takes no arguments, got %q", cmd.CommandPath(), args[0])
+	}
+	return nil
+}
+
+// exactArgs is cobra.ExactArgs as a usage error.
+func exactArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usageErrorf("%s takes %d argument(s), got %d (see '%s --help')", cmd.CommandPath(), n, len(args), cmd.CommandPath())
+		}
+		return nil
+	}
+}
+
+// dirs are where calwatch keeps its files.
+type dirs struct {
+	config string
+	data   string
+	state  string // runtime state and logs
+}
+
+func (a *app) dirs() dirs {
+	if a.home != "" {
+		return dirs{config: a.home, data: a.home, state: a.home}
+	}
+	return dirs{
+		config: filepath.Join(xdg.ConfigHome, "calwatch"),
+		data:   filepath.Join(xdg.DataHome, "calwatch"),
+		state:  filepath.Join(xdg.StateHome, "calwatch"),
+	}
+}
+
+// ensureDir creates dir (0700) if needed and tightens it if it is looser.
+func ensureDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("cannot create %s: %w", dir, err)
+	}
+	return os.Chmod(dir, 0o700)
+}
+
+func (a *app) dbPath() string {
+	if a.dbFile != "" {
+		return a.dbFile
+	}
+	return filepath.Join(a.dirs().data, "calwatch.db")
+}
+
+// openStore opens (creating if needed) the database.
+func (a *app) openStore(ctx context.Context) (*storage.Store, error) {
+	path := a.dbPath()
+	if err := ensureDir(filepath.Dir(path)); err != nil {
+		return nil, err
+	}
+	return storage.Open(ctx, path)
+}
