@@ -36,3 +36,11 @@ type Options struct {
 	// DeliveryClient sends webhooks (default: 10 s connect, 15 s read, no redirects).
 	DeliveryClient *http.Client
 }
+
+// Server is a running emulator.
+//
+// TODO(emulator helper): state, routes, scenario API.
+type Server struct {
+	// URL is the emulator's origin, e.g. http://127.0.0.1:51234.
+	URL string
+}
