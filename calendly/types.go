@@ -149,8 +149,8 @@ type Invitee struct {
 	Payment               *Payment         `json:"payment"`
 	NoShow                *NoShowRef       `json:"no_show"`
 	Reconfirmation        *Reconfirmation  `json:"reconfirmation"`
-	SchedulingMethod      *string          `json:"scheduling_method,omitempty"`
-	InviteeScheduledBy    *string          `json:"invitee_scheduled_by,omitempty"`
+	SchedulingMethod      *string          `json:"scheduling_method"`
+	InviteeScheduledBy    *string          `json:"invitee_scheduled_by"`
 	ScheduledEvent        *ScheduledEvent  `json:"scheduled_event,omitempty"`
 }
 
