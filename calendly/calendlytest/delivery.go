@@ -1,13 +1,78 @@
 package calendlytest
 
-import "time"
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/calwatch/calwatch/calendly"
+)
+
+// What the emulator's webhook requests look like and how long they may take.
+const (
+	deliveryUserAgent      = "Calendly-Webhooks/2.0 (calwatch emulator)"
+	deliveryConnectTimeout = 10 * time.Second
+	deliveryReadTimeout    = 15 * time.Second
+	defaultRetryBase       = time.Minute
+	defaultRetryWindow     = 24 * time.Hour
+	// maxRecordedAttempts bounds the inspection log of a long-running
+	// emulator; the oldest attempts are dropped first.
+	maxRecordedAttempts = 10000
+	// maxAnswerDrain is how much of a receiver's answer is read (and thrown
+	// away) so the connection can be reused.
+	maxAnswerDrain = 64 << 10
+)
 
 // deliverer sends signed webhooks to subscribers with Calendly's rules:
 // only 2xx is success (redirects fail), exponential backoff from RetryBase
 // for RetryWindow, then the subscription is disabled; 410 deletes it.
 //
-// TODO(delivery helper): this placeholder records nothing and sends nothing.
-type deliverer struct{}
+// Each subscription has its own FIFO queue and, while that queue holds
+// work, one worker goroutine: a delivery that keeps failing holds back the
+// later ones of its subscription (order is kept) but never another
+// subscription's. A worker waiting for its next retry sleeps on a timer
+// that close() interrupts.
+//
+// Hooks are called from workers without the deliverer's lock held, so they
+// may take the server's lock; the server must not hold that lock while it
+// calls close().
+type deliverer struct {
+	client       *http.Client
+	ownsClient   bool
+	now          func() time.Time // the emulator's clock: timestamps and signatures
+	wait         waitClock        // measures backoff and the retry window
+	base, window time.Duration
+	hooks        deliveryHooks
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu     sync.Mutex
+	queues map[string]*subscriptionQueue // by subscription URI, only while non-empty
+	gone   map[string]bool               // subscriptions disabled or deleted here
+	log    []DeliveryAttempt
+	closed bool
+}
+
+// waitClock is how the deliverer waits. Tests replace it with a fake that
+// they advance by hand.
+type waitClock interface {
+	Now() time.Time
+	After(d time.Duration) <-chan time.Time
+}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time                         { return time.Now() }
+func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
 
 // deliveryHooks let the deliverer change subscription state on the server.
 type deliveryHooks struct {
@@ -35,15 +100,284 @@ type DeliveryAttempt struct {
 	At           time.Time `json:"at"`
 }
 
-func newDeliverer(opts Options, now func() time.Time, hooks deliveryHooks) *deliverer {
-	return &deliverer{}
+// pendingDelivery is one queued body and how often it has been tried.
+type pendingDelivery struct {
+	target   deliveryTarget
+	event    string
+	body     []byte
+	attempts int
 }
 
-// enqueue schedules body (already the full delivery JSON) for target.
-func (d *deliverer) enqueue(target deliveryTarget, event string, body []byte) {}
+// subscriptionQueue is one subscription's waiting deliveries. items is
+// guarded by deliverer.mu; the retry fields belong to the queue's worker.
+type subscriptionQueue struct {
+	items      []*pendingDelivery
+	failures   int       // consecutive failed attempts
+	retryStart time.Time // waitClock time of the first of them
+}
+
+// attemptOutcome is how a receiver answered.
+type attemptOutcome int
+
+const (
+	outcomeDelivered attemptOutcome = iota // 2xx
+	outcomeFailed                          // anything else: retry
+	outcomeGone                            // 410: delete the subscription
+	outcomeAborted                         // the deliverer is closing
+)
+
+func newDeliverer(opts Options, now func() time.Time, hooks deliveryHooks) *deliverer {
+	if now == nil {
+		now = time.Now
+	}
+	d := &deliverer{
+		now:    now,
+		wait:   realClock{},
+		base:   opts.RetryBase,
+		window: opts.RetryWindow,
+		hooks:  hooks,
+		queues: make(map[string]*subscriptionQueue),
+		gone:   make(map[string]bool),
+	}
+	if d.base <= 0 {
+		d.base = defaultRetryBase
+	}
+	if d.window <= 0 {
+		d.window = defaultRetryWindow
+	}
+	if opts.DeliveryClient != nil {
+		c := *opts.DeliveryClient
+		d.client = &c
+	} else {
+		d.client, d.ownsClient = defaultDeliveryClient(), true
+	}
+	// Calendly never follows a redirect, whoever built the client.
+	d.client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	d.ctx, d.cancel = context.WithCancel(context.Background())
+	return d
+}
+
+// defaultDeliveryClient connects within 10 s and waits 15 s for an answer.
+func defaultDeliveryClient() *http.Client {
+	return &http.Client{
+		Transport: &http.Transport{
+			DialContext:           (&net.Dialer{Timeout: deliveryConnectTimeout, KeepAlive: 30 * time.Second}).DialContext,
+			TLSHandshakeTimeout:   deliveryConnectTimeout,
+			ResponseHeaderTimeout: deliveryReadTimeout,
+			MaxIdleConnsPerHost:   4,
+			IdleConnTimeout:       90 * time.Second,
+			ForceAttemptHTTP2:     true,
+		},
+		Timeout: deliveryConnectTimeout + deliveryReadTimeout,
+	}
+}
+
+// enqueue schedules body (already the full delivery JSON) for target. It
+// never blocks on the network. Deliveries to a subscription this deliverer
+// disabled or saw deleted, or after close, are dropped.
+func (d *deliverer) enqueue(target deliveryTarget, event string, body []byte) {
+	item := &pendingDelivery{target: target, event: event, body: bytes.Clone(body)}
+	target.SigningKey = bytes.Clone(target.SigningKey)
+	item.target = target
+
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed || d.gone[target.SubscriptionURI] {
+		return
+	}
+	q, running := d.queues[target.SubscriptionURI]
+	if !running {
+		q = &subscriptionQueue{}
+		d.queues[target.SubscriptionURI] = q
+	}
+	q.items = append(q.items, item)
+	if !running {
+		d.wg.Add(1)
+		go d.work(target.SubscriptionURI, q)
+	}
+}
+
+// work delivers q's items in order until q is empty, the subscription is
+// disabled or deleted, or the deliverer closes.
+func (d *deliverer) work(subscription string, q *subscriptionQueue) {
+	defer d.wg.Done()
+	for {
+		d.mu.Lock()
+		if d.closed || len(q.items) == 0 {
+			delete(d.queues, subscription)
+			d.mu.Unlock()
+			return
+		}
+		item := q.items[0]
+		d.mu.Unlock()
+
+		switch d.attempt(item) {
+		case outcomeAborted:
+			return
+		case outcomeDelivered:
+			d.mu.Lock()
+			q.items = q.items[1:]
+			d.mu.Unlock()
+			if q.failures > 0 {
+				q.failures = 0
+				call1(d.hooks.recovered, subscription)
+			}
+		case outcomeGone:
+			d.forget(subscription)
+			call1(d.hooks.remove, subscription)
+			return
+		case outcomeFailed:
+			if !d.waitToRetry(subscription, q) {
+				return
+			}
+		}
+	}
+}
+
+// waitToRetry counts a failure and sleeps until the next attempt. It
+// returns false when the subscription was disabled or the deliverer closed.
+func (d *deliverer) waitToRetry(subscription string, q *subscriptionQueue) bool {
+	if q.failures == 0 {
+		q.retryStart = d.wait.Now()
+		if d.hooks.retrying != nil {
+			d.hooks.retrying(subscription, d.now())
+		}
+	}
+	q.failures++
+	deadline := q.retryStart.Add(d.window)
+	left := deadline.Sub(d.wait.Now())
+	if left <= 0 {
+		d.forget(subscription)
+		call1(d.hooks.disable, subscription)
+		return false
+	}
+	select {
+	case <-d.wait.After(min(backoff(d.base, q.failures), left)):
+		return true
+	case <-d.ctx.Done():
+		return false
+	}
+}
+
+// backoff is base·2^(failures−1), saturating instead of overflowing.
+func backoff(base time.Duration, failures int) time.Duration {
+	delay := base
+	for i := 1; i < failures; i++ {
+		if delay > (1<<62)/2 {
+			return 1 << 62
+		}
+		delay *= 2
+	}
+	return delay
+}
+
+// forget drops a subscription's queue and refuses its future deliveries.
+func (d *deliverer) forget(subscription string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.gone[subscription] = true
+	delete(d.queues, subscription)
+}
+
+func call1(hook func(string), subscription string) {
+	if hook != nil {
+		hook(subscription)
+	}
+}
+
+// attempt sends item once, signed afresh, and records how it went.
+func (d *deliverer) attempt(item *pendingDelivery) attemptOutcome {
+	item.attempts++
+	at := d.now()
+	rec := DeliveryAttempt{
+		Subscription: item.target.SubscriptionURI,
+		Event:        item.event,
+		URL:          item.target.CallbackURL,
+		Attempt:      item.attempts,
+		At:           at,
+	}
+	outcome := outcomeFailed
+	status, err := d.post(item, at)
+	switch {
+	case d.ctx.Err() != nil:
+		return outcomeAborted
+	case err != nil:
+		rec.Error = err.Error()
+	case status >= 200 && status < 300:
+		outcome = outcomeDelivered
+	case status == http.StatusGone:
+		outcome = outcomeGone
+		rec.Error = "the receiver answered 410 Gone: subscription deleted"
+	case status >= 300 && status < 400:
+		rec.Error = fmt.Sprintf("the receiver answered %d: redirects are not followed and count as failures", status)
+	default:
+		rec.Error = fmt.Sprintf("the receiver answered %d: only 2xx counts as delivered", status)
+	}
+	rec.Status = status
+	d.record(rec)
+	return outcome
+}
+
+// post makes one HTTP request and returns the answer's status.
+func (d *deliverer) post(item *pendingDelivery, at time.Time) (int, error) {
+	req, err := http.NewRequestWithContext(d.ctx, http.MethodPost, item.target.CallbackURL, bytes.NewReader(item.body))
+	if err != nil {
+		return 0, errors.New("the callback URL cannot be requested: " + describeRequestError(err))
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", deliveryUserAgent)
+	req.Header.Set(calendly.SignatureHeader, calendly.Sign(item.target.SigningKey, at, item.body))
+	resp, err := d.client.Do(req)
+	if err != nil {
+		return 0, errors.New(describeRequestError(err))
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, maxAnswerDrain))
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
+// describeRequestError drops the URL that *url.Error repeats (the same URL
+// is in the attempt record) and names timeouts plainly.
+func describeRequestError(err error) string {
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		err = urlErr.Err
+	}
+	var netErr net.Error
+	if errors.As(err, &netErr) && netErr.Timeout() || errors.Is(err, context.DeadlineExceeded) {
+		return "timeout: " + err.Error()
+	}
+	return err.Error()
+}
+
+func (d *deliverer) record(rec DeliveryAttempt) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.log) >= maxRecordedAttempts {
+		d.log = append(d.log[:0], d.log[len(d.log)-maxRecordedAttempts+1:]...)
+	}
+	d.log = append(d.log, rec)
+}
 
 // attempts returns every attempt so far, oldest first.
-func (d *deliverer) attempts() []DeliveryAttempt { return nil }
+func (d *deliverer) attempts() []DeliveryAttempt {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]DeliveryAttempt(nil), d.log...)
+}
 
-// close stops retries and waits for in-flight attempts.
-func (d *deliverer) close() {}
+// close stops retries, aborts in-flight attempts and waits for the workers.
+// Queued deliveries are dropped. It is safe to call more than once.
+func (d *deliverer) close() {
+	d.mu.Lock()
+	d.closed = true
+	d.mu.Unlock()
+	d.cancel()
+	d.wg.Wait()
+	d.mu.Lock()
+	clear(d.queues)
+	d.mu.Unlock()
+	if d.ownsClient {
+		d.client.CloseIdleConnections()
+	}
+}
