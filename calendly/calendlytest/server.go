@@ -7,8 +7,14 @@
 package calendlytest
 
 import (
+	"errors"
+	"fmt"
+	"net"
 	"net/http"
+	"sync"
 	"time"
+
+	"github.com/calwatch/calwatch/calendly"
 )
 
 // Options configure an emulator. The zero value is usable.
@@ -37,10 +43,200 @@ type Options struct {
 	DeliveryClient *http.Client
 }
 
-// Server is a running emulator.
-//
-// TODO(emulator helper): state, routes, scenario API.
+// Server is an emulator: a Calendly origin on a local listener. It is safe
+// for concurrent use.
 type Server struct {
-	// URL is the emulator's origin, e.g. http://127.0.0.1:51234.
+	// URL is the emulator's origin, e.g. http://127.0.0.1:51234. Every
+	// resource URI it hands out starts with it.
 	URL string
+
+	opts      Options
+	now       func() time.Time
+	listener  net.Listener
+	http      *http.Server
+	mux       *http.ServeMux
+	auth      *authority
+	deliverer *deliverer
+	// outbox hands one delivery to the deliverer; tests may watch it.
+	outbox func(target deliveryTarget, event string, body []byte)
+
+	mu sync.Mutex // guards st
+	st *state
+	// enqueueMu keeps deliveries in the order their changes happened
+	// without holding mu while the deliverer runs.
+	enqueueMu sync.Mutex
+
+	// stop is closed when the server closes; background work (the
+	// generator) selects on it and is counted in background, which Close
+	// waits for.
+	stop       chan struct{}
+	background sync.WaitGroup
+	startOnce  sync.Once
+	closeOnce  sync.Once
+}
+
+// NewServer starts an emulator on 127.0.0.1 at a free port, as
+// httptest.NewServer does. Close it when done.
+func NewServer(opts Options) *Server {
+	s := NewUnstartedServer(opts)
+	s.Start()
+	return s
+}
+
+// NewUnstartedServer makes an emulator listening on 127.0.0.1 at a free
+// port but not yet serving: URL is known, so a test can set up subscriptions
+// or bookings before Start.
+func NewUnstartedServer(opts Options) *Server {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(fmt.Sprintf("calendlytest: failed to listen on a port: %v", err))
+	}
+	return newServer(l, opts)
+}
+
+// Listen starts an emulator on addr (host:port; an empty host means all
+// interfaces, reached as 127.0.0.1), for `calwatch emulator --addr`.
+func Listen(addr string, opts Options) (*Server, error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("emulator cannot listen on %s: %w (choose another --addr)", addr, err)
+	}
+	s := newServer(l, opts)
+	s.Start()
+	return s, nil
+}
+
+func newServer(l net.Listener, opts Options) *Server {
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	s := &Server{
+		URL:      originOf(l.Addr()),
+		opts:     opts,
+		now:      now,
+		listener: l,
+		mux:      http.NewServeMux(),
+		stop:     make(chan struct{}),
+	}
+	s.st = newState(s.URL, now())
+	origin := s.URL
+	s.auth = newAuthority(opts, s.st.defaultUser().URI, func() string { return origin }, now)
+	s.deliverer = newDeliverer(opts, now, deliveryHooks{
+		retrying:  s.subscriptionRetrying,
+		recovered: s.subscriptionRecovered,
+		disable:   s.disableSubscription,
+		remove:    s.removeSubscription,
+	})
+	s.outbox = s.deliverer.enqueue
+	s.routes()
+	s.http = &http.Server{
+		Handler:           s.mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	return s
+}
+
+// originOf is the http origin for a listener address; an unspecified host
+// (0.0.0.0, ::) is reached through loopback.
+func originOf(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok {
+		return "http://" + addr.String()
+	}
+	host := tcp.IP.String()
+	if tcp.IP == nil || tcp.IP.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, fmt.Sprint(tcp.Port))
+}
+
+// Start serves requests and starts the scenario generator. Calling it again
+// does nothing.
+func (s *Server) Start() {
+	s.startOnce.Do(func() {
+		s.background.Add(1)
+		go func() {
+			defer s.background.Done()
+			if err := s.http.Serve(s.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				panic(fmt.Sprintf("calendlytest: serving failed: %v", err))
+			}
+		}()
+		s.startGenerator()
+	})
+}
+
+// Close stops serving, stops the generator and pending webhook retries, and
+// waits for them. It is safe to call more than once.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() {
+		close(s.stop)
+		s.http.Close()
+		s.listener.Close()
+		s.background.Wait()
+		s.deliverer.close()
+	})
+}
+
+// Handler is the emulator's whole HTTP surface, for mounting elsewhere.
+// Resource URIs still use URL.
+func (s *Server) Handler() http.Handler { return s.mux }
+
+// DefaultUser is the user personal access tokens and OAuth grants belong to.
+func (s *Server) DefaultUser() calendly.User {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return *s.st.defaultUser()
+}
+
+// Organization is the URI of the emulator's one organization.
+func (s *Server) Organization() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.st.organization
+}
+
+func (s *Server) routes() {
+	s.auth.registerRoutes(s.mux)
+	s.registerUserRoutes()
+	s.registerSubscriptionRoutes()
+	s.registerEventRoutes()
+	s.registerNoShowRoutes()
+	s.registerScenarioRoutes()
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { writeError(w, errNotFound()) })
+}
+
+// apiHandler answers one authenticated API request: a status and a body to
+// encode (nil for none), or an error to answer in Calendly's shape.
+type apiHandler func(r *http.Request, caller string) (status int, body any, err error)
+
+// api authenticates a request for scope before handing it to h.
+func (s *Server) api(scope string, h apiHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		caller, ok := s.auth.authenticate(w, r, scope)
+		if !ok {
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxRequestBody)
+		status, body, err := h(r, caller)
+		switch {
+		case err != nil:
+			writeError(w, err)
+		case body == nil:
+			w.WriteHeader(status)
+		default:
+			writeJSON(w, status, body)
+		}
+	}
+}
+
+// maxRequestBody bounds every request body the emulator reads.
+const maxRequestBody = 1 << 20
+
+// resource is the {"resource": …} envelope of single-resource answers.
+type resource[T any] struct {
+	Resource T `json:"resource"`
 }

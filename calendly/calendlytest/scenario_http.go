@@ -1,0 +1,128 @@
+package calendlytest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/calwatch/calwatch/calendly"
+)
+
+// The scenario API: JSON over HTTP under /_emulator/, without auth, for
+// tests, the demo and scripts. Errors use Calendly's error shape, with the
+// offending field as the detail's parameter.
+func (s *Server) registerScenarioRoutes() {
+	s.mux.HandleFunc("POST /_emulator/book", scenario(func(req BookRequest) (int, any, error) {
+		res, err := s.Book(req)
+		return http.StatusCreated, res, err
+	}))
+	s.mux.HandleFunc("POST /_emulator/cancel", scenario(func(req CancelRequest) (int, any, error) {
+		return http.StatusOK, map[string]string{"invitee": req.Invitee, "status": calendly.StatusCanceled}, s.Cancel(req)
+	}))
+	s.mux.HandleFunc("POST /_emulator/reschedule", scenario(func(req RescheduleRequest) (int, any, error) {
+		res, err := s.Reschedule(req)
+		return http.StatusCreated, res, err
+	}))
+	s.mux.HandleFunc("POST /_emulator/no_show", scenario(func(req noShowRequest) (int, any, error) {
+		ns, err := s.markNoShow(req.Invitee)
+		return http.StatusCreated, map[string]string{"invitee": ns.Invitee, "no_show": ns.URI}, err
+	}))
+	s.mux.HandleFunc("DELETE /_emulator/no_show", scenario(func(req noShowRequest) (int, any, error) {
+		return http.StatusNoContent, nil, s.RemoveNoShow(req.Invitee)
+	}))
+	s.mux.HandleFunc("GET /_emulator/deliveries", func(w http.ResponseWriter, r *http.Request) {
+		attempts := s.deliverer.attempts()
+		if attempts == nil {
+			attempts = []DeliveryAttempt{}
+		}
+		writeJSON(w, http.StatusOK, attempts)
+	})
+}
+
+type noShowRequest struct {
+	Invitee string `json:"invitee"`
+}
+
+// scenario decodes a request body into T, runs do, and answers.
+func scenario[T any](do func(T) (int, any, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
+		if err != nil {
+			writeScenarioError(w, &FieldError{"", fmt.Sprintf("the body could not be read: %v", err)})
+			return
+		}
+		req, err := decodeScenario[T](body)
+		if err != nil {
+			writeScenarioError(w, err)
+			return
+		}
+		status, answer, err := do(req)
+		switch {
+		case err != nil:
+			writeScenarioError(w, err)
+		case answer == nil:
+			w.WriteHeader(status)
+		default:
+			writeJSON(w, status, answer)
+		}
+	}
+}
+
+// decodeScenario reads exactly one JSON object with only T's fields. Its
+// errors are *FieldError naming the field ("" for the body as a whole).
+func decodeScenario[T any](body []byte) (T, error) {
+	var req T
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return req, scenarioDecodeError(err)
+	}
+	if dec.More() {
+		return req, &FieldError{"", "the body must be one JSON object, with nothing after it"}
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return req, &FieldError{"", "the body must be one JSON object, with nothing after it"}
+	}
+	return req, nil
+}
+
+func scenarioDecodeError(err error) *FieldError {
+	if errors.Is(err, io.EOF) {
+		return &FieldError{"", "the body is empty; send a JSON object"}
+	}
+	var parseErr *time.ParseError
+	if errors.As(err, &parseErr) {
+		return &FieldError{"start_time", "must be an RFC 3339 time like 2026-07-01T09:00:00Z"}
+	}
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return &FieldError{strings.Trim(name, `"`), "is not a field of this request"}
+	}
+	param, msg := describeJSONError(err)
+	return &FieldError{param, msg}
+}
+
+func writeScenarioError(w http.ResponseWriter, err error) {
+	var fieldErr *FieldError
+	switch {
+	case errors.As(err, &fieldErr):
+		message := fieldErr.Message
+		if fieldErr.Field != "" {
+			message = fieldErr.Field + " " + message
+		}
+		writeJSON(w, http.StatusBadRequest, calendly.ErrorBody{
+			Title: "Invalid Argument", Message: message,
+			Details: []calendly.ErrorDetail{{Parameter: fieldErr.Field, Message: fieldErr.Message}},
+		})
+	case errors.Is(err, ErrUnknownResource):
+		writeJSON(w, http.StatusNotFound, calendly.ErrorBody{Title: "Resource Not Found", Message: err.Error()})
+	case errors.Is(err, ErrWrongState):
+		writeJSON(w, http.StatusConflict, calendly.ErrorBody{Title: "Conflict", Message: err.Error()})
+	default:
+		writeError(w, err)
+	}
+}
