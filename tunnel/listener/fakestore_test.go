@@ -1,0 +1,73 @@
+package listener
+
+import (
+	"context"
+	"sync"
+
+	"github.com/calwatch/calwatch/storage"
+)
+
+// fakeStore remembers what the handler recorded, deduplicates on the replay
+// key as storage does, and can fail or hold RecordDelivery on demand.
+type fakeStore struct {
+	mu        sync.Mutex
+	seen      map[string]bool
+	delivered []storage.IncomingDelivery // applied ones only
+	refused   []storage.RefusedDelivery
+	nextID    int64
+
+	fail    error         // RecordDelivery returns it when set
+	entered chan struct{} // if set, RecordDelivery signals here on entry
+	release chan struct{} // if set, RecordDelivery waits for it
+}
+
+func newFakeStore() *fakeStore { return &fakeStore{seen: map[string]bool{}} }
+
+func (f *fakeStore) RecordDelivery(ctx context.Context, d storage.IncomingDelivery) (storage.DeliveryRecord, error) {
+	if f.entered != nil {
+		f.entered <- struct{}{}
+	}
+	if f.release != nil {
+		<-f.release
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fail != nil {
+		return storage.DeliveryRecord{}, f.fail
+	}
+	f.nextID++
+	rec := storage.DeliveryRecord{ID: f.nextID, ReceivedAt: d.ReceivedAt, Event: d.Parsed.Event, Outcome: storage.OutcomeApplied}
+	if d.Parsed.Invitee != nil {
+		rec.Invitee, rec.InviteeEmail, rec.EventURI = d.Parsed.Invitee.URI, d.Parsed.Invitee.Email, d.Parsed.Invitee.Event
+	}
+	if f.seen[d.ReplayKey] {
+		rec.Outcome = storage.OutcomeDuplicate
+		return rec, nil
+	}
+	f.seen[d.ReplayKey] = true
+	f.delivered = append(f.delivered, d)
+	return rec, nil
+}
+
+func (f *fakeStore) RecordRefused(ctx context.Context, r storage.RefusedDelivery) (storage.DeliveryRecord, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.nextID++
+	f.refused = append(f.refused, r)
+	return storage.DeliveryRecord{ID: f.nextID, ReceivedAt: r.ReceivedAt, Outcome: storage.OutcomeRefused, Reason: r.Reason}, nil
+}
+
+func (f *fakeStore) counts() (applied, refused int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.delivered), len(f.refused)
+}
+
+func (f *fakeStore) lastRefused() storage.RefusedDelivery {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.refused) == 0 {
+		return storage.RefusedDelivery{}
+	}
+	return f.refused[len(f.refused)-1]
+}

@@ -1,0 +1,278 @@
+// Package listener is calwatch's webhook endpoint: an http.Handler that
+// takes Calendly deliveries on one exact path, verifies the signature over
+// the raw bytes before anything is parsed, has storage record and apply the
+// delivery, and answers 2xx only once that is durably committed; and the
+// http.Server around it, with a timeout on every phase and a graceful stop.
+package listener
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/calwatch/calwatch/calendly"
+	"github.com/calwatch/calwatch/storage"
+)
+
+// DefaultPath is where deliveries are accepted unless a secret path is set.
+const DefaultPath = "/webhooks/calendly"
+
+// DefaultMaxBodyBytes is the largest delivery accepted. Real deliveries are
+// a few KiB; 1 MiB leaves room for long form answers.
+const DefaultMaxBodyBytes = 1 << 20
+
+// DefaultStoreTimeout bounds how long one delivery may wait for storage.
+const DefaultStoreTimeout = 20 * time.Second
+
+// maxRefusedBodyBytes is how much of a refused body is kept in the log.
+const maxRefusedBodyBytes = 64 << 10
+
+// DeliveryStore is the part of storage the listener needs; *storage.Store
+// implements it.
+type DeliveryStore interface {
+	// RecordDelivery stores and applies a verified delivery, returning only
+	// once it is durably committed.
+	RecordDelivery(ctx context.Context, d storage.IncomingDelivery) (storage.DeliveryRecord, error)
+	// RecordRefused logs a request that was refused.
+	RecordRefused(ctx context.Context, r storage.RefusedDelivery) (storage.DeliveryRecord, error)
+}
+
+// Config configures a Handler. SigningKey and Store are required.
+type Config struct {
+	SigningKey []byte
+	Store      DeliveryStore
+	// Path is the one path deliveries are accepted on (default DefaultPath).
+	Path string
+	// MaxBodyBytes limits the body (default DefaultMaxBodyBytes).
+	MaxBodyBytes int64
+	// RateLimit is requests per second on the path (0: no limit); Burst is
+	// how many may come at once (default: one second's worth, at least 1).
+	RateLimit float64
+	Burst     int
+	// Tolerance is how old or new a signature's timestamp may be
+	// (default calendly.DefaultTolerance).
+	Tolerance time.Duration
+	// StoreTimeout bounds one storage call (default DefaultStoreTimeout).
+	StoreTimeout time.Duration
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// OnRecord, if set, is called with every row the handler stored:
+	// applied, duplicate and refused deliveries. It may be called
+	// concurrently.
+	OnRecord func(storage.DeliveryRecord)
+	// OnError, if set, is called when storage fails. The error never holds
+	// the signing key. It may be called concurrently.
+	OnError func(error)
+}
+
+// Handler is the verified webhook endpoint. Create it with NewHandler.
+type Handler struct {
+	cfg      Config
+	limiter  *rate.Limiter // nil: no limit
+	draining atomic.Bool
+}
+
+// NewHandler checks cfg, fills its defaults and returns the handler.
+func NewHandler(cfg Config) (*Handler, error) {
+	if len(cfg.SigningKey) == 0 {
+		return nil, errors.New("listener: no signing key")
+	}
+	if cfg.Store == nil {
+		return nil, errors.New("listener: no store")
+	}
+	if cfg.Path == "" {
+		cfg.Path = DefaultPath
+	}
+	if err := CheckPath(cfg.Path); err != nil {
+		return nil, err
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.Tolerance <= 0 {
+		cfg.Tolerance = calendly.DefaultTolerance
+	}
+	if cfg.StoreTimeout <= 0 {
+		cfg.StoreTimeout = DefaultStoreTimeout
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.RateLimit < 0 {
+		return nil, fmt.Errorf("listener: rate limit %v is negative", cfg.RateLimit)
+	}
+	h := &Handler{cfg: cfg}
+	if cfg.RateLimit > 0 {
+		burst := cfg.Burst
+		if burst <= 0 {
+			burst = max(1, int(cfg.RateLimit))
+		}
+		h.limiter = rate.NewLimiter(rate.Limit(cfg.RateLimit), burst)
+	}
+	return h, nil
+}
+
+// Path is the path the handler accepts deliveries on.
+func (h *Handler) Path() string { return h.cfg.Path }
+
+// Drain makes the handler answer 503 to every request that arrives from
+// now on, so Calendly retries them later; requests already inside finish.
+func (h *Handler) Drain() { h.draining.Store(true) }
+
+// ServeHTTP answers one request. The checks run cheapest first: path (404),
+// method (405), shutdown (503), rate limit (429), size (413), signature over
+// the raw bytes (401), delivery shape (400); then storage records and
+// applies it (5xx on failure) and only after the commit comes the 200.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != h.cfg.Path {
+		writeJSON(w, http.StatusNotFound, errorBody("no webhook here"))
+		return
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		writeJSON(w, http.StatusMethodNotAllowed, errorBody("only POST is accepted here"))
+		return
+	}
+	if h.draining.Load() {
+		w.Header().Set("Retry-After", "5")
+		writeJSON(w, http.StatusServiceUnavailable, errorBody("shutting down; retry later"))
+		return
+	}
+	if h.limiter != nil && !h.limiter.Allow() {
+		w.Header().Set("Retry-After", "1")
+		writeJSON(w, http.StatusTooManyRequests, errorBody("too many requests; retry later"))
+		return
+	}
+	receivedAt := h.cfg.Now()
+	sigHeader := r.Header.Get(calendly.SignatureHeader)
+	refuse := func(code int, reason string, body []byte) {
+		h.recordRefused(r.Context(), storage.RefusedDelivery{
+			ReceivedAt: receivedAt, SignatureHeader: sigHeader, Body: truncateBody(body), Reason: reason,
+		})
+		writeJSON(w, code, errorBody(reason))
+	}
+
+	body, err := h.readBody(w, r)
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			refuse(http.StatusRequestEntityTooLarge, fmt.Sprintf("body is larger than %d bytes", h.cfg.MaxBodyBytes), body)
+			return
+		}
+		writeJSON(w, http.StatusBadRequest, errorBody("could not read the body"))
+		return
+	}
+	if n := len(r.Header.Values(calendly.SignatureHeader)); n > 1 {
+		refuse(http.StatusUnauthorized, fmt.Sprintf("%d %s headers; send one", n, calendly.SignatureHeader), body)
+		return
+	}
+	sig, err := calendly.Verify(sigHeader, body, h.cfg.SigningKey, receivedAt, h.cfg.Tolerance)
+	if err != nil {
+		refuse(http.StatusUnauthorized, err.Error(), body)
+		return
+	}
+	delivery, err := calendly.ParseDelivery(body)
+	if err != nil {
+		refuse(http.StatusBadRequest, err.Error(), body)
+		return
+	}
+
+	ctx, cancel := h.storeContext(r)
+	defer cancel()
+	rec, err := h.cfg.Store.RecordDelivery(ctx, storage.IncomingDelivery{
+		ReceivedAt:      receivedAt,
+		SignatureHeader: sigHeader,
+		ReplayKey:       sig.ReplayKey(),
+		Body:            body,
+		Parsed:          delivery,
+	})
+	if err != nil {
+		h.reportError(fmt.Errorf("storing a %s delivery failed: %w", delivery.Event, err))
+		code := http.StatusInternalServerError
+		if h.draining.Load() {
+			code = http.StatusServiceUnavailable
+		}
+		writeJSON(w, code, errorBody("could not store the delivery; retry later"))
+		return
+	}
+	h.report(rec)
+	writeJSON(w, http.StatusOK, map[string]any{"id": rec.ID, "outcome": rec.Outcome})
+}
+
+// readBody reads at most MaxBodyBytes. Over the limit it returns an
+// *http.MaxBytesError and what it read so far.
+func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if r.ContentLength > h.cfg.MaxBodyBytes {
+		return nil, &http.MaxBytesError{Limit: h.cfg.MaxBodyBytes}
+	}
+	limited := http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes)
+	if r.ContentLength > 0 {
+		body := make([]byte, r.ContentLength)
+		n, err := io.ReadFull(limited, body)
+		if err != nil {
+			return body[:n], err
+		}
+		return body, nil
+	}
+	return io.ReadAll(limited)
+}
+
+// storeContext keeps the delivery's storage call alive when the client
+// goes away or the server stops: what was received and verified is kept.
+func (h *Handler) storeContext(r *http.Request) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(r.Context()), h.cfg.StoreTimeout)
+}
+
+func (h *Handler) recordRefused(reqCtx context.Context, rd storage.RefusedDelivery) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(reqCtx), h.cfg.StoreTimeout)
+	defer cancel()
+	rec, err := h.cfg.Store.RecordRefused(ctx, rd)
+	if err != nil {
+		h.reportError(fmt.Errorf("logging a refused delivery failed: %w", err))
+		return
+	}
+	h.report(rec)
+}
+
+func (h *Handler) report(rec storage.DeliveryRecord) {
+	if h.cfg.OnRecord != nil {
+		h.cfg.OnRecord(rec)
+	}
+}
+
+func (h *Handler) reportError(err error) {
+	if h.cfg.OnError != nil {
+		h.cfg.OnError(err)
+	}
+}
+
+func truncateBody(b []byte) []byte {
+	if len(b) > maxRefusedBodyBytes {
+		return b[:maxRefusedBodyBytes]
+	}
+	return b
+}
+
+func errorBody(msg string) map[string]string { return map[string]string{"error": msg} }
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		b = []byte(`{"error":"internal error"}`)
+		code = http.StatusInternalServerError
+	}
+	b = append(b, '\n')
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(code)
+	_, _ = w.Write(b)
+}
