@@ -1,12 +1,224 @@
 package main
 
 import (
-	"errors"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/calwatch/calwatch/storage"
+	"github.com/calwatch/calwatch/tunnel/listener"
 )
 
-// TODO: replaced by the real command.
+// signingKeyEnv carries the signing key without putting it in shell
+// history or the process list.
+const signingKeyEnv = "CALWATCH_SIGNING_KEY"
+
+// defaultListenAddr is where listen serves unless --addr says otherwise.
+const defaultListenAddr = "127.0.0.1:8787"
+
+// defaultRateLimit suits one person's Calendly: bookings arrive a few a
+// minute, Calendly's retries after an outage come in bursts of dozens; a
+// flood of junk beyond this is refused before it costs a signature check.
+const defaultRateLimit = 50
+
+type listenOptions struct {
+	addr       string
+	noTunnel   bool
+	publicURL  string
+	path       string
+	randomPath bool
+	signingKey string
+	rateLimit  float64
+	json       bool
+}
+
 func newListenCmd(a *app) *cobra.Command {
-	return &cobra.Command{Use: "listen", RunE: func(*cobra.Command, []string) error { return errors.New("not implemented yet") }}
+	opts := &listenOptions{}
+	cmd := &cobra.Command{
+		Use:   "listen",
+		Short: "Verify and store Calendly webhook deliveries",
+		Long: `Serve the Calendly webhook: every POST to the webhook path is checked against
+the signing key (Calendly-Webhook-Signature over the raw body), then stored and
+applied to the local database before it is answered 200.
+
+For now the outside reaches the listener one of two ways:
+  --no-tunnel          local only (the emulator, tests, or your own forwarding)
+  --public-url URL     you run a tunnel or reverse proxy to --addr yourself;
+                       URL is its origin and the webhook URL is URL + --path
+
+The signing key is the one the webhook subscription was created with. Prefer
+the environment variable CALWATCH_SIGNING_KEY to --signing-key: it stays out of
+shell history and the process list.
+
+Requests past --rate-limit per second (default 50, with bursts of as many)
+are answered 429 and Calendly retries them later; 0 turns the limit off.
+
+While it runs, 'calwatch status' shows the webhook URL. Stop with Ctrl-C: the
+deliveries in flight are finished and the database is closed.`,
+		Example: `  CALWATCH_SIGNING_KEY=... calwatch listen --no-tunnel --addr 127.0.0.1:8787
+  calwatch listen --public-url https://hooks.example.com --random-path --json`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return listenRun(cmd.Context(), a, opts, cmd.Flags().Changed("path"))
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.addr, "addr", defaultListenAddr, "listen on `HOST:PORT` (port 0 picks a free one)")
+	f.BoolVar(&opts.noTunnel, "no-tunnel", false, "serve locally only, with no tunnel")
+	f.StringVar(&opts.publicURL, "public-url", "", "the public origin `URL` of a tunnel you run to --addr")
+	f.StringVar(&opts.path, "path", listener.DefaultPath, "accept deliveries on this URL `PATH` only")
+	f.BoolVar(&opts.randomPath, "random-path", false, "use a secret random path under "+listener.DefaultPath)
+	f.StringVar(&opts.signingKey, "signing-key", "", "webhook signing `KEY` (or env "+signingKeyEnv+")")
+	f.Float64Var(&opts.rateLimit, "rate-limit", defaultRateLimit, "answer 429 past `N` requests per second (0: no limit)")
+	f.BoolVar(&opts.json, "json", false, "print one JSON object per delivery on stdout")
+	return cmd
+}
+
+// checkListenOptions resolves the key and the path and refuses what cannot
+// work, as usage errors.
+func checkListenOptions(opts *listenOptions, pathChanged bool) (key []byte, path string, err error) {
+	key = []byte(opts.signingKey)
+	if len(key) == 0 {
+		key = []byte(os.Getenv(signingKeyEnv))
+	}
+	if len(key) == 0 {
+		return nil, "", usageErrorf("no signing key: set %s or pass --signing-key KEY (the key the webhook subscription was created with)", signingKeyEnv)
+	}
+	switch {
+	case opts.noTunnel && opts.publicURL != "":
+		return nil, "", usageErrorf("--no-tunnel and --public-url exclude each other; pass one")
+	case !opts.noTunnel && opts.publicURL == "":
+		return nil, "", usageErrorf("pass --no-tunnel, or --public-url URL for a tunnel you run yourself (ngrok support is not there yet)")
+	}
+	if err := listener.CheckAddr(opts.addr); err != nil {
+		return nil, "", usageErrorf("--addr: %v", err)
+	}
+	path = opts.path
+	if opts.randomPath {
+		if pathChanged {
+			return nil, "", usageErrorf("--path and --random-path exclude each other; pass one")
+		}
+		path = listener.RandomPath()
+	}
+	if err := listener.CheckPath(path); err != nil {
+		return nil, "", usageErrorf("--path: %v", err)
+	}
+	if opts.publicURL != "" {
+		if _, err := listener.PublicWebhookURL(opts.publicURL, path); err != nil {
+			return nil, "", usageErrorf("--public-url: %v", err)
+		}
+	}
+	if opts.rateLimit < 0 {
+		return nil, "", usageErrorf("--rate-limit %v is negative; pass 0 for no limit", opts.rateLimit)
+	}
+	return key, path, nil
+}
+
+func listenRun(ctx context.Context, a *app, opts *listenOptions, pathChanged bool) error {
+	key, path, err := checkListenOptions(opts, pathChanged)
+	if err != nil {
+		return err
+	}
+	if running, ok, err := a.readListenState(); err != nil {
+		return err
+	} else if ok {
+		return fmt.Errorf("calwatch listen is already running here (pid %d, %s); stop it first or use another --home", running.PID, running.WebhookURL)
+	}
+
+	store, err := a.openStore(ctx)
+	if err != nil {
+		return fmt.Errorf("cannot open the database %s: %w", a.dbPath(), err)
+	}
+	closeStore := sync.OnceValue(store.Close)
+	defer closeStore()
+
+	ln, err := net.Listen("tcp", opts.addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s (%v); pick another --addr", opts.addr, err)
+	}
+	defer ln.Close()
+	webhookURL := listener.LocalWebhookURL(ln.Addr(), path)
+	if opts.publicURL != "" {
+		webhookURL, _ = listener.PublicWebhookURL(opts.publicURL, path) // checked above
+	}
+
+	printer := &deliveryPrinter{out: a.out, errOut: a.errOut, json: opts.json}
+	handler, err := listener.NewHandler(listener.Config{
+		SigningKey: key,
+		Store:      store,
+		Path:       path,
+		RateLimit:  opts.rateLimit,
+		OnRecord:   printer.record,
+		OnError:    printer.storageError,
+	})
+	if err != nil {
+		return err
+	}
+
+	pid := os.Getpid()
+	state := listenState{PID: pid, Addr: ln.Addr().String(), WebhookURL: webhookURL, Database: a.dbPath(), StartedAt: time.Now().UTC()}
+	if err := a.writeListenState(state); err != nil {
+		return err
+	}
+	defer a.removeListenState(pid)
+
+	fmt.Fprintf(a.errOut, "Listening for Calendly webhooks at %s\n", webhookURL)
+	if opts.publicURL != "" {
+		fmt.Fprintf(a.errOut, "(your tunnel must forward %s to %s)\n", opts.publicURL, ln.Addr())
+	}
+	fmt.Fprintf(a.errOut, "Storing deliveries in %s. Press Ctrl-C to stop.\n", a.dbPath())
+
+	if err := listener.NewServer(handler, listener.Timeouts{}).Run(ctx, ln); err != nil {
+		return err
+	}
+	if err := closeStore(); err != nil {
+		return fmt.Errorf("closing the database %s: %w", a.dbPath(), err)
+	}
+	fmt.Fprintln(a.errOut, "Stopped; every delivery answered 200 is in the database.")
+	return nil
+}
+
+// deliveryPrinter reports each stored delivery: one JSON object per line on
+// stdout with --json, else a line of text on stderr. Handlers call it
+// concurrently.
+type deliveryPrinter struct {
+	mu     sync.Mutex
+	out    io.Writer
+	errOut io.Writer
+	json   bool
+}
+
+func (p *deliveryPrinter) record(rec storage.DeliveryRecord) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.json {
+		b, err := json.Marshal(rec)
+		if err != nil {
+			fmt.Fprintf(p.errOut, "cannot print delivery %d as JSON: %v\n", rec.ID, err)
+			return
+		}
+		_, _ = p.out.Write(append(b, '\n'))
+		return
+	}
+	what := rec.Event
+	switch {
+	case rec.Outcome == storage.OutcomeRefused:
+		what = rec.Reason
+	case rec.InviteeEmail != "":
+		what += "  " + rec.InviteeEmail
+	}
+	fmt.Fprintf(p.errOut, "%s  #%-6d %-9s %s\n", rec.ReceivedAt.Local().Format("15:04:05"), rec.ID, rec.Outcome, what)
+}
+
+func (p *deliveryPrinter) storageError(err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintf(p.errOut, "Error: %v (Calendly will retry)\n", err)
 }

@@ -1,12 +1,60 @@
 package main
 
 import (
-	"errors"
+	"encoding/json"
+	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 )
 
-// TODO: replaced by the real command.
+// statusReport is `calwatch status --json`.
+type statusReport struct {
+	Listening  bool       `json:"listening"`
+	WebhookURL string     `json:"webhook_url,omitempty"`
+	Addr       string     `json:"addr,omitempty"`
+	PID        int        `json:"pid,omitempty"`
+	Database   string     `json:"database,omitempty"`
+	StartedAt  *time.Time `json:"started_at,omitempty"`
+}
+
 func newStatusCmd(a *app) *cobra.Command {
-	return &cobra.Command{Use: "status", RunE: func(*cobra.Command, []string) error { return errors.New("not implemented yet") }}
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show whether calwatch listen is running and its webhook URL",
+		Long: `Show whether 'calwatch listen' is running for this --home, and if so its
+webhook URL, address, process id and database. Exits 0 either way.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return statusRun(a, asJSON) },
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the status as one JSON object")
+	return cmd
+}
+
+func statusRun(a *app, asJSON bool) error {
+	state, running, err := a.readListenState()
+	if err != nil {
+		return err
+	}
+	report := statusReport{Listening: running}
+	if running {
+		report.WebhookURL, report.Addr, report.PID, report.Database = state.WebhookURL, state.Addr, state.PID, state.Database
+		report.StartedAt = &state.StartedAt
+	}
+	if asJSON {
+		b, err := json.Marshal(report)
+		if err != nil {
+			return err
+		}
+		_, err = a.out.Write(append(b, '\n'))
+		return err
+	}
+	if !running {
+		_, err := fmt.Fprintln(a.out, "Not listening. Start with: calwatch listen --no-tunnel")
+		return err
+	}
+	_, err = fmt.Fprintf(a.out, "Listening since %s (pid %d)\n  webhook URL  %s\n  address      %s\n  database     %s\n",
+		state.StartedAt.Local().Format("2006-01-02 15:04:05 MST"), state.PID, state.WebhookURL, state.Addr, state.Database)
+	return err
 }
