@@ -1,7 +1,6 @@
 package calendlytest
 
 import (
-	"bytes"
 	"encoding/json"
 
 	"github.com/calwatch/calwatch/calendly"
@@ -15,7 +14,8 @@ type outgoing struct {
 }
 
 // deliveries builds event's delivery about inv for every active
-// subscription that wants it, each body a complete signed-to-be envelope.
+// subscription that wants it, each body a complete envelope (the deliverer
+// signs it), encoded as Calendly encodes them.
 func (st *state) deliveries(event string, inv *calendly.Invitee, now calendly.Time) []outgoing {
 	host := st.hosts[inv.Event]
 	subs := st.activeSubscriptions(event, host)
@@ -29,12 +29,7 @@ func (st *state) deliveries(event string, inv *calendly.Invitee, now calendly.Ti
 		if createdBy == "" {
 			createdBy = host
 		}
-		body, err := canonicalJSON(map[string]any{
-			"created_at": now,
-			"created_by": createdBy,
-			"event":      event,
-			"payload":    payload,
-		})
+		body, err := EncodeDelivery(event, now.Time, createdBy, payload)
 		if err != nil {
 			panic("calendlytest: a delivery does not encode: " + err.Error())
 		}
@@ -53,17 +48,17 @@ func (st *state) deliveries(event string, inv *calendly.Invitee, now calendly.Ti
 
 // webhookPayload is inv as deliveries carry it: with its scheduled_event
 // embedded (which, unlike the API's, has no calendar_event).
-func (st *state) webhookPayload(inv *calendly.Invitee) json.RawMessage {
+func (st *state) webhookPayload(inv *calendly.Invitee) *calendly.Invitee {
 	withEvent := *inv
 	ev := *st.events[inv.Event]
 	ev.CalendarEvent = nil
 	withEvent.ScheduledEvent = &ev
-	return inviteeJSON(&withEvent)
+	return &withEvent
 }
 
-// inviteeJSON encodes an invitee with the key set Calendly sends: the
-// nullable fields calendly.Invitee omits when empty are written as null,
-// and keys are in alphabetical order as in captured deliveries.
+// inviteeJSON encodes an invitee for the API with the key set Calendly
+// sends: the nullable fields calendly.Invitee omits when empty are written
+// as null.
 func inviteeJSON(inv *calendly.Invitee) json.RawMessage {
 	raw, err := json.Marshal(inv)
 	if err != nil {
@@ -73,30 +68,14 @@ func inviteeJSON(inv *calendly.Invitee) json.RawMessage {
 	if err := json.Unmarshal(raw, &fields); err != nil {
 		panic("calendlytest: an invitee does not decode: " + err.Error())
 	}
-	for _, key := range []string{"scheduling_method", "invitee_scheduled_by"} {
+	for _, key := range inviteeNullableKeys {
 		if _, ok := fields[key]; !ok {
 			fields[key] = json.RawMessage("null")
 		}
 	}
-	body, err := canonicalJSON(fields)
+	body, err := json.Marshal(fields)
 	if err != nil {
 		panic("calendlytest: an invitee does not encode: " + err.Error())
 	}
 	return body
-}
-
-// canonicalJSON encodes v with every object's keys sorted, as Calendly
-// writes its deliveries, keeping numbers exactly as encoded.
-func canonicalJSON(v any) ([]byte, error) {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var tree any
-	if err := dec.Decode(&tree); err != nil {
-		return nil, err
-	}
-	return json.Marshal(tree)
 }
