@@ -1,7 +1,302 @@
 package calendlytest
 
+import (
+	"math/rand/v2"
+	"time"
+
+	"github.com/calwatch/calwatch/calendly"
+)
+
+// The shape of the generated history and of live changes.
+const (
+	historySpan    = 30 * 24 * time.Hour // how far back pre-filled history reaches
+	historyChanges = 80                  // changes in a pre-filled history
+	maxLeadTime    = 14 * 24 * time.Hour // how far ahead a booking's meeting may be
+)
+
+// changeKind is one sort of change the generator makes.
+type changeKind int
+
+const (
+	changeBook changeKind = iota
+	changeCancel
+	changeReschedule
+	changeNoShow
+	changeRemoveNoShow
+)
+
+// changeWeights say how often each kind is drawn: mostly bookings, as on a
+// real calendar.
+var changeWeights = [...]int{
+	changeBook:         52,
+	changeCancel:       15,
+	changeReschedule:   13,
+	changeNoShow:       16,
+	changeRemoveNoShow: 4,
+}
+
+var generatedCancelReasons = []string{
+	"", "", "Something came up, sorry!", "Terminkonflikt — neuer Vorschlag folgt",
+	"Double-booked", "Je suis malade 🤒", "急用ができました",
+}
+
+// generator books, cancels, reschedules and marks no-shows through the
+// server's scenario operations, drawing every choice from one seeded
+// source, so a seed always gives the same changes in the same order.
+type generator struct {
+	s     *Server
+	rnd   *rand.Rand
+	hosts []string // organization members' URIs; bookings go mostly to the first
+	// bookings are the active invitees the generator made, oldest first.
+	bookings []*generatedBooking
+}
+
+type generatedBooking struct {
+	invitee string
+	start   time.Time
+	noShow  bool
+}
+
 // startGenerator pre-fills history from Options.Seed and, when Options.Live
-// is set, keeps booking, canceling, rescheduling and marking no-shows.
-//
-// TODO(delivery helper): placeholder.
-func (s *Server) startGenerator() {}
+// is set, keeps booking, canceling, rescheduling and marking no-shows at
+// that many changes a minute until Close. Seed 0 without Live does nothing,
+// so NewServer(Options{}) starts empty.
+func (s *Server) startGenerator() {
+	if s.opts.Seed == 0 && s.opts.Live <= 0 {
+		return
+	}
+	g := newGenerator(s, s.opts.Seed)
+	if s.opts.Seed != 0 {
+		g.prefillHistory(s.now())
+	}
+	if s.opts.Live > 0 {
+		s.background.Add(1)
+		go func() {
+			defer s.background.Done()
+			g.runLive(s.opts.Live, s.stop)
+		}()
+	}
+}
+
+func newGenerator(s *Server, seed int64) *generator {
+	g := &generator{s: s, rnd: rand.New(rand.NewPCG(uint64(seed), 0x63616c7761746368))} // "calwatch"
+	s.mu.Lock()
+	for _, u := range s.st.users {
+		g.hosts = append(g.hosts, u.URI)
+	}
+	s.mu.Unlock()
+	return g
+}
+
+// prefillHistory makes historyChanges changes spread over the historySpan
+// before now, each dated when it happened.
+func (g *generator) prefillHistory(now time.Time) {
+	step := historySpan / historyChanges
+	for i := range historyChanges {
+		at := now.Add(-historySpan + time.Duration(i)*step + randomMicros(g.rnd, step/2))
+		since := calendly.NewTime(g.s.now())
+		g.change(at, true)
+		g.s.backdate(since, at)
+	}
+}
+
+// runLive makes a change about every minute/rate (exponentially
+// distributed, as independent bookings arrive) until stop is closed.
+func (g *generator) runLive(rate float64, stop <-chan struct{}) {
+	mean := float64(time.Minute) / rate
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-timer.C:
+		}
+		g.change(g.s.now(), false)
+		timer.Reset(time.Duration(g.rnd.ExpFloat64() * mean))
+	}
+}
+
+// change makes one change at time at. A kind with nothing to apply to
+// (no booking to cancel yet) becomes a booking.
+func (g *generator) change(at time.Time, history bool) changeKind {
+	kind := g.drawKind()
+	var b *generatedBooking
+	switch kind {
+	case changeCancel, changeReschedule:
+		// Only a meeting still to come is canceled or moved.
+		b = g.pick(func(b *generatedBooking) bool { return b.start.After(at) })
+	case changeNoShow:
+		// A no-show needs a meeting that has happened; live, time runs
+		// faster than meetings do, so any booking will do.
+		b = g.pick(func(b *generatedBooking) bool { return !b.noShow && b.start.Before(at) })
+		if b == nil && !history {
+			b = g.pick(func(b *generatedBooking) bool { return !b.noShow })
+		}
+	case changeRemoveNoShow:
+		b = g.pick(func(b *generatedBooking) bool { return b.noShow })
+	}
+	if b == nil {
+		kind = changeBook
+	}
+	switch kind {
+	case changeBook:
+		g.book(at, history)
+	case changeCancel:
+		g.cancel(b)
+	case changeReschedule:
+		g.reschedule(b, at)
+	case changeNoShow:
+		if g.s.MarkNoShow(b.invitee) == nil {
+			b.noShow = true
+		}
+	case changeRemoveNoShow:
+		if g.s.RemoveNoShow(b.invitee) == nil {
+			b.noShow = false
+		}
+	}
+	return kind
+}
+
+func (g *generator) drawKind() changeKind {
+	total := 0
+	for _, w := range changeWeights {
+		total += w
+	}
+	n := g.rnd.IntN(total)
+	for kind, w := range changeWeights {
+		if n < w {
+			return changeKind(kind)
+		}
+		n -= w
+	}
+	return changeBook
+}
+
+// pick draws one of the bookings that match, or nil.
+func (g *generator) pick(match func(*generatedBooking) bool) *generatedBooking {
+	var candidates []*generatedBooking
+	for _, b := range g.bookings {
+		if match(b) {
+			candidates = append(candidates, b)
+		}
+	}
+	if len(candidates) == 0 {
+		return nil
+	}
+	return candidates[g.rnd.IntN(len(candidates))]
+}
+
+func (g *generator) book(at time.Time, history bool) {
+	person := RandomPerson(g.rnd)
+	name, length := RandomEventName(g.rnd)
+	start := at.Add(time.Hour + randomStart(g.rnd, maxLeadTime)).Truncate(30 * time.Minute)
+	req := BookRequest{
+		Email:           person.Email,
+		Name:            person.Name,
+		EventName:       name,
+		StartTime:       start,
+		DurationMinutes: int(length / time.Minute),
+		Location:        RandomLocation(g.rnd, RandomUUID(g.rnd)),
+		Timezone:        person.Timezone,
+		Host:            g.hosts[0],
+	}
+	if n := g.rnd.IntN(4); n < len(g.hosts) && n > 0 {
+		req.Host = g.hosts[n] // a quarter of bookings go to a teammate
+	}
+	if g.rnd.IntN(4) == 0 {
+		req.Guests = []string{RandomPerson(g.rnd).Email}
+	}
+	answers := RandomAnswers(g.rnd)
+	res, err := g.s.Book(req)
+	if err != nil {
+		return
+	}
+	if history {
+		// Live bookings are delivered as they are made; BookRequest has no
+		// answers yet, so only history (made before anyone subscribes)
+		// carries them, set here.
+		g.s.setAnswers(res.Invitee, answers)
+	}
+	g.bookings = append(g.bookings, &generatedBooking{invitee: res.Invitee, start: start})
+}
+
+func (g *generator) cancel(b *generatedBooking) {
+	req := CancelRequest{Invitee: b.invitee, Reason: generatedCancelReasons[g.rnd.IntN(len(generatedCancelReasons))], By: "invitee"}
+	if g.rnd.IntN(3) == 0 {
+		req.By = "host"
+	}
+	if g.s.Cancel(req) == nil {
+		g.forget(b)
+	}
+}
+
+func (g *generator) reschedule(b *generatedBooking, at time.Time) {
+	// One to seven days later, give or take two hours, never in the past.
+	start := b.start.Add(time.Duration(1+g.rnd.IntN(7))*24*time.Hour + time.Duration(g.rnd.IntN(9)-4)*30*time.Minute)
+	if earliest := at.Add(time.Hour).Truncate(30 * time.Minute); start.Before(earliest) {
+		start = earliest
+	}
+	res, err := g.s.Reschedule(RescheduleRequest{Invitee: b.invitee, StartTime: start})
+	if err != nil {
+		return
+	}
+	g.forget(b)
+	g.bookings = append(g.bookings, &generatedBooking{invitee: res.Invitee, start: start})
+}
+
+func (g *generator) forget(b *generatedBooking) {
+	for i, c := range g.bookings {
+		if c == b {
+			g.bookings = append(g.bookings[:i:i], g.bookings[i+1:]...)
+			return
+		}
+	}
+}
+
+// setAnswers fills an invitee's booking-form answers.
+func (s *Server) setAnswers(inviteeURI string, answers []calendly.QuestionAnswer) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if inv := s.st.invitees[inviteeURI]; inv != nil {
+		inv.QuestionsAndAnswers = answers
+	}
+}
+
+// backdate moves the timestamps a history change stamped (all at or after
+// since) to at, the moment in the past the change is said to have happened.
+// Meeting start and end times are left alone.
+func (s *Server) backdate(since calendly.Time, at time.Time) {
+	when := calendly.NewTime(at)
+	move := func(t *calendly.Time) {
+		if !t.IsZero() && !t.Before(since.Time) {
+			*t = when
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, ev := range s.st.events {
+		move(&ev.CreatedAt)
+		move(&ev.UpdatedAt)
+		if ev.Cancellation != nil {
+			move(&ev.Cancellation.CreatedAt)
+		}
+		for i := range ev.EventGuests {
+			move(&ev.EventGuests[i].CreatedAt)
+			move(&ev.EventGuests[i].UpdatedAt)
+		}
+	}
+	for _, inv := range s.st.invitees {
+		move(&inv.CreatedAt)
+		move(&inv.UpdatedAt)
+		if inv.Cancellation != nil {
+			move(&inv.Cancellation.CreatedAt)
+		}
+		if inv.NoShow != nil {
+			move(&inv.NoShow.CreatedAt)
+		}
+	}
+	for _, ns := range s.st.noShows {
+		move(&ns.CreatedAt)
+	}
+}
