@@ -1,0 +1,208 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/calwatch/calwatch/storage"
+	"github.com/calwatch/calwatch/tunnel/listener/loadgen"
+)
+
+func runListenCLI(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	var out, errOut bytes.Buffer
+	code = run(context.Background(), args, &streams{in: strings.NewReader(""), out: &out, errOut: &errOut})
+	return code, out.String(), errOut.String()
+}
+
+func TestListenUsageErrors(t *testing.T) {
+	home := t.TempDir()
+	cases := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want []string // parts of the one-line error
+	}{
+		{"no key", nil, []string{"--no-tunnel"}, []string{"CALWATCH_SIGNING_KEY", "--signing-key"}},
+		{"no tunnel choice", nil, []string{"--signing-key", listenTestKey}, []string{"--no-tunnel", "--public-url"}},
+		{"both tunnel choices", nil, []string{"--signing-key", listenTestKey, "--no-tunnel", "--public-url", "https://a.example"}, []string{"exclude"}},
+		{"bad addr", nil, []string{"--signing-key", listenTestKey, "--no-tunnel", "--addr", "localhost"}, []string{"--addr", "HOST:PORT"}},
+		{"bad port", nil, []string{"--signing-key", listenTestKey, "--no-tunnel", "--addr", "127.0.0.1:99999"}, []string{"--addr", "65535"}},
+		{"bad path", nil, []string{"--signing-key", listenTestKey, "--no-tunnel", "--path", "hooks"}, []string{"--path", "start with /"}},
+		{"path and random path", nil, []string{"--signing-key", listenTestKey, "--no-tunnel", "--path", "/a", "--random-path"}, []string{"--random-path"}},
+		{"negative rate", nil, []string{"--signing-key", listenTestKey, "--no-tunnel", "--rate-limit", "-1"}, []string{"--rate-limit"}},
+		{"public url with path", nil, []string{"--signing-key", listenTestKey, "--public-url", "https://a.example/hook"}, []string{"--public-url", "--path"}},
+		{"unknown flag", nil, []string{"--signing-key", listenTestKey, "--no-tunnel", "--tunnel"}, []string{"unknown flag"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv(signingKeyEnv, "")
+			code, stdout, stderr := runListenCLI(t, tc.env, append([]string{"listen", "--home", home}, tc.args...)...)
+			if code != exitUsage {
+				t.Fatalf("exit %d, want %d; stderr %s", code, exitUsage, stderr)
+			}
+			msg := strings.TrimSpace(stderr)
+			if strings.Contains(msg, "\n") || stdout != "" {
+				t.Errorf("want one line on stderr and nothing on stdout, got stdout %q stderr %q", stdout, stderr)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("error %q does not mention %q", msg, w)
+				}
+			}
+			if strings.Contains(stderr, listenTestKey) {
+				t.Error("the signing key was printed")
+			}
+		})
+	}
+	if _, err := os.Stat(filepath.Join(home, "calwatch.db")); err == nil {
+		t.Error("a usage error still created the database")
+	}
+}
+
+func TestListenHelpDocumentsRateLimitAndKeyEnv(t *testing.T) {
+	code, stdout, _ := runListenCLI(t, nil, "listen", "--help")
+	if code != exitOK {
+		t.Fatalf("listen --help exited %d", code)
+	}
+	for _, want := range []string{"--rate-limit", "429", "CALWATCH_SIGNING_KEY", "--no-tunnel", "--public-url", "--random-path"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("listen --help does not mention %s", want)
+		}
+	}
+}
+
+// TestListenEndToEnd: a signed delivery is stored and printed as a JSON
+// line; a forged one is refused and printed as refused; an exact repeat is
+// a duplicate; status shows the URL while running and not after; Ctrl-C
+// exits 0 and the database has it all.
+func TestListenEndToEnd(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv(signingKeyEnv, listenTestKey) // the key comes from the environment
+	l := startListen(t, home, "--no-tunnel", "--json", "--random-path")
+
+	if !strings.HasPrefix(l.webhookURL, "http://127.0.0.1:") || !strings.Contains(l.webhookURL, "/webhooks/calendly/") {
+		t.Fatalf("webhook_url %q: want http://127.0.0.1:PORT/webhooks/calendly/<secret>", l.webhookURL)
+	}
+	if info, err := os.Stat(filepath.Join(home, listenStateFile)); err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("state file: %v, mode %v; want 0600", err, info.Mode().Perm())
+	}
+
+	d := loadgen.InviteeCreated("e2e", 1, 3000)
+	if code := postDelivery(t, l.webhookURL, listenTestKey, d.Body); code != http.StatusOK {
+		t.Fatalf("signed delivery answered %d", code)
+	}
+	if code := postDelivery(t, l.webhookURL, "forged", d.Body); code != http.StatusUnauthorized {
+		t.Errorf("forged delivery answered %d, want 401", code)
+	}
+	base := l.webhookURL[:strings.Index(l.webhookURL, "/webhooks")]
+	if code := postDelivery(t, base+"/webhooks/calendly", listenTestKey, d.Body); code != http.StatusNotFound {
+		t.Errorf("the default path answered %d while a random path is in use, want 404", code)
+	}
+
+	if code := l.stopListen(t); code != exitOK {
+		t.Fatalf("listen exited %d after Ctrl-C\nstderr: %s", code, l.stderr)
+	}
+	if st := statusJSON(t, home); st.Listening {
+		t.Error("status still reports listening after the listener stopped")
+	}
+	if _, err := os.Stat(filepath.Join(home, listenStateFile)); err == nil {
+		t.Error("the state file was left behind")
+	}
+
+	lines := jsonLines(t, l.stdout.String())
+	if len(lines) != 2 {
+		t.Fatalf("want 2 JSON lines (applied, refused), got %d:\n%s", len(lines), l.stdout)
+	}
+	if lines[0]["outcome"] != "applied" || lines[0]["invitee"] != d.InviteeURI || lines[0]["event"] != "invitee.created" {
+		t.Errorf("first line %v: want the applied invitee.created for %s", lines[0], d.InviteeURI)
+	}
+	if lines[1]["outcome"] != "refused" || !strings.Contains(lines[1]["reason"].(string), "signature") {
+		t.Errorf("second line %v: want refused for its signature", lines[1])
+	}
+	for _, s := range []string{l.stdout.String(), l.stderr.String()} {
+		if strings.Contains(s, listenTestKey) {
+			t.Fatal("the signing key was printed")
+		}
+	}
+
+	store, err := storage.Open(context.Background(), filepath.Join(home, "calwatch.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	recs, err := store.ListDeliveries(context.Background(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var applied, refused int
+	for _, r := range recs {
+		switch r.Outcome {
+		case storage.OutcomeApplied:
+			applied++
+			if !bytes.Equal(r.Body, d.Body) {
+				t.Error("stored body differs from the bytes sent")
+			}
+		case storage.OutcomeRefused:
+			refused++
+		}
+	}
+	if applied != 1 || refused != 1 {
+		t.Errorf("database has %d applied, %d refused; want 1, 1", applied, refused)
+	}
+}
+
+// TestListenRestartsAndSecondListenerIsRefused: two listeners on one home
+// would fight over the state file; the second says who runs.
+func TestListenRefusesASecondListenerOnTheSameHome(t *testing.T) {
+	home := t.TempDir()
+	first := startListen(t, home, "--no-tunnel", "--signing-key", listenTestKey)
+	code, _, stderr := runListenCLI(t, nil, "listen", "--home", home, "--no-tunnel", "--addr", "127.0.0.1:0", "--signing-key", listenTestKey)
+	if code != exitFailure || !strings.Contains(stderr, "already running") || !strings.Contains(stderr, first.webhookURL) {
+		t.Errorf("second listener: exit %d, %q; want 1 and the running one's URL", code, stderr)
+	}
+	if code := first.stopListen(t); code != exitOK {
+		t.Fatalf("first listener exited %d", code)
+	}
+	again := startListen(t, home, "--no-tunnel", "--signing-key", listenTestKey)
+	if code := again.stopListen(t); code != exitOK {
+		t.Fatalf("restarted listener exited %d", code)
+	}
+}
+
+func TestListenPublicURLIsTheWebhookURL(t *testing.T) {
+	home := t.TempDir()
+	l := startListen(t, home, "--public-url", "https://hooks.example.com", "--path", "/in/calendly", "--signing-key", listenTestKey)
+	if l.webhookURL != "https://hooks.example.com/in/calendly" {
+		t.Errorf("webhook_url %q, want https://hooks.example.com/in/calendly", l.webhookURL)
+	}
+	if !strings.Contains(l.stderr.String(), "https://hooks.example.com/in/calendly") {
+		t.Errorf("the webhook URL is not shown to the user: %s", l.stderr)
+	}
+}
+
+func TestListenHumanOutputGoesToStderr(t *testing.T) {
+	home := t.TempDir()
+	l := startListen(t, home, "--no-tunnel", "--signing-key", listenTestKey)
+	d := loadgen.InviteeCreated("human", 1, 0)
+	if code := postDelivery(t, l.webhookURL, listenTestKey, d.Body); code != http.StatusOK {
+		t.Fatalf("signed delivery answered %d", code)
+	}
+	if code := l.stopListen(t); code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	if l.stdout.String() != "" {
+		t.Errorf("without --json stdout must stay empty, got %q", l.stdout)
+	}
+	if !strings.Contains(l.stderr.String(), "applied") || !strings.Contains(l.stderr.String(), "invitee.created") {
+		t.Errorf("stderr does not show the applied delivery:\n%s", l.stderr)
+	}
+}
