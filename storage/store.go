@@ -6,7 +6,10 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
+	"sync"
 	"time"
 
 	"github.com/calwatch/calwatch/calendly"
@@ -17,16 +20,97 @@ var ErrNotFound = errors.New("not found")
 
 // Store is calwatch's database. It is safe for concurrent use.
 type Store struct {
-	// TODO(storage helper): implement.
+	path    string
+	writeDB *sql.DB // one connection, owned by the writer goroutine
+	readDB  *sql.DB // a small pool for queries
+	conn    *sql.Conn
+	st      *statements
+	w       *writer
+	subs    subscribers
+	closeMu sync.Mutex
+	closed  bool
 }
 
 // Open opens (creating and migrating if needed) the database at path.
 func Open(ctx context.Context, path string) (*Store, error) {
-	return nil, errors.New("storage: not implemented yet")
+	if err := prepareFile(path); err != nil {
+		return nil, err
+	}
+	s := &Store{path: path}
+	ok := false
+	defer func() {
+		if !ok {
+			s.closeDBs()
+		}
+	}()
+	var err error
+	if s.writeDB, err = sql.Open("sqlite3", dsn(path, writeParams)); err != nil {
+		return nil, fmt.Errorf("storage: cannot open %s: %w", path, err)
+	}
+	s.writeDB.SetMaxOpenConns(1)
+	s.writeDB.SetMaxIdleConns(1)
+	s.writeDB.SetConnMaxLifetime(0)
+	s.writeDB.SetConnMaxIdleTime(0)
+	if s.conn, err = s.writeDB.Conn(ctx); err != nil {
+		return nil, fmt.Errorf("storage: cannot open %s (is it a calwatch database?): %w", path, err)
+	}
+	var mode string
+	if err := s.conn.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		return nil, fmt.Errorf("storage: cannot read %s (is it a calwatch database?): %w", path, err)
+	}
+	if mode != "wal" {
+		return nil, fmt.Errorf("storage: %s is not in WAL mode (journal_mode=%s); is its folder on a network drive?", path, mode)
+	}
+	if err := migrate(ctx, s.conn); err != nil {
+		return nil, err
+	}
+	if s.st, err = prepareStatements(ctx, s.conn); err != nil {
+		return nil, err
+	}
+	if s.readDB, err = sql.Open("sqlite3", dsn(path, readParams)); err != nil {
+		return nil, fmt.Errorf("storage: cannot open %s: %w", path, err)
+	}
+	s.readDB.SetMaxOpenConns(4)
+	s.readDB.SetMaxIdleConns(4)
+	if err := s.readDB.PingContext(ctx); err != nil {
+		return nil, fmt.Errorf("storage: cannot open %s for reading: %w", path, err)
+	}
+	s.w = newWriter(s.conn, s.st, s.subs.notify)
+	ok = true
+	return s, nil
 }
 
 // Close waits for pending writes and closes the database.
-func (s *Store) Close() error { return nil }
+func (s *Store) Close() error {
+	s.closeMu.Lock()
+	defer s.closeMu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	s.w.close()
+	s.subs.closeAll()
+	return s.closeDBs()
+}
+
+func (s *Store) closeDBs() error {
+	var errs []error
+	if s.st != nil {
+		s.st.close()
+	}
+	if s.conn != nil {
+		errs = append(errs, s.conn.Close())
+	}
+	for _, db := range []*sql.DB{s.readDB, s.writeDB} {
+		if db != nil {
+			errs = append(errs, db.Close())
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("storage: closing %s: %w", s.path, err)
+	}
+	return nil
+}
 
 // Outcome is what became of a delivery.
 type Outcome string
@@ -36,6 +120,9 @@ const (
 	OutcomeApplied   Outcome = "applied"
 	OutcomeDuplicate Outcome = "duplicate"
 	OutcomeRefused   Outcome = "refused"
+	// OutcomeFailed is a verified delivery that could not be applied (and
+	// was not acknowledged, so Calendly retries it).
+	OutcomeFailed Outcome = "failed"
 )
 
 // IncomingDelivery is a delivery whose signature verified and whose body
@@ -75,18 +162,34 @@ type DeliveryRecord struct {
 // returns only once that transaction is durably committed. A delivery with
 // a ReplayKey seen before is recorded as a duplicate and changes nothing.
 func (s *Store) RecordDelivery(ctx context.Context, d IncomingDelivery) (DeliveryRecord, error) {
-	return DeliveryRecord{}, errors.New("storage: not implemented yet")
+	d, err := prepareIncoming(d)
+	if err != nil {
+		return DeliveryRecord{}, err
+	}
+	return s.w.submit(ctx, &writeRequest{delivery: &d})
 }
 
-// RecordRefused logs a refused request. It changes no booking.
+// RecordRefused logs a refused request. It changes no booking. It never
+// holds up accepted deliveries: refused requests queue apart, a few ride
+// along each commit, and when their queue is full ErrRefusedLogFull is
+// returned at once.
 func (s *Store) RecordRefused(ctx context.Context, r RefusedDelivery) (DeliveryRecord, error) {
-	return DeliveryRecord{}, errors.New("storage: not implemented yet")
+	if r.ReceivedAt.IsZero() {
+		r.ReceivedAt = time.Now()
+	}
+	r.ReceivedAt = r.ReceivedAt.UTC()
+	return s.w.submit(ctx, &writeRequest{refused: &r})
 }
 
-// ListDeliveries returns the delivery log, newest first, at most limit rows
-// (limit ≤ 0: all), with SignatureHeader and Body filled.
-func (s *Store) ListDeliveries(ctx context.Context, limit int) ([]DeliveryRecord, error) {
-	return nil, errors.New("storage: not implemented yet")
+// ApplyScheduledEvent applies what a backfill read from Calendly (GET
+// /scheduled_events/{uuid} and its invitees) through the same rules as
+// deliveries, in one transaction, without a delivery-log row.
+func (s *Store) ApplyScheduledEvent(ctx context.Context, ev calendly.ScheduledEvent, invitees []calendly.Invitee) error {
+	if ev.URI == "" {
+		return errors.New("storage: the scheduled event has no uri; nothing to apply")
+	}
+	_, err := s.w.submit(ctx, &writeRequest{changes: changesFromSnapshot(ev, invitees)})
+	return err
 }
 
 // EventFilter narrows ListEvents. Zero fields do not filter.
@@ -134,11 +237,6 @@ type GuestView struct {
 	Email string `json:"email"`
 }
 
-// ListEvents returns stored events, earliest start first.
-func (s *Store) ListEvents(ctx context.Context, f EventFilter) ([]EventView, error) {
-	return nil, errors.New("storage: not implemented yet")
-}
-
 // ContactView is a person seen as invitee or guest, keyed by lower-cased email.
 type ContactView struct {
 	Email          string     `json:"email"`
@@ -162,14 +260,4 @@ type ActivityView struct {
 type ContactDetail struct {
 	ContactView
 	Activity []ActivityView `json:"activity"`
-}
-
-// ListContacts returns every contact, most recently active first.
-func (s *Store) ListContacts(ctx context.Context) ([]ContactView, error) {
-	return nil, errors.New("storage: not implemented yet")
-}
-
-// Contact returns one contact by email (any case), or ErrNotFound.
-func (s *Store) Contact(ctx context.Context, email string) (ContactDetail, error) {
-	return ContactDetail{}, errors.New("storage: not implemented yet")
 }

@@ -1,0 +1,317 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+
+	"github.com/calwatch/calwatch/calendly"
+)
+
+// The statements the writer prepares once on its connection.
+const (
+	sqlUpsertEvent = `
+INSERT INTO events (uri, name, start_time, end_time, status, location, event_type, cancellation, created_at, updated_at, version)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (uri) DO UPDATE SET
+    name = excluded.name, start_time = excluded.start_time, end_time = excluded.end_time,
+    status = excluded.status, location = excluded.location, event_type = excluded.event_type,
+    cancellation = excluded.cancellation, created_at = excluded.created_at,
+    updated_at = excluded.updated_at, version = excluded.version
+WHERE excluded.version > events.version`
+
+	sqlInsertEventStub = `INSERT INTO events (uri) VALUES (?) ON CONFLICT (uri) DO NOTHING`
+
+	sqlDeleteEventPeople = `DELETE FROM recipients WHERE event_uri = ? AND role IN ('host', 'guest')`
+
+	sqlInsertPerson = `
+INSERT INTO recipients (event_uri, role, key, uri, email, contact_email, name, position)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (role, key, event_uri) DO NOTHING`
+
+	// Every invitee column but the name follows version; the name follows
+	// name_version, which only observations with a name carry, so a later
+	// delivery with "name": null does not erase a known name.
+	sqlUpsertInvitee = `
+INSERT INTO recipients (event_uri, role, key, uri, email, contact_email, name, status, timezone, answers,
+    cancellation, canceled_at, rescheduled, created_at, updated_at, version, name_version)
+VALUES (?1, 'invitee', ?2, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+ON CONFLICT (role, key, event_uri) DO UPDATE SET
+    email         = iif(excluded.version > version, excluded.email, email),
+    contact_email = iif(excluded.version > version, excluded.contact_email, contact_email),
+    status        = iif(excluded.version > version, excluded.status, status),
+    timezone      = iif(excluded.version > version, excluded.timezone, timezone),
+    answers       = iif(excluded.version > version, excluded.answers, answers),
+    cancellation  = iif(excluded.version > version, excluded.cancellation, cancellation),
+    canceled_at   = iif(excluded.version > version, excluded.canceled_at, canceled_at),
+    rescheduled   = iif(excluded.version > version, excluded.rescheduled, rescheduled),
+    created_at    = iif(excluded.version > version, excluded.created_at, created_at),
+    updated_at    = iif(excluded.version > version, excluded.updated_at, updated_at),
+    name          = iif(excluded.name_version > name_version, excluded.name, name),
+    name_version  = max(excluded.name_version, name_version),
+    version       = max(excluded.version, version)
+WHERE excluded.version > version OR excluded.name_version > name_version`
+
+	sqlUpdateNoShow = `
+UPDATE recipients SET no_show = ?, no_show_uri = ?, no_show_version = ?
+WHERE role = 'invitee' AND key = ? AND event_uri = ? AND no_show_version < ?`
+
+	sqlUpsertContact = `
+INSERT INTO contacts (email, name, timezone, version) VALUES (?, ?, ?, ?)
+ON CONFLICT (email) DO UPDATE SET name = excluded.name, timezone = excluded.timezone, version = excluded.version
+WHERE excluded.version > contacts.version`
+
+	sqlInsertLink = `INSERT INTO reschedules (old_invitee, new_invitee) VALUES (?, ?) ON CONFLICT DO NOTHING`
+
+	sqlLoadInvitee = `
+SELECT event_uri, contact_email, status, rescheduled, coalesce(created_at, updated_at, ''), coalesce(canceled_at, '')
+FROM recipients WHERE role = 'invitee' AND key = ? ORDER BY event_uri LIMIT 1`
+
+	sqlLoadLinks = `
+SELECT old_invitee, new_invitee FROM reschedules WHERE old_invitee = ?1
+UNION SELECT old_invitee, new_invitee FROM reschedules WHERE new_invitee = ?1
+ORDER BY 1, 2`
+
+	sqlUpsertActivity = `
+INSERT INTO activity (identity, email, kind, at, event_uri, invitee_uri) VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT (identity) DO UPDATE SET email = excluded.email, kind = excluded.kind, at = excluded.at,
+    event_uri = excluded.event_uri, invitee_uri = excluded.invitee_uri
+WHERE (email, kind, at, event_uri, invitee_uri) IS NOT (excluded.email, excluded.kind, excluded.at, excluded.event_uri, excluded.invitee_uri)`
+
+	sqlDeleteActivity = `DELETE FROM activity WHERE identity = ?`
+
+	sqlInsertReplayKey = `INSERT INTO replay_keys (key, first_seen) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`
+
+	sqlInsertDelivery = `
+INSERT INTO deliveries (received_at, event, outcome, reason, invitee_uri, invitee_email, event_uri, replay_key, signature_header, body)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+)
+
+// statements are the writer's prepared statements, bound to its connection.
+type statements struct {
+	upsertEvent, insertEventStub, deleteEventPeople, insertPerson *sql.Stmt
+	upsertInvitee, updateNoShow, upsertContact, insertLink        *sql.Stmt
+	loadInvitee, loadLinks, upsertActivity, deleteActivity        *sql.Stmt
+	insertReplayKey, insertDelivery                               *sql.Stmt
+	savepoint, release, rollbackTo                                *sql.Stmt
+}
+
+func prepareStatements(ctx context.Context, conn *sql.Conn) (*statements, error) {
+	st := new(statements)
+	for _, p := range []struct {
+		dst   **sql.Stmt
+		query string
+	}{
+		{&st.upsertEvent, sqlUpsertEvent},
+		{&st.insertEventStub, sqlInsertEventStub},
+		{&st.deleteEventPeople, sqlDeleteEventPeople},
+		{&st.insertPerson, sqlInsertPerson},
+		{&st.upsertInvitee, sqlUpsertInvitee},
+		{&st.updateNoShow, sqlUpdateNoShow},
+		{&st.upsertContact, sqlUpsertContact},
+		{&st.insertLink, sqlInsertLink},
+		{&st.loadInvitee, sqlLoadInvitee},
+		{&st.loadLinks, sqlLoadLinks},
+		{&st.upsertActivity, sqlUpsertActivity},
+		{&st.deleteActivity, sqlDeleteActivity},
+		{&st.insertReplayKey, sqlInsertReplayKey},
+		{&st.insertDelivery, sqlInsertDelivery},
+		{&st.savepoint, "SAVEPOINT item"},
+		{&st.release, "RELEASE item"},
+		{&st.rollbackTo, "ROLLBACK TO item"},
+	} {
+		stmt, err := conn.PrepareContext(ctx, p.query)
+		if err != nil {
+			st.close()
+			return nil, fmt.Errorf("storage: preparing a statement: %w", err)
+		}
+		*p.dst = stmt
+	}
+	return st, nil
+}
+
+func (st *statements) close() {
+	for _, s := range []*sql.Stmt{
+		st.upsertEvent, st.insertEventStub, st.deleteEventPeople, st.insertPerson,
+		st.upsertInvitee, st.updateNoShow, st.upsertContact, st.insertLink,
+		st.loadInvitee, st.loadLinks, st.upsertActivity, st.deleteActivity,
+		st.insertReplayKey, st.insertDelivery, st.savepoint, st.release, st.rollbackTo,
+	} {
+		if s != nil {
+			_ = s.Close()
+		}
+	}
+}
+
+// applyChange writes one change into the open transaction.
+func (st *statements) applyChange(ctx context.Context, c change) error {
+	if c.eventURI == "" {
+		return nil
+	}
+	if c.event != nil {
+		if err := st.applyEvent(ctx, c.eventURI, c.event); err != nil {
+			return err
+		}
+	} else if _, err := st.insertEventStub.ExecContext(ctx, c.eventURI); err != nil {
+		return fmt.Errorf("storing event %s: %w", c.eventURI, err)
+	}
+	if c.invitee == nil {
+		return nil
+	}
+	return st.applyInvitee(ctx, c)
+}
+
+// applyEvent stores a scheduled_event observation if it is newer than what
+// is stored, and then replaces the event's hosts and guests with its own.
+func (st *statements) applyEvent(ctx context.Context, uri string, ev *calendly.ScheduledEvent) error {
+	status := ev.Status
+	if status == "" {
+		status = calendly.StatusActive
+	}
+	res, err := st.upsertEvent.ExecContext(ctx, uri, ev.Name, nullTime(ev.StartTime.Time), nullTime(ev.EndTime.Time),
+		status, jsonOrNull(ev.Location), ev.EventType, jsonOrNull(ev.Cancellation),
+		nullTime(ev.CreatedAt.Time), nullTime(ev.UpdatedAt.Time), eventVersion(ev))
+	if err != nil {
+		return fmt.Errorf("storing event %s: %w", uri, err)
+	}
+	// Guests are contacts as soon as they are seen, whichever version wins.
+	for _, g := range ev.EventGuests {
+		if email := contactKey(g.Email); email != "" {
+			if _, err := st.upsertContact.ExecContext(ctx, email, "", "", ""); err != nil {
+				return fmt.Errorf("storing guest contact: %w", err)
+			}
+		}
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return err
+	}
+	if _, err := st.deleteEventPeople.ExecContext(ctx, uri); err != nil {
+		return fmt.Errorf("replacing hosts of %s: %w", uri, err)
+	}
+	for i, m := range ev.EventMemberships {
+		key := m.User
+		if key == "" {
+			key = contactKey(m.UserEmail)
+		}
+		if key == "" {
+			continue
+		}
+		if _, err := st.insertPerson.ExecContext(ctx, uri, "host", key, m.User, m.UserEmail, "", m.UserName, i); err != nil {
+			return fmt.Errorf("storing a host of %s: %w", uri, err)
+		}
+	}
+	for i, g := range ev.EventGuests {
+		email := contactKey(g.Email)
+		if email == "" {
+			continue
+		}
+		if _, err := st.insertPerson.ExecContext(ctx, uri, "guest", email, "", g.Email, email, "", i); err != nil {
+			return fmt.Errorf("storing a guest of %s: %w", uri, err)
+		}
+	}
+	return nil
+}
+
+// applyInvitee stores an invitee observation, its contact, its reschedule
+// links and its no-show, then brings the activity rows it affects up to date.
+func (st *statements) applyInvitee(ctx context.Context, c change) error {
+	inv := c.invitee
+	email := contactKey(inv.Email)
+	name := inviteeName(inv)
+	version := inviteeVersion(inv)
+	nameVersion := ""
+	if name != "" {
+		nameVersion = version
+	}
+	answers := inv.QuestionsAndAnswers
+	if answers == nil {
+		answers = []calendly.QuestionAnswer{}
+	}
+	answersJSON, err := json.Marshal(answers)
+	if err != nil {
+		return fmt.Errorf("encoding answers of %s: %w", inv.URI, err)
+	}
+	rescheduled := 0
+	if inv.Rescheduled {
+		rescheduled = 1
+	}
+	if _, err := st.upsertInvitee.ExecContext(ctx, c.eventURI, inv.URI, inv.Email, email, name, inv.Status,
+		calendly.Str(inv.Timezone), string(answersJSON), jsonOrNull(inv.Cancellation), nullTime(canceledAt(inv)),
+		rescheduled, nullTime(inv.CreatedAt.Time), nullTime(inv.UpdatedAt.Time), version, nameVersion); err != nil {
+		return fmt.Errorf("storing invitee %s: %w", inv.URI, err)
+	}
+	if email != "" {
+		nameRank := "0"
+		if name != "" {
+			nameRank = "1"
+		}
+		contactVersion := nameRank + "|" + storedTime(inv.UpdatedAt.Time) + "|" + inv.URI + "|" + version
+		if _, err := st.upsertContact.ExecContext(ctx, email, name, calendly.Str(inv.Timezone), contactVersion); err != nil {
+			return fmt.Errorf("storing contact of %s: %w", inv.URI, err)
+		}
+	}
+	touched := []string{inv.URI}
+	if old := calendly.Str(inv.OldInvitee); old != "" && old != inv.URI {
+		if _, err := st.insertLink.ExecContext(ctx, old, inv.URI); err != nil {
+			return fmt.Errorf("linking %s to %s: %w", old, inv.URI, err)
+		}
+		touched = append(touched, old)
+	}
+	if next := calendly.Str(inv.NewInvitee); next != "" && next != inv.URI {
+		if _, err := st.insertLink.ExecContext(ctx, inv.URI, next); err != nil {
+			return fmt.Errorf("linking %s to %s: %w", inv.URI, next, err)
+		}
+		touched = append(touched, next)
+	}
+	if c.noShow != nil {
+		if err := st.applyNoShow(ctx, c.eventURI, inv.URI, email, c.noShow); err != nil {
+			return err
+		}
+	}
+	for _, uri := range touched {
+		if err := st.refreshActivity(ctx, uri); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// applyNoShow moves the invitee's no-show register if the mark is newer and
+// records the mark as an activity (once, whatever the order).
+func (st *statements) applyNoShow(ctx context.Context, eventURI, inviteeURI, email string, m *noShowMark) error {
+	version := noShowVersion(m)
+	flag := 0
+	if m.marked {
+		flag = 1
+	}
+	if _, err := st.updateNoShow.ExecContext(ctx, flag, m.uri, version, inviteeURI, eventURI, version); err != nil {
+		return fmt.Errorf("storing the no-show of %s: %w", inviteeURI, err)
+	}
+	if email == "" {
+		return nil
+	}
+	a := activity{email: email, at: storedTime(m.at), eventURI: eventURI, inviteeURI: inviteeURI}
+	if m.marked {
+		a.kind = "no_show"
+		a.identity = "no_show:" + inviteeURI + "@" + a.at
+		if m.uri != "" {
+			a.identity = "no_show:" + m.uri
+		}
+	} else {
+		a.kind = "no_show_removed"
+		a.identity = "no_show_removed:" + inviteeURI + "@" + a.at
+	}
+	return st.putActivity(ctx, a)
+}
+
+func jsonOrNull[T any](v *T) any {
+	if v == nil {
+		return nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	return string(b)
+}

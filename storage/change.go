@@ -1,0 +1,206 @@
+package storage
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/calwatch/calwatch/calendly"
+)
+
+// change is one observation of Calendly's state, normalised from a webhook
+// delivery or from a backfill read (a scheduled event and its invitees).
+// Applying the same change twice, or a set of changes in any order, leaves
+// the same state: every field is a last-writer-wins register keyed on
+// Calendly's own timestamps, and every set is a union.
+type change struct {
+	eventURI string
+	event    *calendly.ScheduledEvent // nil: only the event's URI is known
+	invitee  *calendly.Invitee        // nil: the change carries no invitee
+	noShow   *noShowMark              // nil: says nothing about a no-show
+}
+
+// noShowMark is a no-show being marked or removed.
+type noShowMark struct {
+	marked bool
+	at     time.Time // when Calendly says it happened
+	uri    string    // the invitee_no_shows URI when known
+}
+
+// changeFromDelivery normalises a parsed delivery. ok is false for
+// deliveries that change no booking (routing forms, event types, events
+// calwatch does not know).
+func changeFromDelivery(d *calendly.Delivery) (c change, ok bool) {
+	if d == nil || d.Invitee == nil || d.Invitee.URI == "" || d.Invitee.Event == "" {
+		return change{}, false
+	}
+	inv := *d.Invitee
+	if inv.Status == "" {
+		inv.Status = calendly.StatusActive
+		if d.Event == calendly.EventInviteeCanceled {
+			inv.Status = calendly.StatusCanceled
+		}
+	}
+	c = change{eventURI: inv.Event, event: inv.ScheduledEvent, invitee: &inv}
+	switch d.Event {
+	case calendly.EventInviteeNoShowCreated:
+		mark := noShowMark{marked: true, at: d.CreatedAt.Time}
+		if inv.NoShow != nil {
+			mark.uri = inv.NoShow.URI
+			if !inv.NoShow.CreatedAt.IsZero() {
+				mark.at = inv.NoShow.CreatedAt.Time
+			}
+		}
+		c.noShow = &mark
+	case calendly.EventInviteeNoShowDeleted:
+		c.noShow = &noShowMark{marked: false, at: d.CreatedAt.Time}
+	default:
+		c.noShow = noShowFromSnapshot(&inv)
+	}
+	return c, true
+}
+
+// changesFromSnapshot normalises what a backfill read: a scheduled event
+// and its invitees, as GET /scheduled_events and .../invitees return them.
+func changesFromSnapshot(ev calendly.ScheduledEvent, invitees []calendly.Invitee) []change {
+	if len(invitees) == 0 {
+		return []change{{eventURI: ev.URI, event: &ev}}
+	}
+	out := make([]change, 0, len(invitees))
+	for i := range invitees {
+		inv := invitees[i]
+		if inv.Status == "" {
+			inv.Status = calendly.StatusActive
+		}
+		if inv.Event == "" {
+			inv.Event = ev.URI
+		}
+		out = append(out, change{eventURI: ev.URI, event: &ev, invitee: &inv, noShow: noShowFromSnapshot(&inv)})
+	}
+	return out
+}
+
+// noShowFromSnapshot reads the no_show object an invitee may carry. A null
+// no_show says nothing: the mark may simply come later.
+func noShowFromSnapshot(inv *calendly.Invitee) *noShowMark {
+	if inv.NoShow == nil || inv.NoShow.CreatedAt.IsZero() {
+		return nil
+	}
+	return &noShowMark{marked: true, at: inv.NoShow.CreatedAt.Time, uri: inv.NoShow.URI}
+}
+
+// storedTime is how times are kept: calendly.TimeLayout in UTC, fixed width
+// so that strings sort as times; "" for the zero time.
+func storedTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(calendly.TimeLayout)
+}
+
+// nullTime is storedTime as a column value: NULL for the zero time.
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return storedTime(t)
+}
+
+// digest is a short content hash: the deterministic tie-break between two
+// observations that carry the same timestamp but different content.
+func digest(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		// Only values built from decoded JSON reach here; they always encode.
+		b = []byte(err.Error())
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:12])
+}
+
+// statusRank makes canceled sort above active at any timestamp: Calendly
+// never re-activates a canceled event or invitee, so canceled is sticky.
+func statusRank(status string) string {
+	if status == calendly.StatusCanceled {
+		return "1"
+	}
+	return "0"
+}
+
+// eventVersion orders observations of one scheduled event.
+func eventVersion(ev *calendly.ScheduledEvent) string {
+	return statusRank(ev.Status) + "|" + storedTime(ev.UpdatedAt.Time) + "|" + digest(eventContent(ev))
+}
+
+// eventContent is what is stored of a scheduled event, for digest.
+func eventContent(ev *calendly.ScheduledEvent) any {
+	return struct {
+		Name, Status, EventType string
+		Start, End              time.Time
+		Location                *calendly.Location
+		Cancellation            *calendly.Cancellation
+		Members                 []calendly.EventMembership
+		Guests                  []string
+	}{ev.Name, ev.Status, ev.EventType, ev.StartTime.Time, ev.EndTime.Time, ev.Location, ev.Cancellation, ev.EventMemberships, guestEmails(ev)}
+}
+
+func guestEmails(ev *calendly.ScheduledEvent) []string {
+	out := make([]string, 0, len(ev.EventGuests))
+	for _, g := range ev.EventGuests {
+		out = append(out, g.Email)
+	}
+	return out
+}
+
+// inviteeVersion orders observations of one invitee.
+func inviteeVersion(inv *calendly.Invitee) string {
+	return statusRank(inv.Status) + "|" + storedTime(inv.UpdatedAt.Time) + "|" + digest(inviteeContent(inv))
+}
+
+// inviteeContent is what is stored of an invitee, for digest.
+func inviteeContent(inv *calendly.Invitee) any {
+	return struct {
+		Name, Email, Status, Timezone string
+		Answers                       []calendly.QuestionAnswer
+		Cancellation                  *calendly.Cancellation
+		Rescheduled                   bool
+		Created                       time.Time
+	}{inviteeName(inv), inv.Email, inv.Status, calendly.Str(inv.Timezone), inv.QuestionsAndAnswers, inv.Cancellation, inv.Rescheduled, inv.CreatedAt.Time}
+}
+
+// inviteeName is the name Calendly gave, or first and last name joined.
+func inviteeName(inv *calendly.Invitee) string {
+	if n := strings.TrimSpace(inv.Name); n != "" {
+		return n
+	}
+	return strings.TrimSpace(calendly.Str(inv.FirstName) + " " + calendly.Str(inv.LastName))
+}
+
+// noShowVersion orders the marks and removals of one invitee's no-show. At
+// the same instant a mark wins over a removal.
+func noShowVersion(m *noShowMark) string {
+	rank := "0"
+	if m.marked {
+		rank = "1"
+	}
+	return storedTime(m.at) + "|" + rank + "|" + m.uri
+}
+
+// contactKey is how contacts are keyed: the lower-cased email.
+func contactKey(email string) string {
+	return strings.ToLower(strings.TrimSpace(email))
+}
+
+// canceledAt is when an invitee was canceled: the cancellation's own time,
+// else the invitee's last update.
+func canceledAt(inv *calendly.Invitee) time.Time {
+	if inv.Status != calendly.StatusCanceled {
+		return time.Time{}
+	}
+	if inv.Cancellation != nil && !inv.Cancellation.CreatedAt.IsZero() {
+		return inv.Cancellation.CreatedAt.Time
+	}
+	return inv.UpdatedAt.Time
+}

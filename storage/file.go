@@ -1,0 +1,57 @@
+package storage
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+
+	_ "github.com/mattn/go-sqlite3" // the "sqlite3" database/sql driver
+)
+
+// Connection settings, in the DSN so every pooled connection gets them.
+// The writer commits with synchronous=FULL in WAL mode: a commit that
+// returned is on disk. Readers never write.
+const (
+	writeParams = "_journal_mode=WAL&_busy_timeout=5000&_foreign_keys=on&_txlock=immediate&_synchronous=FULL"
+	readParams  = "_busy_timeout=5000&_foreign_keys=on&_txlock=deferred&_query_only=1"
+)
+
+// dsn is the sqlite URI for path. Characters the URI gives meaning to are
+// escaped so any file name works.
+func dsn(path, params string) string {
+	escaped := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	return "file:" + escaped + "?" + params
+}
+
+// prepareFile creates the database file 0600 before sqlite opens it (sqlite
+// gives the -wal and -shm files the mode of the database file) and tightens
+// the mode of files a looser program left behind.
+func prepareFile(path string) error {
+	if path == "" {
+		return errors.New("storage: no database file given; pass --db FILE or set --home")
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("storage: cannot create the database %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("storage: cannot create the database %s: %w", path, err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		info, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("storage: cannot check %s: %w", p, err)
+		}
+		if info.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(p, 0o600); err != nil {
+				return fmt.Errorf("storage: %s is readable by others and cannot be made private: %w", p, err)
+			}
+		}
+	}
+	return nil
+}

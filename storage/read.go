@@ -1,0 +1,296 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/calwatch/calwatch/calendly"
+)
+
+// parseStored reads a time column; "" and NULL are the zero time.
+func parseStored(s sql.NullString) (time.Time, error) {
+	if !s.Valid || s.String == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s.String)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("storage: stored time %q is unreadable: %w", s.String, err)
+	}
+	return t.UTC(), nil
+}
+
+func parseStoredPtr(s sql.NullString) (*time.Time, error) {
+	t, err := parseStored(s)
+	if err != nil || t.IsZero() {
+		return nil, err
+	}
+	return &t, nil
+}
+
+// ListDeliveries returns the delivery log, newest first, at most limit rows
+// (limit ≤ 0: all), with SignatureHeader and Body filled.
+func (s *Store) ListDeliveries(ctx context.Context, limit int) ([]DeliveryRecord, error) {
+	if limit <= 0 {
+		limit = -1
+	}
+	rows, err := s.readDB.QueryContext(ctx, `
+SELECT id, received_at, event, outcome, reason, invitee_uri, invitee_email, event_uri, signature_header, body
+FROM deliveries ORDER BY id DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("storage: reading the delivery log: %w", err)
+	}
+	defer rows.Close()
+	out := []DeliveryRecord{}
+	for rows.Next() {
+		var r DeliveryRecord
+		var received sql.NullString
+		if err := rows.Scan(&r.ID, &received, &r.Event, &r.Outcome, &r.Reason, &r.Invitee, &r.InviteeEmail,
+			&r.EventURI, &r.SignatureHeader, &r.Body); err != nil {
+			return nil, fmt.Errorf("storage: reading the delivery log: %w", err)
+		}
+		if r.ReceivedAt, err = parseStored(received); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("storage: reading the delivery log: %w", err)
+	}
+	return out, nil
+}
+
+// eventWhere turns a filter into SQL over the events table.
+func eventWhere(f EventFilter) (string, []any, error) {
+	var conds []string
+	var args []any
+	if !f.From.IsZero() {
+		conds, args = append(conds, "start_time >= ?"), append(args, storedTime(f.From))
+	}
+	if !f.To.IsZero() {
+		conds, args = append(conds, "start_time < ?"), append(args, storedTime(f.To))
+	}
+	switch f.Status {
+	case "":
+	case calendly.StatusActive, calendly.StatusCanceled:
+		conds, args = append(conds, "status = ?"), append(args, f.Status)
+	default:
+		return "", nil, fmt.Errorf("storage: unknown event status %q; use active or canceled", f.Status)
+	}
+	if len(conds) == 0 {
+		return "", nil, nil
+	}
+	return " WHERE " + strings.Join(conds, " AND "), args, nil
+}
+
+// ListEvents returns stored events, earliest start first (events whose
+// start is not known yet last).
+func (s *Store) ListEvents(ctx context.Context, f EventFilter) ([]EventView, error) {
+	where, args, err := eventWhere(f)
+	if err != nil {
+		return nil, err
+	}
+	tx, err := s.readDB.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("storage: reading events: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+
+	events, index, err := readEvents(ctx, tx, where, args)
+	if err != nil {
+		return nil, err
+	}
+	if err := readPeople(ctx, tx, where, args, events, index); err != nil {
+		return nil, err
+	}
+	return events, nil
+}
+
+func readEvents(ctx context.Context, tx *sql.Tx, where string, args []any) ([]EventView, map[string]int, error) {
+	rows, err := tx.QueryContext(ctx, `
+SELECT uri, name, start_time, end_time, status, location, cancellation FROM events`+where+`
+ORDER BY start_time IS NULL, start_time, uri`, args...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("storage: reading events: %w", err)
+	}
+	defer rows.Close()
+	events := []EventView{}
+	index := map[string]int{}
+	for rows.Next() {
+		var ev EventView
+		var start, end, location, cancellation sql.NullString
+		if err := rows.Scan(&ev.URI, &ev.Name, &start, &end, &ev.Status, &location, &cancellation); err != nil {
+			return nil, nil, fmt.Errorf("storage: reading events: %w", err)
+		}
+		if ev.StartTime, err = parseStoredPtr(start); err != nil {
+			return nil, nil, err
+		}
+		if ev.EndTime, err = parseStoredPtr(end); err != nil {
+			return nil, nil, err
+		}
+		if ev.Location, err = decodeColumn[calendly.Location](location); err != nil {
+			return nil, nil, err
+		}
+		if ev.Cancellation, err = decodeColumn[calendly.Cancellation](cancellation); err != nil {
+			return nil, nil, err
+		}
+		ev.Hosts, ev.Invitees, ev.Guests = []HostView{}, []InviteeView{}, []GuestView{}
+		index[ev.URI] = len(events)
+		events = append(events, ev)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("storage: reading events: %w", err)
+	}
+	return events, index, nil
+}
+
+// readPeople fills hosts, invitees and guests of the events the filter selects.
+func readPeople(ctx context.Context, tx *sql.Tx, where string, args []any, events []EventView, index map[string]int) error {
+	rows, err := tx.QueryContext(ctx, `
+SELECT r.event_uri, r.role, r.uri, r.email, r.name, r.status, r.timezone, r.no_show, r.answers,
+    CASE WHEN r.role = 'invitee' THEN (SELECT min(old_invitee) FROM reschedules WHERE new_invitee = r.key) END,
+    CASE WHEN r.role = 'invitee' THEN (SELECT min(new_invitee) FROM reschedules WHERE old_invitee = r.key) END
+FROM recipients r
+WHERE r.event_uri IN (SELECT uri FROM events`+where+`)
+ORDER BY r.event_uri, r.role, r.position, r.created_at, r.key`, args...)
+	if err != nil {
+		return fmt.Errorf("storage: reading event people: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var eventURI, role, uri, email, name, status, timezone, answers string
+		var noShow bool
+		var from, to sql.NullString
+		if err := rows.Scan(&eventURI, &role, &uri, &email, &name, &status, &timezone, &noShow, &answers, &from, &to); err != nil {
+			return fmt.Errorf("storage: reading event people: %w", err)
+		}
+		i, ok := index[eventURI]
+		if !ok {
+			continue
+		}
+		ev := &events[i]
+		switch role {
+		case "host":
+			ev.Hosts = append(ev.Hosts, HostView{Name: name, Email: email, URI: uri})
+		case "guest":
+			ev.Guests = append(ev.Guests, GuestView{Email: email})
+		case "invitee":
+			iv := InviteeView{URI: uri, Name: name, Email: email, Status: status, Timezone: timezone, NoShow: noShow,
+				QuestionsAndAnswers: []calendly.QuestionAnswer{}}
+			if from.Valid {
+				iv.RescheduledFrom = &from.String
+			}
+			if to.Valid {
+				iv.RescheduledTo = &to.String
+			}
+			if err := json.Unmarshal([]byte(answers), &iv.QuestionsAndAnswers); err != nil {
+				return fmt.Errorf("storage: answers of %s are unreadable: %w", uri, err)
+			}
+			if iv.QuestionsAndAnswers == nil {
+				iv.QuestionsAndAnswers = []calendly.QuestionAnswer{}
+			}
+			ev.Invitees = append(ev.Invitees, iv)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("storage: reading event people: %w", err)
+	}
+	return nil
+}
+
+func decodeColumn[T any](s sql.NullString) (*T, error) {
+	if !s.Valid || s.String == "" {
+		return nil, nil
+	}
+	v := new(T)
+	if err := json.Unmarshal([]byte(s.String), v); err != nil {
+		return nil, fmt.Errorf("storage: a stored %T is unreadable: %w", *v, err)
+	}
+	return v, nil
+}
+
+const sqlContacts = `
+SELECT c.email, c.name, c.timezone,
+    (SELECT count(*) FROM recipients r WHERE r.role = 'invitee' AND r.contact_email = c.email
+        AND NOT EXISTS (SELECT 1 FROM reschedules WHERE new_invitee = r.key)),
+    (SELECT count(*) FROM recipients r WHERE r.role = 'invitee' AND r.contact_email = c.email
+        AND r.status = 'canceled' AND r.rescheduled = 0
+        AND NOT EXISTS (SELECT 1 FROM reschedules WHERE old_invitee = r.key)),
+    (SELECT count(*) FROM recipients r WHERE r.role = 'invitee' AND r.contact_email = c.email AND r.no_show = 1),
+    (SELECT max(at) FROM activity a WHERE a.email = c.email AND a.at <> '') AS last
+FROM contacts c`
+
+func scanContact(rows interface{ Scan(...any) error }) (ContactView, error) {
+	var c ContactView
+	var last sql.NullString
+	if err := rows.Scan(&c.Email, &c.Name, &c.Timezone, &c.Bookings, &c.Cancellations, &c.NoShows, &last); err != nil {
+		return c, err
+	}
+	var err error
+	c.LastActivityAt, err = parseStoredPtr(last)
+	return c, err
+}
+
+// ListContacts returns every contact, most recently active first.
+func (s *Store) ListContacts(ctx context.Context) ([]ContactView, error) {
+	rows, err := s.readDB.QueryContext(ctx, sqlContacts+` ORDER BY last IS NULL, last DESC, c.email`)
+	if err != nil {
+		return nil, fmt.Errorf("storage: reading contacts: %w", err)
+	}
+	defer rows.Close()
+	out := []ContactView{}
+	for rows.Next() {
+		c, err := scanContact(rows)
+		if err != nil {
+			return nil, fmt.Errorf("storage: reading contacts: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("storage: reading contacts: %w", err)
+	}
+	return out, nil
+}
+
+// Contact returns one contact by email (any case), or ErrNotFound.
+func (s *Store) Contact(ctx context.Context, email string) (ContactDetail, error) {
+	key := contactKey(email)
+	tx, err := s.readDB.BeginTx(ctx, nil)
+	if err != nil {
+		return ContactDetail{}, fmt.Errorf("storage: reading contact: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	c, err := scanContact(tx.QueryRowContext(ctx, sqlContacts+` WHERE c.email = ?`, key))
+	if errors.Is(err, sql.ErrNoRows) {
+		return ContactDetail{}, fmt.Errorf("storage: no contact with email %q: %w", key, ErrNotFound)
+	}
+	if err != nil {
+		return ContactDetail{}, fmt.Errorf("storage: reading contact: %w", err)
+	}
+	detail := ContactDetail{ContactView: c, Activity: []ActivityView{}}
+	rows, err := tx.QueryContext(ctx, `
+SELECT kind, at, event_uri, invitee_uri FROM activity WHERE email = ? ORDER BY at DESC, identity`, key)
+	if err != nil {
+		return ContactDetail{}, fmt.Errorf("storage: reading activity: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var a ActivityView
+		var at sql.NullString
+		if err := rows.Scan(&a.Kind, &at, &a.EventURI, &a.InviteeURI); err != nil {
+			return ContactDetail{}, fmt.Errorf("storage: reading activity: %w", err)
+		}
+		if a.At, err = parseStored(at); err != nil {
+			return ContactDetail{}, err
+		}
+		detail.Activity = append(detail.Activity, a)
+	}
+	if err := rows.Err(); err != nil {
+		return ContactDetail{}, fmt.Errorf("storage: reading activity: %w", err)
+	}
+	return detail, nil
+}

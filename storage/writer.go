@@ -1,0 +1,312 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/calwatch/calwatch/calendly"
+)
+
+// Group commit: one goroutine owns the only write connection and commits
+// small batches; every item in a batch runs in its own SAVEPOINT so a bad
+// one fails alone, and every caller is answered after its batch commits.
+const (
+	maxBatch         = 256  // accepted items per transaction
+	maxRefusedBatch  = 32   // refused items per transaction, taken after the accepted ones
+	acceptedQueueLen = 1024 // callers wait (or give up with their context) when it is full
+	refusedQueueLen  = 256  // RecordRefused drops when it is full
+	maxRefusedBody   = 64 << 10
+)
+
+// ErrClosed is returned by writes after Close.
+var ErrClosed = errors.New("storage: the database is closed")
+
+// ErrRefusedLogFull is returned by RecordRefused when refused requests arrive
+// faster than they can be logged; the request is not logged.
+var ErrRefusedLogFull = errors.New("storage: too many refused requests to log; this one was dropped")
+
+// writeRequest is one item for the writer: exactly one of the three is set.
+type writeRequest struct {
+	delivery *IncomingDelivery
+	refused  *RefusedDelivery
+	changes  []change // a backfill snapshot
+	result   chan writeResult
+}
+
+type writeResult struct {
+	record DeliveryRecord
+	err    error
+}
+
+type writer struct {
+	conn     *sql.Conn
+	st       *statements
+	onCommit func()
+
+	mu       sync.RWMutex // held for reading while enqueuing, for writing by close
+	closed   bool
+	accepted chan *writeRequest
+	refused  chan *writeRequest
+	done     chan struct{}
+}
+
+func newWriter(conn *sql.Conn, st *statements, onCommit func()) *writer {
+	w := &writer{
+		conn: conn, st: st, onCommit: onCommit,
+		accepted: make(chan *writeRequest, acceptedQueueLen),
+		refused:  make(chan *writeRequest, refusedQueueLen),
+		done:     make(chan struct{}),
+	}
+	go w.run()
+	return w
+}
+
+// submit queues req and waits for its batch to commit.
+func (w *writer) submit(ctx context.Context, req *writeRequest) (DeliveryRecord, error) {
+	req.result = make(chan writeResult, 1)
+	if err := w.enqueue(ctx, req); err != nil {
+		return DeliveryRecord{}, err
+	}
+	select {
+	case r := <-req.result:
+		return r.record, r.err
+	case <-ctx.Done():
+		return DeliveryRecord{}, fmt.Errorf("storage: gave up waiting for the write to commit: %w", ctx.Err())
+	}
+}
+
+func (w *writer) enqueue(ctx context.Context, req *writeRequest) error {
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	if w.closed {
+		return ErrClosed
+	}
+	if req.refused != nil {
+		select {
+		case w.refused <- req:
+			return nil
+		default:
+			return ErrRefusedLogFull
+		}
+	}
+	select {
+	case w.accepted <- req:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("storage: gave up waiting to queue the write: %w", ctx.Err())
+	}
+}
+
+// close stops new writes, lets the writer commit everything queued, and
+// waits for it to finish.
+func (w *writer) close() {
+	w.mu.Lock()
+	if !w.closed {
+		w.closed = true
+		close(w.accepted)
+		close(w.refused)
+	}
+	w.mu.Unlock()
+	<-w.done
+}
+
+func (w *writer) run() {
+	defer close(w.done)
+	accepted, refused := w.accepted, w.refused
+	for accepted != nil || refused != nil {
+		var batch []*writeRequest
+		// Block for the first item of either kind.
+		select {
+		case req, ok := <-accepted:
+			if !ok {
+				accepted = nil
+				continue
+			}
+			batch = append(batch, req)
+		case req, ok := <-refused:
+			if !ok {
+				refused = nil
+				continue
+			}
+			batch = append(batch, req)
+		}
+		batch, accepted = drain(batch, accepted, maxBatch)
+		batch, refused = drain(batch, refused, len(batch)+maxRefusedBatch)
+		w.commit(batch)
+	}
+}
+
+// drain adds what is already queued on ch to batch, up to limit items. It
+// returns ch, or nil once ch is closed and empty.
+func drain(batch []*writeRequest, ch chan *writeRequest, limit int) ([]*writeRequest, chan *writeRequest) {
+	for ch != nil && len(batch) < limit {
+		select {
+		case req, ok := <-ch:
+			if !ok {
+				return batch, nil
+			}
+			batch = append(batch, req)
+		default:
+			return batch, ch
+		}
+	}
+	return batch, ch
+}
+
+// commit writes batch in one transaction and answers every caller.
+func (w *writer) commit(batch []*writeRequest) {
+	ctx := context.Background()
+	results := make([]writeResult, len(batch))
+	fail := func(err error) {
+		for i := range batch {
+			batch[i].result <- writeResult{err: err}
+		}
+	}
+	if _, err := w.conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		fail(fmt.Errorf("storage: cannot start a write (is another calwatch using this database?): %w", err))
+		return
+	}
+	for i, req := range batch {
+		results[i] = w.applyItem(ctx, req)
+	}
+	if _, err := w.conn.ExecContext(ctx, "COMMIT"); err != nil {
+		_, _ = w.conn.ExecContext(ctx, "ROLLBACK")
+		fail(fmt.Errorf("storage: the write was not saved (disk full or failing?): %w", err))
+		return
+	}
+	for i, req := range batch {
+		req.result <- results[i]
+	}
+	if w.onCommit != nil {
+		w.onCommit()
+	}
+}
+
+// applyItem runs one request inside its own savepoint.
+func (w *writer) applyItem(ctx context.Context, req *writeRequest) writeResult {
+	if _, err := w.st.savepoint.ExecContext(ctx); err != nil {
+		return writeResult{err: fmt.Errorf("storage: %w", err)}
+	}
+	var res writeResult
+	switch {
+	case req.delivery != nil:
+		res = w.recordDelivery(ctx, req.delivery)
+	case req.refused != nil:
+		res = w.recordRefused(ctx, req.refused)
+	default:
+		for _, c := range req.changes {
+			if err := w.st.applyChange(ctx, c); err != nil {
+				res.err = err
+				break
+			}
+		}
+	}
+	if res.err != nil {
+		_, _ = w.st.rollbackTo.ExecContext(ctx)
+		_, _ = w.st.release.ExecContext(ctx)
+		if req.delivery != nil {
+			res = w.logFailure(ctx, req.delivery, res.err)
+		}
+		res.err = fmt.Errorf("storage: %w", res.err)
+		return res
+	}
+	if _, err := w.st.release.ExecContext(ctx); err != nil {
+		return writeResult{err: fmt.Errorf("storage: %w", err)}
+	}
+	return res
+}
+
+func deliveryRecord(d *IncomingDelivery) DeliveryRecord {
+	rec := DeliveryRecord{ReceivedAt: d.ReceivedAt, SignatureHeader: d.SignatureHeader, Body: d.Body}
+	if p := d.Parsed; p != nil {
+		rec.Event = p.Event
+		if p.Invitee != nil {
+			rec.Invitee, rec.InviteeEmail, rec.EventURI = p.Invitee.URI, p.Invitee.Email, p.Invitee.Event
+		}
+	}
+	return rec
+}
+
+func (w *writer) recordDelivery(ctx context.Context, d *IncomingDelivery) writeResult {
+	rec := deliveryRecord(d)
+	rec.Outcome = OutcomeApplied
+	if d.ReplayKey != "" {
+		res, err := w.st.insertReplayKey.ExecContext(ctx, d.ReplayKey, storedTime(d.ReceivedAt))
+		if err != nil {
+			return writeResult{err: fmt.Errorf("checking the replay key: %w", err)}
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return writeResult{err: fmt.Errorf("checking the replay key: %w", err)}
+		} else if n == 0 {
+			rec.Outcome = OutcomeDuplicate
+			rec.Reason = "already received with this signature (same t and v1); nothing changed"
+		}
+	}
+	if rec.Outcome == OutcomeApplied {
+		if c, ok := changeFromDelivery(d.Parsed); ok {
+			if err := w.st.applyChange(ctx, c); err != nil {
+				return writeResult{err: err}
+			}
+		} else {
+			rec.Reason = "changes no booking"
+		}
+	}
+	return w.insertLog(ctx, rec, d.ReplayKey)
+}
+
+func (w *writer) recordRefused(ctx context.Context, r *RefusedDelivery) writeResult {
+	body := r.Body
+	if len(body) > maxRefusedBody {
+		body = body[:maxRefusedBody]
+	}
+	rec := DeliveryRecord{ReceivedAt: r.ReceivedAt, Outcome: OutcomeRefused, Reason: r.Reason,
+		SignatureHeader: r.SignatureHeader, Body: body}
+	return w.insertLog(ctx, rec, "")
+}
+
+// logFailure records a delivery whose apply failed (and was rolled back), so
+// a developer sees it; Calendly will retry it because it was not answered 2xx.
+func (w *writer) logFailure(ctx context.Context, d *IncomingDelivery, cause error) writeResult {
+	rec := deliveryRecord(d)
+	rec.Outcome, rec.Reason = OutcomeFailed, "not applied: "+cause.Error()
+	res := w.insertLog(ctx, rec, d.ReplayKey)
+	res.err = cause
+	return res
+}
+
+func (w *writer) insertLog(ctx context.Context, rec DeliveryRecord, replayKey string) writeResult {
+	body := rec.Body
+	if body == nil {
+		body = []byte{}
+	}
+	res, err := w.st.insertDelivery.ExecContext(ctx, storedTime(rec.ReceivedAt), rec.Event, string(rec.Outcome), rec.Reason,
+		rec.Invitee, rec.InviteeEmail, rec.EventURI, replayKey, rec.SignatureHeader, body)
+	if err != nil {
+		return writeResult{err: fmt.Errorf("logging the delivery: %w", err)}
+	}
+	rec.ID, err = res.LastInsertId()
+	if err != nil {
+		return writeResult{err: fmt.Errorf("logging the delivery: %w", err)}
+	}
+	return writeResult{record: rec}
+}
+
+// prepareIncoming checks and completes a delivery before it is queued.
+func prepareIncoming(d IncomingDelivery) (IncomingDelivery, error) {
+	if d.Parsed == nil {
+		parsed, err := calendly.ParseDelivery(d.Body)
+		if err != nil {
+			return d, fmt.Errorf("storage: the delivery body does not parse (%w); log it with RecordRefused instead", err)
+		}
+		d.Parsed = parsed
+	}
+	if d.ReceivedAt.IsZero() {
+		d.ReceivedAt = time.Now()
+	}
+	d.ReceivedAt = d.ReceivedAt.UTC()
+	return d, nil
+}
