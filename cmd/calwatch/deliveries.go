@@ -1,12 +1,108 @@
 package main
 
 import (
-	"errors"
+	"context"
+	"strconv"
 
 	"github.com/spf13/cobra"
+
+	"github.com/calwatch/calwatch/storage"
 )
 
-// TODO: replaced by the real command.
+// defaultDeliveriesLimit keeps a long log readable; --limit 0 shows all.
+const defaultDeliveriesLimit = 100
+
 func newDeliveriesCmd(a *app) *cobra.Command {
-	return &cobra.Command{Use: "deliveries", RunE: func(*cobra.Command, []string) error { return errors.New("not implemented yet") }}
+	cmd := groupCmd("deliveries", "Show the webhook delivery log")
+	cmd.AddCommand(newDeliveriesListCmd(a))
+	return cmd
+}
+
+type deliveriesListOptions struct {
+	limit int
+	json  bool
+}
+
+func newDeliveriesListCmd(a *app) *cobra.Command {
+	opts := &deliveriesListOptions{}
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List received deliveries, newest first, refused ones included",
+		Long: "List every request the listener received, newest first: applied, duplicate and refused\n" +
+			"deliveries, with why a refused one was refused. --json adds what was sent: the\n" +
+			"signature header and the body.",
+		Example: "  calwatch deliveries list --limit 10\n  calwatch deliveries list --json | jq -r '.[0].body'",
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.limit < 0 {
+				return usageErrorf("--limit must be 0 (all) or more, got %d", opts.limit)
+			}
+			return deliveriesListRun(cmd.Context(), a, opts)
+		},
+	}
+	cmd.Flags().IntVar(&opts.limit, "limit", defaultDeliveriesLimit, "show at most `N` deliveries (0: all)")
+	cmd.Flags().BoolVar(&opts.json, "json", false, "print a JSON array, with each delivery's signature header and body")
+	return cmd
+}
+
+// deliveryJSON is a delivery log row as --json prints it: the fields of
+// `listen --json` plus what was sent. The signature header is an HMAC, not
+// the key, so it is safe to show.
+type deliveryJSON struct {
+	storage.DeliveryRecord
+	Signature string `json:"signature"`
+	Body      string `json:"body"`
+}
+
+func deliveriesListRun(ctx context.Context, a *app, opts *deliveriesListOptions) error {
+	store, err := a.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	query := opts.limit
+	if query > 0 {
+		query++ // one more tells whether the log goes on
+	}
+	records, err := store.ListDeliveries(ctx, query)
+	if err != nil {
+		return err
+	}
+	truncated := opts.limit > 0 && len(records) > opts.limit
+	if truncated {
+		records = records[:opts.limit]
+	}
+	if opts.json {
+		out := make([]deliveryJSON, 0, len(records))
+		for _, r := range records {
+			out = append(out, deliveryJSON{DeliveryRecord: r, Signature: r.SignatureHeader, Body: string(r.Body)})
+		}
+		if err := writeJSON(a.out, out); err != nil {
+			return err
+		}
+	} else {
+		if len(records) == 0 {
+			a.hint("no deliveries yet — %s", noDataHint)
+			return nil
+		}
+		rows := make([][]string, 0, len(records))
+		for _, r := range records {
+			who := r.InviteeEmail
+			rows = append(rows, []string{
+				strconv.FormatInt(r.ID, 10),
+				localTime(r.ReceivedAt),
+				orDash(r.Event),
+				string(r.Outcome),
+				cell(who),
+				cell(r.Reason),
+			})
+		}
+		if err := writeTable(a.out, []string{"ID", "RECEIVED", "EVENT", "OUTCOME", "INVITEE", "REASON"}, rows); err != nil {
+			return err
+		}
+	}
+	if truncated {
+		a.hint("showing the newest %d deliveries; --limit 0 shows all", opts.limit)
+	}
+	return nil
 }
