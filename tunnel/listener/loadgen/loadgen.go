@@ -27,6 +27,9 @@ type Config struct {
 	RunID       string
 	// Timeout bounds one request (default 30 s).
 	Timeout time.Duration
+	// OnOK, if set, is called with the running count of 2xx answers, one
+	// call at a time.
+	OnOK func(ok int)
 }
 
 // Result is what a run measured.
@@ -142,6 +145,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 					if code/100 == 2 {
 						res.OK++
 						res.Accepted = append(res.Accepted, d.InviteeURI)
+						if cfg.OnOK != nil {
+							cfg.OnOK(res.OK)
+						}
 					}
 				}
 				mu.Unlock()
