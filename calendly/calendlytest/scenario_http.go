@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -74,36 +77,62 @@ func scenario[T any](do func(T) (int, any, error)) http.HandlerFunc {
 }
 
 // decodeScenario reads exactly one JSON object with only T's fields. Its
-// errors are *FieldError naming the field ("" for the body as a whole).
+// errors are *FieldError naming the field ("" for the body as a whole):
+// each field is decoded on its own so a wrong value is blamed on its field.
 func decodeScenario[T any](body []byte) (T, error) {
 	var req T
+	var fields map[string]json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		return req, scenarioDecodeError(err)
+	if err := dec.Decode(&fields); err != nil {
+		if errors.Is(err, io.EOF) {
+			return req, &FieldError{"", "the body is empty; send a JSON object"}
+		}
+		_, msg := describeJSONError(err)
+		return req, &FieldError{"", msg}
 	}
-	if dec.More() {
-		return req, &FieldError{"", "the body must be one JSON object, with nothing after it"}
+	if fields == nil {
+		return req, &FieldError{"", "the body must be a JSON object"}
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return req, &FieldError{"", "the body must be one JSON object, with nothing after it"}
 	}
+	known := jsonFields(reflect.TypeFor[T]())
+	for _, name := range slices.Sorted(maps.Keys(fields)) {
+		goType, ok := known[name]
+		if !ok {
+			return req, &FieldError{name, "is not a field of this request; known fields: " + strings.Join(slices.Sorted(maps.Keys(known)), ", ")}
+		}
+		one, _ := json.Marshal(map[string]json.RawMessage{name: fields[name]})
+		var probe T
+		if err := json.Unmarshal(one, &probe); err != nil {
+			return req, &FieldError{name, describeFieldValueError(goType, err)}
+		}
+	}
+	if err := json.Unmarshal(body, &req); err != nil {
+		_, msg := describeJSONError(err)
+		return req, &FieldError{"", msg}
+	}
 	return req, nil
 }
 
-func scenarioDecodeError(err error) *FieldError {
-	if errors.Is(err, io.EOF) {
-		return &FieldError{"", "the body is empty; send a JSON object"}
+// jsonFields maps the JSON names of a struct type's fields to their types.
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	fields := map[string]reflect.Type{}
+	for f := range t.Fields() {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			fields[name] = f.Type
+		}
 	}
-	var parseErr *time.ParseError
-	if errors.As(err, &parseErr) {
-		return &FieldError{"start_time", "must be an RFC 3339 time like 2026-07-01T09:00:00Z"}
+	return fields
+}
+
+func describeFieldValueError(goType reflect.Type, err error) string {
+	if goType == reflect.TypeFor[time.Time]() {
+		return "must be an RFC 3339 time like 2026-07-01T09:00:00Z"
 	}
-	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		return &FieldError{strings.Trim(name, `"`), "is not a field of this request"}
-	}
-	param, msg := describeJSONError(err)
-	return &FieldError{param, msg}
+	_, msg := describeJSONError(err)
+	return msg
 }
 
 func writeScenarioError(w http.ResponseWriter, err error) {
