@@ -13,6 +13,12 @@ import (
 
 var testSigningKey = []byte("storage-test-signing-key")
 
+// fataler is what the helpers need of a *testing.T or a *rapid.T.
+type fataler interface {
+	Helper()
+	Fatalf(format string, args ...any)
+}
+
 // openTestStore opens a fresh database in a temporary folder and closes it
 // when the test ends.
 func openTestStore(t testing.TB) *Store {
@@ -31,7 +37,7 @@ func openTestStore(t testing.TB) *Store {
 
 // signedDelivery signs body at signedAt as Calendly would and parses it the
 // way the listener does, so the delivery is a real one.
-func signedDelivery(t testing.TB, body []byte, signedAt time.Time) IncomingDelivery {
+func signedDelivery(t fataler, body []byte, signedAt time.Time) IncomingDelivery {
 	t.Helper()
 	header := calendly.Sign(testSigningKey, signedAt, body)
 	sig, err := calendly.Verify(header, body, testSigningKey, signedAt, 0)
@@ -53,7 +59,7 @@ type envelope struct {
 	Payload   any           `json:"payload"`
 }
 
-func webhookBody(t testing.TB, event string, at time.Time, payload any) []byte {
+func webhookBody(t fataler, event string, at time.Time, payload any) []byte {
 	t.Helper()
 	b, err := json.Marshal(envelope{CreatedAt: calendly.NewTime(at), CreatedBy: hostURI, Event: event, Payload: payload})
 	if err != nil {
@@ -123,7 +129,7 @@ func cancelInvitee(inv *calendly.Invitee, at time.Time) *calendly.Invitee {
 
 // inviteeBody is an invitee.* or invitee_no_show.* delivery about inv with
 // the event snapshot ev (nil: the 2020 shape without scheduled_event).
-func inviteeBody(t testing.TB, event string, at time.Time, inv *calendly.Invitee, ev *calendly.ScheduledEvent) []byte {
+func inviteeBody(t fataler, event string, at time.Time, inv *calendly.Invitee, ev *calendly.ScheduledEvent) []byte {
 	t.Helper()
 	p := *inv
 	p.ScheduledEvent = ev
@@ -131,7 +137,7 @@ func inviteeBody(t testing.TB, event string, at time.Time, inv *calendly.Invitee
 }
 
 // record records every delivery in order, failing the test on error.
-func record(t testing.TB, s *Store, ds ...IncomingDelivery) []DeliveryRecord {
+func record(t fataler, s *Store, ds ...IncomingDelivery) []DeliveryRecord {
 	t.Helper()
 	out := make([]DeliveryRecord, 0, len(ds))
 	for i, d := range ds {
@@ -145,7 +151,7 @@ func record(t testing.TB, s *Store, ds ...IncomingDelivery) []DeliveryRecord {
 }
 
 // snapshot is everything a user can read back, as JSON for easy diffs.
-func snapshot(t testing.TB, s *Store) string {
+func snapshot(t fataler, s *Store) string {
 	t.Helper()
 	ctx := context.Background()
 	events, err := s.ListEvents(ctx, EventFilter{})
@@ -171,7 +177,7 @@ func snapshot(t testing.TB, s *Store) string {
 	return string(b)
 }
 
-func mustEvents(t testing.TB, s *Store, f EventFilter) []EventView {
+func mustEvents(t fataler, s *Store, f EventFilter) []EventView {
 	t.Helper()
 	evs, err := s.ListEvents(context.Background(), f)
 	if err != nil {
@@ -180,7 +186,7 @@ func mustEvents(t testing.TB, s *Store, f EventFilter) []EventView {
 	return evs
 }
 
-func mustContact(t testing.TB, s *Store, email string) ContactDetail {
+func mustContact(t fataler, s *Store, email string) ContactDetail {
 	t.Helper()
 	c, err := s.Contact(context.Background(), email)
 	if err != nil {
