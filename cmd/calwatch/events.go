@@ -96,7 +96,7 @@ func eventsListRun(ctx context.Context, a *app, opts *eventsListOptions) error {
 			e.Status,
 			cell(e.Name),
 			cell(inviteeNames(e.Invitees)),
-			cell(e.Location.Summary()),
+			locationCell(e.Location),
 		})
 	}
 	return writeTable(a.out, []string{"START", "LENGTH", "STATUS", "EVENT", "INVITEES", "LOCATION"}, rows)
@@ -116,6 +116,15 @@ func duration(start, end *time.Time) string {
 		return "0m"
 	}
 	return s
+}
+
+// locationCell names a video call by its kind (the link is in --json) and
+// shows an address or a phone number as it is.
+func locationCell(l *calendly.Location) string {
+	if l != nil && l.JoinURL != "" {
+		return l.Type
+	}
+	return cell(l.Summary())
 }
 
 // inviteeNames lists who booked, marking no-shows and cancellations.
