@@ -85,8 +85,8 @@ func newEvent(id string, at time.Time, limit int, guests ...string) *calendly.Sc
 	ev := &calendly.ScheduledEvent{
 		URI: eventURI(id), Name: "Intro call " + id, Status: calendly.StatusActive,
 		StartTime: calendly.NewTime(at.Add(24 * time.Hour)), EndTime: calendly.NewTime(at.Add(24*time.Hour + 30*time.Minute)),
-		EventType: "https://api.calendly.com/event_types/et-1",
-		Location:  &calendly.Location{Type: "zoom", JoinURL: "https://zoom.example/j/" + id, Status: "pushed"},
+		EventType:       "https://api.calendly.com/event_types/et-1",
+		Location:        &calendly.Location{Type: "zoom", JoinURL: "https://zoom.example/j/" + id, Status: "pushed"},
 		InviteesCounter: calendly.InviteesCounter{Total: 1, Active: 1, Limit: limit},
 		CreatedAt:       calendly.NewTime(at), UpdatedAt: calendly.NewTime(at),
 		EventMemberships: []calendly.EventMembership{{User: hostURI, UserEmail: hostEmail, UserName: hostName}},
