@@ -58,8 +58,9 @@ type deliverer struct {
 	mu     sync.Mutex
 	queues map[string]*subscriptionQueue // by subscription URI, only while non-empty
 	gone   map[string]bool               // subscriptions disabled or deleted here
-	log    []DeliveryAttempt
-	closed bool
+	log     []DeliveryAttempt
+	workers int // running workers
+	closed  bool
 }
 
 // waitClock is how the deliverer waits. Tests replace it with a fake that
@@ -112,8 +113,9 @@ type pendingDelivery struct {
 // guarded by deliverer.mu; the retry fields belong to the queue's worker.
 type subscriptionQueue struct {
 	items      []*pendingDelivery
-	failures   int       // consecutive failed attempts
-	retryStart time.Time // waitClock time of the first of them
+	dropped    chan struct{} // closed when the subscription is forgotten
+	failures   int           // consecutive failed attempts
+	retryStart time.Time     // waitClock time of the first of them
 }
 
 // attemptOutcome is how a receiver answered.
@@ -187,12 +189,13 @@ func (d *deliverer) enqueue(target deliveryTarget, event string, body []byte) {
 	}
 	q, running := d.queues[target.SubscriptionURI]
 	if !running {
-		q = &subscriptionQueue{}
+		q = &subscriptionQueue{dropped: make(chan struct{})}
 		d.queues[target.SubscriptionURI] = q
 	}
 	q.items = append(q.items, item)
 	if !running {
 		d.wg.Add(1)
+		d.workers++
 		go d.work(target.SubscriptionURI, q)
 	}
 }
@@ -201,10 +204,17 @@ func (d *deliverer) enqueue(target deliveryTarget, event string, body []byte) {
 // disabled or deleted, or the deliverer closes.
 func (d *deliverer) work(subscription string, q *subscriptionQueue) {
 	defer d.wg.Done()
+	defer func() {
+		d.mu.Lock()
+		d.workers--
+		d.mu.Unlock()
+	}()
 	for {
 		d.mu.Lock()
 		if d.closed || len(q.items) == 0 {
-			delete(d.queues, subscription)
+			if d.queues[subscription] == q {
+				delete(d.queues, subscription)
+			}
 			d.mu.Unlock()
 			return
 		}
@@ -216,14 +226,16 @@ func (d *deliverer) work(subscription string, q *subscriptionQueue) {
 			return
 		case outcomeDelivered:
 			d.mu.Lock()
-			q.items = q.items[1:]
+			if len(q.items) > 0 && q.items[0] == item { // not dropped meanwhile
+				q.items = q.items[1:]
+			}
 			d.mu.Unlock()
 			if q.failures > 0 {
 				q.failures = 0
 				call1(d.hooks.recovered, subscription)
 			}
 		case outcomeGone:
-			d.forget(subscription)
+			d.drop(subscription)
 			call1(d.hooks.remove, subscription)
 			return
 		case outcomeFailed:
@@ -247,13 +259,15 @@ func (d *deliverer) waitToRetry(subscription string, q *subscriptionQueue) bool 
 	deadline := q.retryStart.Add(d.window)
 	left := deadline.Sub(d.wait.Now())
 	if left <= 0 {
-		d.forget(subscription)
+		d.drop(subscription)
 		call1(d.hooks.disable, subscription)
 		return false
 	}
 	select {
 	case <-d.wait.After(min(backoff(d.base, q.failures), left)):
 		return true
+	case <-q.dropped:
+		return false
 	case <-d.ctx.Done():
 		return false
 	}
@@ -271,12 +285,19 @@ func backoff(base time.Duration, failures int) time.Duration {
 	return delay
 }
 
-// forget drops a subscription's queue and refuses its future deliveries.
-func (d *deliverer) forget(subscription string) {
+// drop forgets a subscription that is disabled or deleted: its queued
+// deliveries and pending retry are dropped, and later ones refused. The
+// server calls it when a client deletes a subscription, so no retry goes
+// to a subscription that no longer exists.
+func (d *deliverer) drop(subscription string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.gone[subscription] = true
-	delete(d.queues, subscription)
+	if q := d.queues[subscription]; q != nil {
+		q.items = nil
+		close(q.dropped)
+		delete(d.queues, subscription)
+	}
 }
 
 func call1(hook func(string), subscription string) {

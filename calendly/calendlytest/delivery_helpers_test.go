@@ -228,3 +228,9 @@ func eventually(t *testing.T, cond func() bool, format string, args ...any) {
 		}
 	}
 }
+
+func (d *deliverer) runningWorkers() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.workers
+}

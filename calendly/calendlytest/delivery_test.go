@@ -375,3 +375,30 @@ func TestBackoffDoublesAndSaturates(t *testing.T) {
 		t.Fatalf("backoff after 200 failures overflowed to %s", got)
 	}
 }
+
+func TestDroppedSubscriptionLosesItsPendingRetryAtOnce(t *testing.T) {
+	clock := newFakeClock()
+	var hits atomic.Int32
+	rc := newReceiver(t, func(int, string) int { hits.Add(1); return http.StatusInternalServerError })
+	hooks := newHookLog()
+	d := startDeliverer(t, Options{}, clock, hooks.hooks())
+	d.enqueue(target(subA, rc.URL), calendly.EventInviteeCreated, []byte(`{"n":1}`))
+	d.enqueue(target(subA, rc.URL), calendly.EventInviteeCreated, []byte(`{"n":2}`))
+	hooks.waitFor(t, "retrying "+subA+" since 09:00:00")
+
+	d.drop(subA) // a client deleted the subscription
+	eventually(t, func() bool { return !d.queued(subA) }, "the dropped subscription's queue is gone")
+	d.enqueue(target(subA, rc.URL), calendly.EventInviteeCreated, []byte(`{"n":3}`))
+	if d.queued(subA) {
+		t.Fatal("a dropped subscription accepted a new delivery")
+	}
+	// The worker gives up its retry without the clock moving or close.
+	eventually(t, func() bool { return d.runningWorkers() == 0 }, "the dropped subscription's worker exits")
+	d.close()
+	if n := hits.Load(); n != 1 {
+		t.Fatalf("receiver was called %d times, want 1", n)
+	}
+	if got := hooks.snapshot(); slices.Contains(got, "disable "+subA) || slices.Contains(got, "remove "+subA) {
+		t.Fatalf("hooks = %q: dropping is the server's own doing and needs no hook", got)
+	}
+}
