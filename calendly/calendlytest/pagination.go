@@ -55,7 +55,7 @@ func decodePageToken(token string) (int, bool) {
 	if len(token) > 64 {
 		return 0, false
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(token)
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(token)
 	if err != nil {
 		return 0, false
 	}
@@ -64,7 +64,8 @@ func decodePageToken(token string) (int, bool) {
 		return 0, false
 	}
 	offset, err := strconv.Atoi(digits)
-	if err != nil || offset < 0 || strconv.Itoa(offset) != digits {
+	// Only the emulator's own spelling is accepted (base64 skips newlines).
+	if err != nil || offset < 0 || encodePageToken(offset) != token {
 		return 0, false
 	}
 	return offset, true
