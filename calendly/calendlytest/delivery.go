@@ -55,9 +55,9 @@ type deliverer struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	mu     sync.Mutex
-	queues map[string]*subscriptionQueue // by subscription URI, only while non-empty
-	gone   map[string]bool               // subscriptions disabled or deleted here
+	mu      sync.Mutex
+	queues  map[string]*subscriptionQueue // by subscription URI, only while non-empty
+	gone    map[string]bool               // subscriptions disabled or deleted here
 	log     []DeliveryAttempt
 	workers int // running workers
 	closed  bool
