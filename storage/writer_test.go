@@ -1,0 +1,210 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/calwatch/calwatch/calendly"
+)
+
+func simpleDelivery(t *testing.T, id string) IncomingDelivery {
+	ev := newEvent(id, testT0, 1)
+	return signedDelivery(t, inviteeBody(t, calendly.EventInviteeCreated, testT0, newInvitee(ev, id, id+"@example.com", id, testT0), ev), testT0)
+}
+
+// TestABadItemFailsAlone: in one batch, a delivery the database rejects is
+// rolled back to its savepoint and logged as failed; its neighbours commit.
+func TestABadItemFailsAlone(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "calwatch.db")
+	s, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	raw, err := sql.Open("sqlite3", dsn(path, writeParams))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.Exec(`CREATE TRIGGER poison BEFORE INSERT ON recipients WHEN NEW.key LIKE '%poison%'
+		BEGIN SELECT RAISE(ABORT, 'poisoned row'); END`); err != nil {
+		t.Fatal(err)
+	}
+	ds := []IncomingDelivery{simpleDelivery(t, "good1"), simpleDelivery(t, "poison"), simpleDelivery(t, "good2")}
+	reqs := make([]*writeRequest, len(ds))
+	for i := range ds {
+		reqs[i] = &writeRequest{delivery: &ds[i], result: make(chan writeResult, 1)}
+		if err := s.w.enqueue(context.Background(), reqs[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, r := range reqs {
+		res := <-r.result
+		if (res.err != nil) != (i == 1) {
+			t.Errorf("item %d: err = %v", i, res.err)
+		}
+	}
+	var uris []string
+	for _, ev := range mustEvents(t, s, EventFilter{}) {
+		uris = append(uris, ev.URI)
+	}
+	if strings.Join(uris, " ") != eventURI("good1")+" "+eventURI("good2") {
+		t.Errorf("events = %v, want good1 and good2 only", uris)
+	}
+	log, err := s.ListDeliveries(context.Background(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(log) != 3 || log[1].Outcome != OutcomeFailed || !strings.Contains(log[1].Reason, "poisoned row") {
+		t.Errorf("log = %+v", log)
+	}
+}
+
+// TestRefusedRequestsCannotHoldUpDeliveries: while the writer is stuck, a
+// flood of refused requests is turned away at once instead of queuing
+// without bound, and the accepted delivery waiting beside them is written
+// before the refused ones queued ahead of it.
+func TestRefusedRequestsCannotHoldUpDeliveries(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "calwatch.db")
+	ctx := context.Background()
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	// Another connection holds the write lock, so the writer waits in BEGIN.
+	raw, err := sql.Open("sqlite3", dsn(path, writeParams))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	blocker, err := raw.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	refusedIDs := make(chan int64, refusedQueueLen*2)
+	refuse := func() error {
+		req := &writeRequest{refused: &RefusedDelivery{ReceivedAt: testT0, Reason: "bad signature"}, result: make(chan writeResult, 1)}
+		if err := s.w.enqueue(ctx, req); err != nil {
+			return err
+		}
+		go func() { refusedIDs <- (<-req.result).record.ID }()
+		return nil
+	}
+	if err := refuse(); err != nil { // taken by the writer, now blocked in BEGIN
+		t.Fatal(err)
+	}
+	waitFor(t, "the writer to take the first item", func() bool { return len(s.w.refused) == 0 })
+	full := false
+	for range refusedQueueLen + 1 {
+		if err := refuse(); errors.Is(err, ErrRefusedLogFull) {
+			full = true
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !full {
+		t.Fatalf("RecordRefused never reported a full queue")
+	}
+	accepted := make(chan DeliveryRecord, 1)
+	go func() {
+		rec, err := s.RecordDelivery(ctx, simpleDelivery(t, "accepted"))
+		if err != nil {
+			t.Errorf("RecordDelivery: %v", err)
+		}
+		accepted <- rec
+	}()
+	waitFor(t, "the delivery to queue", func() bool { return len(s.w.accepted) == 1 })
+	if err := blocker.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	rec := <-accepted
+	if rec.Outcome != OutcomeApplied {
+		t.Fatalf("accepted delivery = %+v", rec)
+	}
+	later := 0
+	for range refusedQueueLen + 1 {
+		if id := <-refusedIDs; id > rec.ID {
+			later++
+		}
+	}
+	if later < refusedQueueLen {
+		t.Errorf("only %d of %d queued refused requests were written after the accepted delivery", later, refusedQueueLen)
+	}
+}
+
+// waitFor polls cond until it holds, failing after a generous deadline.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func TestSubscribersHearOfCommits(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "calwatch.db")
+	s, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed, stop := s.Subscribe()
+	other, _ := s.Subscribe()
+	select {
+	case <-changed:
+		t.Fatal("notified before any write")
+	default:
+	}
+	record(t, s, simpleDelivery(t, "a"))
+	select {
+	case <-changed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no notification after a commit")
+	}
+	stop()
+	if _, open := <-changed; open {
+		t.Error("channel still open after stop")
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for range other { // drains a pending value, then must end: Close closes it
+	}
+}
+
+func TestApplyScheduledEventUsesTheSameRules(t *testing.T) {
+	s := openTestStore(t)
+	ctx := context.Background()
+	ev := newEvent("grp", testT0, 5)
+	ann := newInvitee(ev, "ann", "ann@example.com", "Ann", testT0)
+	bobAt := testT0.Add(time.Hour)
+	bob := cancelInvitee(newInvitee(ev, "bob", "bob@example.com", "Bob", testT0), bobAt)
+	if err := s.ApplyScheduledEvent(ctx, *ev, []calendly.Invitee{*ann, *bob}); err != nil {
+		t.Fatal(err)
+	}
+	// The webhook for Bob's booking, older than what the backfill read.
+	record(t, s, signedDelivery(t, inviteeBody(t, calendly.EventInviteeCreated, testT0, newInvitee(ev, "bob", "bob@example.com", "Bob", testT0), ev), testT0))
+	evs := mustEvents(t, s, EventFilter{})
+	if len(evs) != 1 || len(evs[0].Invitees) != 2 || evs[0].Invitees[1].Status != "canceled" {
+		t.Fatalf("events = %+v", evs)
+	}
+	if c := mustContact(t, s, "bob@example.com"); c.Cancellations != 1 || c.Bookings != 1 {
+		t.Errorf("bob = %+v", c.ContactView)
+	}
+	log, _ := s.ListDeliveries(ctx, 0)
+	if len(log) != 1 {
+		t.Errorf("backfill wrote %d log rows, want only the webhook's", len(log)-1)
+	}
+	if err := s.ApplyScheduledEvent(ctx, calendly.ScheduledEvent{}, nil); err == nil {
+		t.Error("an event without uri was accepted")
+	}
+}
