@@ -147,6 +147,9 @@ func checkRedirectURL(raw string) error {
 // String names the app without its secret.
 func (a *OAuthApp) String() string { return "Calendly OAuth app " + a.config.ClientID }
 
+// GoString keeps the client secret out of %#v.
+func (a *OAuthApp) GoString() string { return a.String() }
+
 // Config is a copy of the oauth2 configuration.
 func (a *OAuthApp) Config() *oauth2.Config {
 	c := a.config

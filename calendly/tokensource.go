@@ -55,6 +55,10 @@ func newPersistingTokenSource(saved *oauth2.Token, save SaveTokenFunc,
 	return &PersistingTokenSource{refresh: refresh, save: save, now: now, budget: budget, current: saved}, nil
 }
 
+// String and GoString keep the tokens out of anything printed.
+func (s *PersistingTokenSource) String() string   { return "calendly.PersistingTokenSource" }
+func (s *PersistingTokenSource) GoString() string { return s.String() }
+
 // Token is TokenContext without a deadline, for oauth2.Transport.
 func (s *PersistingTokenSource) Token() (*oauth2.Token, error) {
 	return s.TokenContext(context.Background())

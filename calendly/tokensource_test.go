@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -199,5 +200,26 @@ func TestTokenSourceSaysSignInAgainWhenRefreshIsRefused(t *testing.T) {
 	}
 	if len(store.saved) != 0 {
 		t.Errorf("saved %d tokens after failures", len(store.saved))
+	}
+}
+
+func TestSecretsStayOutOfPrintedValues(t *testing.T) {
+	app, err := NewOAuthApp("client-id", "client-secret-xyz", "http://127.0.0.1:1/cb", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, err := app.TokenSource(&oauth2.Token{AccessToken: "access-xyz", RefreshToken: "refresh-xyz"}, func(context.Context, *oauth2.Token) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []any{app, ts} {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+			out := fmt.Sprintf(verb, v)
+			for _, secret := range []string{"client-secret-xyz", "access-xyz", "refresh-xyz"} {
+				if strings.Contains(out, secret) {
+					t.Errorf("%s of %T prints %s", verb, v, secret)
+				}
+			}
+		}
 	}
 }
