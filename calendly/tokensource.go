@@ -105,6 +105,9 @@ func (s *PersistingTokenSource) refreshAndSave(ctx context.Context) (*oauth2.Tok
 			}
 			var err error
 			if next, err = s.refresh(ctx, cur.RefreshToken); err != nil {
+				if errors.Is(err, ErrReauthRequired) {
+					return nil, fmt.Errorf("%w (%w)", ErrReauthRequired, err)
+				}
 				return nil, err
 			}
 		}

@@ -223,3 +223,14 @@ func TestSecretsStayOutOfPrintedValues(t *testing.T) {
 		}
 	}
 }
+
+func TestRefusedRefreshSaysToSignInAgain(t *testing.T) {
+	auth := &fakeAuth{now: time.Now()}
+	ts := newTestTokenSource(t, auth, &tokenStore{})
+	auth.live = "rotated-elsewhere"
+	_, err := ts.Token()
+	var oe *OAuthError
+	if !strings.Contains(fmt.Sprint(err), "sign in again") || !errors.As(err, &oe) || oe.Code != "invalid_grant" {
+		t.Errorf("err = %v; want a sign-in-again message that keeps the OAuth error", err)
+	}
+}
