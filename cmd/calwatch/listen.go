@@ -220,5 +220,5 @@ func (p *deliveryPrinter) record(rec storage.DeliveryRecord) {
 func (p *deliveryPrinter) storageError(err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	fmt.Fprintf(p.errOut, "Error: %v (Calendly will retry)\n", err)
+	fmt.Fprintf(p.errOut, "Error: %v\n", err)
 }

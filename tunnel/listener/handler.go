@@ -195,11 +195,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Parsed:          delivery,
 	})
 	if err != nil {
-		h.reportError(fmt.Errorf("storing a %s delivery failed: %w", delivery.Event, err))
 		code := http.StatusInternalServerError
 		if h.draining.Load() {
 			code = http.StatusServiceUnavailable
 		}
+		h.reportError(fmt.Errorf("a %s delivery was not stored (answered %d, so Calendly retries it): %w", delivery.Event, code, err))
 		writeJSON(w, code, errorBody("could not store the delivery; retry later"))
 		return
 	}
@@ -236,7 +236,7 @@ func (h *Handler) recordRefused(reqCtx context.Context, rd storage.RefusedDelive
 	defer cancel()
 	rec, err := h.cfg.Store.RecordRefused(ctx, rd)
 	if err != nil {
-		h.reportError(fmt.Errorf("logging a refused delivery failed: %w", err))
+		h.reportError(fmt.Errorf("a refused request (%s) was not logged: %w", rd.Reason, err))
 		return
 	}
 	h.report(rec)
