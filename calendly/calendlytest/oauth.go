@@ -17,7 +17,6 @@ import (
 type authority struct {
 	opts    Options
 	userURI string
-	baseURL func() string
 	now     func() time.Time
 	ttl     time.Duration
 	limiter *rateLimiter
@@ -64,7 +63,9 @@ type refreshGrant struct {
 
 // newAuthority makes the authority for one emulator. userURI is the default
 // user that personal access tokens and approved OAuth grants belong to;
-// baseURL returns the emulator's origin (known once it listens).
+// baseURL returns the emulator's origin (known once it listens); the
+// authority answers with relative redirects and URIs it is given, so it does
+// not need it yet.
 func newAuthority(opts Options, userURI string, baseURL func() string, now func() time.Time) *authority {
 	ttl := opts.AccessTokenTTL
 	if ttl <= 0 {
@@ -73,7 +74,6 @@ func newAuthority(opts Options, userURI string, baseURL func() string, now func(
 	return &authority{
 		opts:    opts,
 		userURI: userURI,
-		baseURL: baseURL,
 		now:     now,
 		ttl:     ttl,
 		limiter: newRateLimiter(opts.RateLimit, now),
@@ -195,6 +195,9 @@ func writeUnauthenticated(w http.ResponseWriter, message string) {
 // issue makes a new access and refresh token pair. a.mu must be held.
 func (a *authority) issue(clientID, user string, scopes []string) calendly.TokenResponse {
 	now := a.now()
+	if len(a.access) >= maxGrants {
+		a.forgetDeadGrants(now)
+	}
 	access, refresh := newSecret(), newSecret()
 	a.access[access] = &accessGrant{clientID: clientID, scopes: scopes, user: user, issued: now, expires: now.Add(a.ttl)}
 	a.refresh[refresh] = &refreshGrant{clientID: clientID, scopes: scopes, user: user, issued: now, access: access}
@@ -207,6 +210,27 @@ func (a *authority) issue(clientID, user string, scopes []string) calendly.Token
 		Scope:        strings.Join(scopes, " "),
 		Owner:        user,
 		Organization: a.organization,
+	}
+}
+
+// maxGrants is how many access tokens the authority holds before it drops
+// the dead ones, so a long-running emulator does not grow without bound.
+const maxGrants = 4096
+
+// forgetDeadGrants drops access tokens that expired or were revoked, and
+// refresh tokens that were spent or revoked, a day ago or more (until then
+// they still answer "expired"/"revoked"). a.mu must be held.
+func (a *authority) forgetDeadGrants(now time.Time) {
+	longAgo := now.Add(-24 * time.Hour)
+	for k, g := range a.access {
+		if g.expires.Before(longAgo) || (g.revoked && g.issued.Before(longAgo)) {
+			delete(a.access, k)
+		}
+	}
+	for k, g := range a.refresh {
+		if (g.spent || g.revoked) && g.issued.Before(longAgo) {
+			delete(a.refresh, k)
+		}
 	}
 }
 
