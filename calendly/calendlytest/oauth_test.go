@@ -325,17 +325,20 @@ func TestClientAuthentication(t *testing.T) {
 func TestDeadGrantsAreForgottenOnlyLongAfter(t *testing.T) {
 	at := newAuthTest(t, Options{AutoApprove: true})
 	tok := at.login(at.app("", authTestRedirect))
-	at.auth.mu.Lock()
-	at.auth.forgetDeadGrants(at.clock.Now().Add(3 * time.Hour)) // expired an hour ago: kept
-	kept := len(at.auth.access)
-	at.auth.forgetDeadGrants(at.clock.Now().Add(27 * time.Hour)) // expired a day ago: dropped
-	dropped := len(at.auth.access)
-	at.auth.mu.Unlock()
-	if kept != 1 || dropped != 0 {
-		t.Errorf("grants kept %d then %d; want 1 then 0", kept, dropped)
+	prune := func(after time.Duration) int {
+		at.auth.mu.Lock()
+		defer at.auth.mu.Unlock()
+		at.auth.forgetDeadGrants(at.clock.Now().Add(after))
+		return len(at.auth.access)
+	}
+	if n := prune(3 * time.Hour); n != 1 {
+		t.Fatalf("a token expired an hour ago was forgotten (%d left)", n)
 	}
 	at.clock.Advance(3 * time.Hour)
 	if resp, body := at.probe(tok.AccessToken, ""); resp.StatusCode != 401 || !strings.Contains(body, msgTokenExpired) {
 		t.Errorf("a recently expired token answers %d %s", resp.StatusCode, body)
+	}
+	if n := prune(24 * time.Hour); n != 0 {
+		t.Errorf("a token expired a day ago was kept (%d left)", n)
 	}
 }
