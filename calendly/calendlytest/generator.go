@@ -49,7 +49,17 @@ type generator struct {
 	hosts []string // organization members' URIs; bookings go mostly to the first
 	// bookings are the active invitees the generator made, oldest first.
 	bookings []*generatedBooking
+	// groups are the group events it made, which later bookings may join.
+	groups []generatedGroup
 }
+
+type generatedGroup struct {
+	event string
+	start time.Time
+}
+
+// generatedGroupEvents are names for events several invitees book into.
+var generatedGroupEvents = []string{"Group workshop: Calendly API 101", "Yoga en grupo 🧘", "Office hours (group)"}
 
 type generatedBooking struct {
 	invitee string
@@ -189,6 +199,12 @@ func (g *generator) pick(match func(*generatedBooking) bool) *generatedBooking {
 
 func (g *generator) book(at time.Time, history bool) {
 	person := RandomPerson(g.rnd)
+	if g.rnd.IntN(3) == 0 {
+		if group := g.pickGroup(at); group != nil {
+			g.joinGroup(*group, person, history)
+			return
+		}
+	}
 	name, length := RandomEventName(g.rnd)
 	start := at.Add(time.Hour + randomStart(g.rnd, maxLeadTime)).Truncate(30 * time.Minute)
 	req := BookRequest{
@@ -207,6 +223,17 @@ func (g *generator) book(at time.Time, history bool) {
 	if g.rnd.IntN(4) == 0 {
 		req.Guests = []string{RandomPerson(g.rnd).Email}
 	}
+	group := g.rnd.IntN(8) == 0
+	if group {
+		req.EventName = generatedGroupEvents[g.rnd.IntN(len(generatedGroupEvents))]
+		req.DurationMinutes = 60
+		req.MaxInvitees = 4 + g.rnd.IntN(6)
+	}
+	g.booked(req, start, history)
+}
+
+// booked makes the booking and remembers it.
+func (g *generator) booked(req BookRequest, start time.Time, history bool) {
 	answers := RandomAnswers(g.rnd)
 	res, err := g.s.Book(req)
 	if err != nil {
@@ -219,6 +246,30 @@ func (g *generator) book(at time.Time, history bool) {
 		g.s.setAnswers(res.Invitee, answers)
 	}
 	g.bookings = append(g.bookings, &generatedBooking{invitee: res.Invitee, start: start})
+	if req.MaxInvitees > 1 {
+		g.groups = append(g.groups, generatedGroup{event: res.Event, start: start})
+	}
+}
+
+// pickGroup draws a group event that has not started yet, or nil.
+func (g *generator) pickGroup(at time.Time) *generatedGroup {
+	var open []int
+	for i, gr := range g.groups {
+		if gr.start.After(at) {
+			open = append(open, i)
+		}
+	}
+	if len(open) == 0 {
+		return nil
+	}
+	return &g.groups[open[g.rnd.IntN(len(open))]]
+}
+
+// joinGroup books person into an existing group event; a full or canceled
+// one simply takes no one.
+func (g *generator) joinGroup(group generatedGroup, person Person, history bool) {
+	req := BookRequest{Email: person.Email, Name: person.Name, Timezone: person.Timezone, Event: group.event}
+	g.booked(req, group.start, history)
 }
 
 func (g *generator) cancel(b *generatedBooking) {

@@ -130,6 +130,13 @@ func TestHistoryLooksLikeARealCalendar(t *testing.T) {
 	if !locations["outbound_call"] && !locations["inbound_call"] {
 		t.Errorf("history has no phone location; has %v", locations)
 	}
+	groupSizes := 0
+	for _, invitees := range s.st.eventInvitees {
+		groupSizes = max(groupSizes, len(invitees))
+	}
+	if groupSizes < 2 {
+		t.Error("no event has more than one invitee: history has no group bookings")
+	}
 	if len(hosts) < 2 {
 		t.Errorf("every booking went to one host")
 	}
