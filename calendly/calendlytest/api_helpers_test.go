@@ -213,3 +213,11 @@ func waitUntil(t *testing.T, cond func() bool, what string) {
 		}
 	}
 }
+
+// oauthToken issues an OAuth access token with scopes for the default user
+// straight from the emulator's authority.
+func oauthToken(s *Server, scopes ...string) string {
+	s.auth.mu.Lock()
+	defer s.auth.mu.Unlock()
+	return s.auth.issue(s.opts.ClientID, s.DefaultUser().URI, scopes).AccessToken
+}

@@ -3,7 +3,6 @@ package calendlytest
 import (
 	"bytes"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -154,14 +153,9 @@ func TestSubscriptionSigningKeyDependsOnTheTokenKind(t *testing.T) {
 	s, outbox := startEmulator(t, Options{SigningKey: "oauth-app-key"})
 	subscribe(t, s, userSubscription(s, "https://hooks.example.com/pat"))
 
-	// An OAuth token is anything but a personal access token; the handler
-	// is called directly because the authority would need a real grant.
-	body := userSubscription(s, "https://hooks.example.com/oauth")
-	req := httptest.NewRequest(http.MethodPost, "/webhook_subscriptions", strings.NewReader(jsonText(t, body)))
-	req.Header.Set("Authorization", "Bearer oauth-access-token")
-	if status, _, err := s.createSubscription(req, s.DefaultUser().URI); err != nil || status != http.StatusCreated {
-		t.Fatalf("OAuth creation: %d %v", status, err)
-	}
+	oauth := oauthToken(s, calendly.ScopeWebhooksWrite)
+	call(t, http.MethodPost, s.URL+"/webhook_subscriptions", oauth,
+		jsonText(t, userSubscription(s, "https://hooks.example.com/oauth"))).want(t, http.StatusCreated, nil)
 
 	mustBook(t, s, BookRequest{Email: "ada@example.com", Name: "Ada"})
 	keys := map[string]string{}
@@ -204,4 +198,40 @@ func getSubscriptionByURI(t *testing.T, uri string) calendly.WebhookSubscription
 	var got resource[calendly.WebhookSubscription]
 	call(t, http.MethodGet, uri, testPAT, "").want(t, http.StatusOK, &got)
 	return got.Resource
+}
+
+func TestEndpointsAskTheAuthorityForTheirScope(t *testing.T) {
+	s, _ := startEmulator(t, Options{})
+	booked := mustBook(t, s, BookRequest{Email: "ada@example.com", Name: "Ada"})
+	usersOnly := oauthToken(s, calendly.ScopeUsersRead)
+	reader := oauthToken(s, calendly.ScopeScheduledEventsRead)
+	hooks := oauthToken(s, calendly.ScopeWebhooksWrite)
+	org, me := url.QueryEscape(s.Organization()), url.QueryEscape(s.DefaultUser().URI)
+	subs := s.URL + "/webhook_subscriptions?scope=user&organization=" + org + "&user=" + me
+	newSub := jsonText(t, userSubscription(s, "https://hooks.example.com/scopes"))
+	cases := []struct {
+		token, method, url, body string
+		want                     int
+	}{
+		{usersOnly, http.MethodGet, s.URL + "/users/me", "", http.StatusOK},
+		{reader, http.MethodGet, s.URL + "/users/me", "", http.StatusForbidden},
+		{usersOnly, http.MethodGet, booked.Event, "", http.StatusForbidden},
+		{reader, http.MethodGet, booked.Event, "", http.StatusOK},
+		{reader, http.MethodGet, booked.Invitee, "", http.StatusOK},
+		{reader, http.MethodPost, booked.Event + "/cancellation", "", http.StatusForbidden},
+		{reader, http.MethodPost, s.URL + "/invitee_no_shows", `{"invitee":"` + booked.Invitee + `"}`, http.StatusForbidden},
+		{reader, http.MethodPost, s.URL + "/webhook_subscriptions", newSub, http.StatusForbidden},
+		{reader, http.MethodGet, subs, "", http.StatusForbidden},
+		{hooks, http.MethodPost, s.URL + "/webhook_subscriptions", newSub, http.StatusCreated},
+		{hooks, http.MethodGet, subs, "", http.StatusOK}, // webhooks:write includes reading them
+	}
+	for _, c := range cases {
+		a := call(t, c.method, c.url, c.token, c.body)
+		if a.status != c.want {
+			t.Errorf("%s %s: %d, want %d (%s)", c.method, c.url, a.status, c.want, a.body)
+		}
+		if a.status == http.StatusForbidden {
+			a.wantError(t, http.StatusForbidden, "Permission Denied")
+		}
+	}
 }

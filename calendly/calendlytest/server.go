@@ -122,6 +122,7 @@ func newServer(l net.Listener, opts Options) *Server {
 	s.st = newState(s.URL, now())
 	origin := s.URL
 	s.auth = newAuthority(opts, s.st.defaultUser().URI, func() string { return origin }, now)
+	s.auth.setOrganization(s.st.organization)
 	s.deliverer = newDeliverer(opts, now, deliveryHooks{
 		retrying:  s.subscriptionRetrying,
 		recovered: s.subscriptionRecovered,
