@@ -241,8 +241,8 @@ func (c *Client) call(ctx context.Context, method, path string, query url.Values
 	for attempt := 0; ; attempt++ {
 		resp, err := c.do(ctx, method, u.String(), payload, out)
 		var rle *RateLimitError
-		if !errors.As(err, &rle) || attempt >= c.rateRetryMax {
-			return resp, err
+		if !errors.As(err, &rle) || attempt >= c.rateRetryMax || rle.Rate.Reset.IsZero() {
+			return resp, err // no reset time: waiting would be a guess
 		}
 		wait := max(rle.Rate.Reset.Sub(c.now()), 0)
 		if waited+wait > c.maxRateWait || c.maxRateWait == 0 {

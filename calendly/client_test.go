@@ -252,6 +252,21 @@ func TestRateLimitWaitStopsAtBudget(t *testing.T) {
 	}
 }
 
+func TestRateLimitWithoutResetIsNotRetried(t *testing.T) {
+	api := newTestAPI(t)
+	api.mux.HandleFunc("GET /users/me", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 429, `{"title":"Too Many Requests","message":"slow down"}`)
+	})
+	c := api.client(WithRateLimitWait(time.Minute))
+	c.sleep = func(context.Context, time.Duration) error { t.Error("waited without knowing how long"); return nil }
+	if _, _, err := c.Users.Me(context.Background()); !errors.Is(err, ErrRateLimited) {
+		t.Fatalf("err = %v", err)
+	}
+	if n := api.count("GET /users/me"); n != 1 {
+		t.Errorf("requests = %d, want 1", n)
+	}
+}
+
 func TestRateLimitWaitHonoursContext(t *testing.T) {
 	api := newTestAPI(t)
 	limitedThenOK(api, 1, "30")
