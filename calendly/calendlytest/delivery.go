@@ -146,9 +146,8 @@ func newDeliverer(opts Options, now func() time.Time, hooks deliveryHooks) *deli
 // never blocks on the network. Deliveries to a subscription this deliverer
 // disabled or saw deleted, or after close, are dropped.
 func (d *deliverer) enqueue(target deliveryTarget, event string, body []byte) {
+	target.SigningKey = bytes.Clone(target.SigningKey) // the caller may reuse its buffers
 	item := &pendingDelivery{target: target, event: event, body: bytes.Clone(body)}
-	target.SigningKey = bytes.Clone(target.SigningKey)
-	item.target = target
 
 	d.mu.Lock()
 	defer d.mu.Unlock()
