@@ -84,3 +84,24 @@ func FuzzResourceID(f *testing.F) {
 		}
 	})
 }
+
+func FuzzOAuthErrorBody(f *testing.F) {
+	f.Add(400, []byte(`{"error":"invalid_grant","error_description":"The provided authorization grant is invalid."}`))
+	f.Add(401, []byte(`{"error":"invalid_client"}`))
+	f.Add(502, []byte("<html>\nbad gateway</html>"))
+	f.Add(400, []byte(`{"error":"\n","error_description":5}`))
+	f.Fuzz(func(t *testing.T, status int, body []byte) {
+		err := oauthErrorFrom(status, body)
+		var oe *OAuthError
+		if !errors.As(err, &oe) || oe.Code == "" {
+			t.Fatalf("got %v, want an *OAuthError with a code", err)
+		}
+		msg := err.Error()
+		if strings.ContainsAny(msg, "\r\n") || !utf8.ValidString(msg) || len(msg) > 2*maxErrorText+100 {
+			t.Fatalf("message is not one bounded line: %q", msg)
+		}
+		if errors.Is(err, ErrReauthRequired) != (oe.Code == "invalid_grant") {
+			t.Fatalf("ErrReauthRequired match is wrong for %q", oe.Code)
+		}
+	})
+}
