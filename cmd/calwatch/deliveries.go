@@ -87,13 +87,12 @@ func deliveriesListRun(ctx context.Context, a *app, opts *deliveriesListOptions)
 		}
 		rows := make([][]string, 0, len(records))
 		for _, r := range records {
-			who := r.InviteeEmail
 			rows = append(rows, []string{
 				strconv.FormatInt(r.ID, 10),
 				localTime(r.ReceivedAt),
 				orDash(r.Event),
 				string(r.Outcome),
-				cell(who),
+				cell(r.InviteeEmail),
 				cell(r.Reason),
 			})
 		}
@@ -102,7 +101,7 @@ func deliveriesListRun(ctx context.Context, a *app, opts *deliveriesListOptions)
 		}
 	}
 	if truncated {
-		a.hint("showing the newest %d deliveries; --limit 0 shows all", opts.limit)
+		a.hint("showing the newest %d; more are stored, --limit 0 shows all", opts.limit)
 	}
 	return nil
 }

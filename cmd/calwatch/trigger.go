@@ -101,6 +101,7 @@ func triggerRun(ctx context.Context, a *app, opts *triggerOptions) error {
 		// Calendly counts a redirect as a failed delivery; so does trigger.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
+	a.hint("sending %s (%d bytes) to %s", req.describe, len(req.body), req.target.Redacted())
 	resp, err := client.Do(httpReq)
 	if err != nil {
 		return fmt.Errorf("cannot reach %s: %s; is the endpoint running?", req.target.Redacted(), reachError(err, opts.timeout))
@@ -110,7 +111,6 @@ func triggerRun(ctx context.Context, a *app, opts *triggerOptions) error {
 	if err != nil {
 		return fmt.Errorf("%s answered %s but its body could not be read: %v", req.target.Redacted(), resp.Status, err)
 	}
-	a.hint("sent %s (%d bytes) to %s", req.describe, len(req.body), req.target.Redacted())
 	if opts.json {
 		err = writeJSON(a.out, triggerAnswer{Status: resp.StatusCode, Body: string(answer)})
 	} else {
