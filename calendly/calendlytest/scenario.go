@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"strings"
 	"time"
 
 	"github.com/calwatch/calwatch/calendly"
@@ -226,11 +227,15 @@ func (s *Server) Reschedule(req RescheduleRequest) (BookResult, error) {
 		if start.IsZero() {
 			start = oldEvent.StartTime.Add(24 * time.Hour)
 		}
+		location := oldEvent.Location
+		if location != nil && strings.HasPrefix(location.JoinURL, st.origin+"/events/") {
+			location = nil // the emulator's own meeting link: the new event gets its own
+		}
 		ev := st.newEvent(host, BookRequest{
 			EventName:       oldEvent.Name,
 			StartTime:       start,
 			DurationMinutes: int(oldEvent.EndTime.Sub(oldEvent.StartTime.Time) / time.Minute),
-			Location:        oldEvent.Location,
+			Location:        location,
 			MaxInvitees:     oldEvent.InviteesCounter.Limit,
 		}, now)
 		ev.EventGuests = append(ev.EventGuests, oldEvent.EventGuests...)

@@ -17,8 +17,19 @@ import (
 )
 
 // The scenario API: JSON over HTTP under /_emulator/, without auth, for
-// tests, the demo and scripts. Errors use Calendly's error shape, with the
-// offending field as the detail's parameter.
+// tests, the demo and scripts (the bodies are BookRequest, CancelRequest and
+// RescheduleRequest in JSON):
+//
+//	POST   /_emulator/book        {"email","name",…}       → 201 {"event","invitee"}
+//	POST   /_emulator/cancel      {"invitee","reason","by"} → 200
+//	POST   /_emulator/reschedule  {"invitee","start_time"}  → 201 {"event","invitee"}
+//	POST   /_emulator/no_show     {"invitee"}               → 201 {"invitee","no_show"}
+//	DELETE /_emulator/no_show     {"invitee"}               → 204
+//	GET    /_emulator/deliveries                            → 200 [attempt…]
+//
+// Errors use Calendly's error shape: 400 names the offending field as the
+// detail's parameter, 404 an unknown invitee or event, 409 a change that
+// does not apply (event full or canceled, invitee canceled, no-show twice).
 func (s *Server) registerScenarioRoutes() {
 	s.mux.HandleFunc("POST /_emulator/book", scenario(func(req BookRequest) (int, any, error) {
 		res, err := s.Book(req)

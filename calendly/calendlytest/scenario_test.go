@@ -143,8 +143,12 @@ func TestRescheduleCancelsTheOldAndLinksBothWays(t *testing.T) {
 	if newInv.Status != calendly.StatusActive || newInv.Rescheduled || calendly.Str(newInv.OldInvitee) != old.Invitee || newInv.Email != oldInv.Email {
 		t.Errorf("new invitee %+v", newInv)
 	}
-	if ev := getEventByURI(t, s, moved.Event); !ev.StartTime.Equal(newStart) || ev.Status != calendly.StatusActive {
-		t.Errorf("new event %+v", ev)
+	newEvent := getEventByURI(t, s, moved.Event)
+	if !newEvent.StartTime.Equal(newStart) || newEvent.Status != calendly.StatusActive {
+		t.Errorf("new event %+v", newEvent)
+	}
+	if id := strings.TrimPrefix(moved.Event, s.URL+"/scheduled_events/"); !strings.Contains(newEvent.Location.JoinURL, id) {
+		t.Errorf("the new event's meeting link %q is not its own", newEvent.Location.JoinURL)
 	}
 	if ev := getEventByURI(t, s, old.Event); ev.Status != calendly.StatusCanceled {
 		t.Errorf("old event is %s, want canceled", ev.Status)

@@ -7,7 +7,6 @@
 package calendlytest
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -162,9 +161,8 @@ func (s *Server) Start() {
 		s.background.Add(1)
 		go func() {
 			defer s.background.Done()
-			if err := s.http.Serve(s.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				panic(fmt.Sprintf("calendlytest: serving failed: %v", err))
-			}
+			// Serve only returns when Close closes the server or the listener.
+			s.http.Serve(s.listener)
 		}()
 		s.startGenerator()
 	})
