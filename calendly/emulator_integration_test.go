@@ -235,8 +235,8 @@ func TestEmulatorOAuthLoginThenRefreshThroughTheClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if owner, _ := calendly.TokenOwner(tok); owner != srv.DefaultUser().URI {
-		t.Errorf("owner %q, want the default user", owner)
+	if owner, org := calendly.TokenOwner(tok); owner != srv.DefaultUser().URI || org != srv.Organization() {
+		t.Errorf("owner %q organization %q, want the default user and its organization", owner, org)
 	}
 
 	tok.Expiry = time.Now().Add(-time.Minute) // make the client refresh first
