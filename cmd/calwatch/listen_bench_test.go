@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -50,12 +52,14 @@ func benchmarkIngest(b *testing.B, bin string, prefix []string, conns int) {
 	}
 
 	cfg.Total = b.N
+	cpuBefore := processCPU(p.cmd.Process.Pid)
 	b.ResetTimer()
 	res, err := loadgen.Run(context.Background(), cfg)
 	b.StopTimer()
 	if err != nil {
 		b.Fatal(err)
 	}
+	listenerCPU := processCPU(p.cmd.Process.Pid) - cpuBefore
 	p.stop(b)
 	missing := missingDeliveries(b, filepath.Join(home, "calwatch.db"), res.Accepted)
 
@@ -64,12 +68,40 @@ func benchmarkIngest(b *testing.B, bin string, prefix []string, conns int) {
 	b.ReportMetric(float64(res.Percentile(0.99))/float64(time.Millisecond), "p99-ms")
 	b.ReportMetric(float64(b.N-res.OK), "non-2xx")
 	b.ReportMetric(float64(len(missing)), "unstored")
+	if listenerCPU > 0 {
+		// CPU the listener spent per delivery: what it costs regardless
+		// of what else the machine runs.
+		b.ReportMetric(float64(listenerCPU)/float64(time.Microsecond)/float64(b.N), "listener-cpu-µs/op")
+	}
 	if len(missing) > 0 {
 		b.Errorf("%d deliveries answered 2xx are not in the database", len(missing))
 	}
 	if res.Errors > 0 {
 		b.Logf("%d requests got no answer, first: %v", res.Errors, res.FirstErr)
 	}
+}
+
+// processCPU is the user+system CPU time pid has used, from /proc (0 when
+// unavailable). The kernel counts it in clock ticks of 10 ms.
+func processCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the ")" that ends the command name: state is field 3,
+	// utime and stime are fields 14 and 15.
+	rest := string(b[bytes.LastIndexByte(b, ')')+1:])
+	f := strings.Fields(rest)
+	if len(f) < 13 {
+		return 0
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0
+	}
+	const tick = 10 * time.Millisecond // USER_HZ is 100 on Linux
+	return time.Duration(utime+stime) * tick
 }
 
 // pinToCores pins this process (the load generator) to core 1 and returns
