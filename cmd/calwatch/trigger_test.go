@@ -246,3 +246,39 @@ func TestTriggerMissingPayloadFileFails(t *testing.T) {
 		t.Fatal("sent a delivery without a payload")
 	}
 }
+
+// FuzzBuildTrigger feeds trigger's outside inputs (the --to URL, EVENT, a
+// --set and a payload on stdin) and checks what it makes of them: either a
+// refusal that names no secret, or a delivery whose signature verifies and,
+// without --set, whose body is the payload byte for byte.
+func FuzzBuildTrigger(f *testing.F) {
+	f.Add("http://127.0.0.1:8080/webhooks/calendly", "", "", `{"event":"invitee.created","payload":{}}`)
+	f.Add("https://example.com/hook", "invitee.created", "payload.email=x@y.z", `{"event":"invitee.created","payload":{"email":"a"}}`)
+	f.Add("ftp://example.com", "", "", "x")
+	f.Add("http://[::1]:8080/", "invitee.canceled", "", `{"event":"invitee.created"}`)
+	f.Add("http://h/", "", "a.0=1", `{"a":[]}`)
+	now := time.Unix(1_780_000_000, 0)
+	f.Fuzz(func(t *testing.T, to, event, set, payload string) {
+		opts := &triggerOptions{event: event, to: to, signingKey: testSigningKey, payloadFile: "-", timeout: time.Second}
+		if set != "" {
+			opts.sets = []string{set}
+		}
+		a := &app{streams: &streams{in: strings.NewReader(payload), out: io.Discard, errOut: io.Discard}}
+		req, err := buildTrigger(a, opts, now)
+		if err != nil {
+			if strings.Contains(err.Error(), testSigningKey) {
+				t.Fatalf("refusal names the signing key: %v", err)
+			}
+			return
+		}
+		if req.target.Scheme != "http" && req.target.Scheme != "https" || req.target.Host == "" {
+			t.Fatalf("accepted --to %q, which is not an http(s) URL", to)
+		}
+		if _, err := calendly.Verify(req.signature, req.body, []byte(testSigningKey), now, 0); err != nil {
+			t.Fatalf("the signature does not verify: %v", err)
+		}
+		if set == "" && string(req.body) != payload {
+			t.Fatalf("without --set the body changed: %q → %q", payload, req.body)
+		}
+	})
+}
