@@ -58,7 +58,7 @@ func newEventsListCmd(a *app) *cobra.Command {
 	}
 	cmd.Flags().Var(&opts.from, "from", "only events starting at or after `DATE`")
 	cmd.Flags().Var(&opts.to, "to", "only events starting before `DATE` (a day counts whole)")
-	cmd.Flags().Var(&opts.status, "status", "only `active|canceled` events")
+	cmd.Flags().Var(&opts.status, "status", "only events whose status is `active|canceled`")
 	cmd.Flags().BoolVar(&opts.json, "json", false, "print a JSON array")
 	return cmd
 }

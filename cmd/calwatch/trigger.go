@@ -52,8 +52,8 @@ func newTriggerCmd(a *app) *cobra.Command {
 			"the value is JSON if it parses as JSON, else a string.\n\n" +
 			"The key comes from --signing-key or $" + signingKeyEnv + " (which keeps it out of your shell\n" +
 			"history and the process list). Exit code 0 when the endpoint answers 2xx, 1 otherwise.",
-		Example: "  calwatch trigger invitee.created --to http://127.0.0.1:8080/webhook --signing-key \"$KEY\"\n" +
-			"  calwatch trigger invitee.canceled --to http://127.0.0.1:3000/hooks --set payload.email=jo@example.com\n" +
+		Example: "  calwatch trigger invitee.created --to http://127.0.0.1:8787/webhooks/calendly --signing-key \"$KEY\"\n" +
+			"  CALWATCH_SIGNING_KEY=... calwatch trigger invitee.canceled --to http://127.0.0.1:3000/hooks --set payload.email=jo@example.com\n" +
 			"  calwatch trigger --payload delivery.json --to https://example.com/calendly --json",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 1 {
