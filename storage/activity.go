@@ -2,8 +2,6 @@ package storage
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 
 	"github.com/calwatch/calwatch/calendly"
@@ -31,30 +29,27 @@ func (st *statements) putActivity(ctx context.Context, a activity) error {
 	return nil
 }
 
-func (st *statements) dropActivity(ctx context.Context, identity string) error {
-	if _, err := st.deleteActivity.ExecContext(ctx, identity); err != nil {
-		return fmt.Errorf("removing activity: %w", err)
-	}
-	return nil
-}
+func (a activity) valid() bool { return a.email != "" }
 
-// storedInvitee is the part of an invitee row its activity derives from.
+// storedInvitee is the part of an invitee row its activity derives from,
+// with the invitee's reschedule links.
 type storedInvitee struct {
+	present                 bool // false: only links mention this invitee
 	eventURI, email, status string
 	rescheduled             bool
 	createdAt, canceledAt   string
+	movedTo                 string // the least invitee this one was rescheduled to
+	movedFrom               bool   // some invitee was rescheduled to this one
 }
 
-func (st *statements) loadStoredInvitee(ctx context.Context, uri string) (*storedInvitee, error) {
+func (st *statements) loadStoredInvitee(ctx context.Context, uri string) (storedInvitee, error) {
 	var s storedInvitee
-	err := st.loadInvitee.QueryRowContext(ctx, uri).Scan(&s.eventURI, &s.email, &s.status, &s.rescheduled, &s.createdAt, &s.canceledAt)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
+	err := st.loadInvitee.QueryRowContext(ctx, uri).Scan(&s.present, &s.eventURI, &s.email, &s.status, &s.rescheduled,
+		&s.createdAt, &s.canceledAt, &s.movedTo, &s.movedFrom)
 	if err != nil {
-		return nil, fmt.Errorf("reading invitee %s: %w", uri, err)
+		return s, fmt.Errorf("reading invitee %s: %w", uri, err)
 	}
-	return &s, nil
+	return s, nil
 }
 
 // refreshActivity brings the booked, canceled and rescheduled rows that
@@ -74,119 +69,109 @@ func (st *statements) refreshActivity(ctx context.Context, uri string) error {
 	if err != nil {
 		return err
 	}
-	rows, err := st.loadLinks.QueryContext(ctx, uri)
+	booked, canceled, rescheduled := KindBooked+":"+uri, KindCanceled+":"+uri, KindRescheduled+":"+uri
+	var drop [3]string // identities that must not exist; "" matches nothing
+	movedAway := self.movedTo != "" || self.rescheduled
+
+	if self.present && !self.movedFrom && self.email != "" {
+		err = st.putActivity(ctx, activity{identity: booked, email: self.email, kind: KindBooked,
+			at: self.createdAt, eventURI: self.eventURI, inviteeURI: uri})
+		if err != nil {
+			return err
+		}
+	} else {
+		drop[0] = booked
+	}
+	if self.present && self.status == calendly.StatusCanceled && !movedAway && self.email != "" {
+		err = st.putActivity(ctx, activity{identity: canceled, email: self.email, kind: KindCanceled,
+			at: self.canceledAt, eventURI: self.eventURI, inviteeURI: uri})
+		if err != nil {
+			return err
+		}
+	} else {
+		drop[1] = canceled
+	}
+	if movedAway {
+		var next storedInvitee
+		if self.movedTo != "" {
+			if next, err = st.loadStoredInvitee(ctx, self.movedTo); err != nil {
+				return err
+			}
+		}
+		if !st.rescheduledRow(uri, self, self.movedTo, next).valid() {
+			drop[2] = rescheduled
+		} else if err := st.putActivity(ctx, st.rescheduledRow(uri, self, self.movedTo, next)); err != nil {
+			return err
+		}
+	} else {
+		drop[2] = rescheduled
+	}
+	if drop != [3]string{} {
+		if _, err := st.deleteActivity.ExecContext(ctx, drop[0], drop[1], drop[2]); err != nil {
+			return fmt.Errorf("removing activity of %s: %w", uri, err)
+		}
+	}
+	if self.movedFrom {
+		return st.refreshMovedTo(ctx, uri, self)
+	}
+	return nil
+}
+
+// refreshMovedTo rewrites the rescheduled row of every invitee that was
+// rescheduled to uri, since that row describes uri.
+func (st *statements) refreshMovedTo(ctx context.Context, uri string, self storedInvitee) error {
+	rows, err := st.loadOlders.QueryContext(ctx, uri)
 	if err != nil {
 		return fmt.Errorf("reading reschedules of %s: %w", uri, err)
 	}
-	var newer string    // the first N with uri→N
-	var olders []string // every O with O→uri
+	var olders []string
 	for rows.Next() {
-		var oldURI, newURI string
-		if err := rows.Scan(&oldURI, &newURI); err != nil {
+		var o string
+		if err := rows.Scan(&o); err != nil {
 			rows.Close()
 			return fmt.Errorf("reading reschedules of %s: %w", uri, err)
 		}
-		if oldURI == uri && newer == "" {
-			newer = newURI
-		}
-		if newURI == uri {
-			olders = append(olders, oldURI)
-		}
+		olders = append(olders, o)
 	}
 	if err := rows.Close(); err != nil {
 		return fmt.Errorf("reading reschedules of %s: %w", uri, err)
 	}
-	rescheduledAway := newer != "" || (self != nil && self.rescheduled)
-
-	if self != nil && len(olders) == 0 && self.email != "" {
-		err = st.putActivity(ctx, activity{identity: KindBooked + ":" + uri, email: self.email, kind: KindBooked,
-			at: self.createdAt, eventURI: self.eventURI, inviteeURI: uri})
-	} else {
-		err = st.dropActivity(ctx, KindBooked+":"+uri)
-	}
-	if err != nil {
-		return err
-	}
-	if self != nil && self.status == calendly.StatusCanceled && !rescheduledAway && self.email != "" {
-		err = st.putActivity(ctx, activity{identity: KindCanceled + ":" + uri, email: self.email, kind: KindCanceled,
-			at: self.canceledAt, eventURI: self.eventURI, inviteeURI: uri})
-	} else {
-		err = st.dropActivity(ctx, KindCanceled+":"+uri)
-	}
-	if err != nil {
-		return err
-	}
-	if rescheduledAway {
-		next, err := st.loadStoredInvitee(ctx, newer)
-		if newer == "" || err != nil {
-			next = nil
-		}
-		if err := st.putRescheduled(ctx, uri, self, newer, next); err != nil {
-			return err
-		}
-	} else if err := st.dropActivity(ctx, KindRescheduled+":"+uri); err != nil {
-		return err
-	}
 	for _, oldURI := range olders {
-		first, err := st.firstNewer(ctx, oldURI)
-		if err != nil {
-			return err
-		}
-		if first != uri {
-			continue // the reschedule row of oldURI is about another invitee
-		}
 		old, err := st.loadStoredInvitee(ctx, oldURI)
 		if err != nil {
 			return err
 		}
-		if err := st.putRescheduled(ctx, oldURI, old, uri, self); err != nil {
-			return err
+		if old.movedTo != uri {
+			continue // oldURI's rescheduled row is about another invitee
+		}
+		if a := st.rescheduledRow(oldURI, old, uri, self); a.valid() {
+			if err := st.putActivity(ctx, a); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
 
-// firstNewer is the invitee oldURI was rescheduled to (the least URI, should
-// Calendly ever report two).
-func (st *statements) firstNewer(ctx context.Context, oldURI string) (string, error) {
-	rows, err := st.loadLinks.QueryContext(ctx, oldURI)
-	if err != nil {
-		return "", fmt.Errorf("reading reschedules of %s: %w", oldURI, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var o, n string
-		if err := rows.Scan(&o, &n); err != nil {
-			return "", err
-		}
-		if o == oldURI {
-			return n, nil
-		}
-	}
-	return "", rows.Err()
-}
-
-// putRescheduled writes the one rescheduled row of old (URI oldURI, row
-// possibly unknown) moving to newURI (row possibly unknown, URI possibly "").
-func (st *statements) putRescheduled(ctx context.Context, oldURI string, old *storedInvitee, newURI string, next *storedInvitee) error {
+// rescheduledRow is the one rescheduled row of old (URI oldURI, possibly
+// not stored) moving to newURI (possibly "" or not stored). It is not valid
+// when no email is known yet.
+func (st *statements) rescheduledRow(oldURI string, old storedInvitee, newURI string, next storedInvitee) activity {
 	a := activity{identity: KindRescheduled + ":" + oldURI, kind: KindRescheduled, inviteeURI: oldURI}
 	if newURI != "" {
 		a.inviteeURI = newURI
 	}
 	switch {
-	case old != nil && old.email != "":
+	case old.present && old.email != "":
 		a.email = old.email
-	case next != nil:
+	case next.present:
 		a.email = next.email
 	}
 	switch {
-	case next != nil:
+	case next.present:
 		a.at, a.eventURI = next.createdAt, next.eventURI
-	case old != nil:
+	case old.present:
 		a.at, a.eventURI = old.canceledAt, old.eventURI
 	}
-	if a.email == "" {
-		return st.dropActivity(ctx, a.identity)
-	}
-	return st.putActivity(ctx, a)
+	return a
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/calwatch/calwatch/calendly"
 )
@@ -64,14 +65,18 @@ WHERE excluded.version > contacts.version`
 
 	sqlInsertLink = `INSERT INTO reschedules (old_invitee, new_invitee) VALUES (?, ?) ON CONFLICT DO NOTHING`
 
+	// sqlLoadInvitee reads an invitee row (NULLs when it is not stored) and
+	// its reschedule links in one step: the least invitee it moved to, and
+	// whether any invitee moved to it.
 	sqlLoadInvitee = `
-SELECT event_uri, contact_email, status, rescheduled, coalesce(created_at, updated_at, ''), coalesce(canceled_at, '')
-FROM recipients WHERE role = 'invitee' AND key = ? ORDER BY event_uri LIMIT 1`
+SELECT r.key IS NOT NULL, coalesce(r.event_uri, ''), coalesce(r.contact_email, ''), coalesce(r.status, ''),
+    coalesce(r.rescheduled, 0), coalesce(r.created_at, r.updated_at, ''), coalesce(r.canceled_at, ''),
+    coalesce((SELECT min(new_invitee) FROM reschedules WHERE old_invitee = ?1), ''),
+    EXISTS (SELECT 1 FROM reschedules WHERE new_invitee = ?1)
+FROM (SELECT 1) LEFT JOIN recipients r ON r.role = 'invitee' AND r.key = ?1
+ORDER BY r.event_uri LIMIT 1`
 
-	sqlLoadLinks = `
-SELECT old_invitee, new_invitee FROM reschedules WHERE old_invitee = ?1
-UNION SELECT old_invitee, new_invitee FROM reschedules WHERE new_invitee = ?1
-ORDER BY 1, 2`
+	sqlLoadOlders = `SELECT old_invitee FROM reschedules WHERE new_invitee = ? ORDER BY old_invitee`
 
 	sqlUpsertActivity = `
 INSERT INTO activity (identity, email, kind, at, event_uri, invitee_uri) VALUES (?, ?, ?, ?, ?, ?)
@@ -79,7 +84,7 @@ ON CONFLICT (identity) DO UPDATE SET email = excluded.email, kind = excluded.kin
     event_uri = excluded.event_uri, invitee_uri = excluded.invitee_uri
 WHERE (email, kind, at, event_uri, invitee_uri) IS NOT (excluded.email, excluded.kind, excluded.at, excluded.event_uri, excluded.invitee_uri)`
 
-	sqlDeleteActivity = `DELETE FROM activity WHERE identity = ?`
+	sqlDeleteActivity = `DELETE FROM activity WHERE identity IN (?, ?, ?)`
 
 	sqlInsertReplayKey = `INSERT INTO replay_keys (key, first_seen) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`
 
@@ -92,7 +97,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 type statements struct {
 	upsertEvent, insertEventStub, deleteEventPeople, insertPerson *sql.Stmt
 	upsertInvitee, updateNoShow, upsertContact, insertLink        *sql.Stmt
-	loadInvitee, loadLinks, upsertActivity, deleteActivity        *sql.Stmt
+	loadInvitee, loadOlders, upsertActivity, deleteActivity       *sql.Stmt
 	insertReplayKey, insertDelivery                               *sql.Stmt
 	savepoint, release, rollbackTo                                *sql.Stmt
 }
@@ -112,7 +117,7 @@ func prepareStatements(ctx context.Context, conn *sql.Conn) (*statements, error)
 		{&st.upsertContact, sqlUpsertContact},
 		{&st.insertLink, sqlInsertLink},
 		{&st.loadInvitee, sqlLoadInvitee},
-		{&st.loadLinks, sqlLoadLinks},
+		{&st.loadOlders, sqlLoadOlders},
 		{&st.upsertActivity, sqlUpsertActivity},
 		{&st.deleteActivity, sqlDeleteActivity},
 		{&st.insertReplayKey, sqlInsertReplayKey},
@@ -135,7 +140,7 @@ func (st *statements) close() {
 	for _, s := range []*sql.Stmt{
 		st.upsertEvent, st.insertEventStub, st.deleteEventPeople, st.insertPerson,
 		st.upsertInvitee, st.updateNoShow, st.upsertContact, st.insertLink,
-		st.loadInvitee, st.loadLinks, st.upsertActivity, st.deleteActivity,
+		st.loadInvitee, st.loadOlders, st.upsertActivity, st.deleteActivity,
 		st.insertReplayKey, st.insertDelivery, st.savepoint, st.release, st.rollbackTo,
 	} {
 		if s != nil {
@@ -236,9 +241,16 @@ func (st *statements) applyInvitee(ctx context.Context, c change) error {
 	if inv.Rescheduled {
 		rescheduled = 1
 	}
-	if _, err := st.upsertInvitee.ExecContext(ctx, c.eventURI, inv.URI, inv.Email, email, name, inv.Status,
+	res, err := st.upsertInvitee.ExecContext(ctx, c.eventURI, inv.URI, inv.Email, email, name, inv.Status,
 		calendly.Str(inv.Timezone), string(answersJSON), jsonOrNull(inv.Cancellation), nullTime(canceledAt(inv)),
-		rescheduled, nullTime(inv.CreatedAt.Time), nullTime(inv.UpdatedAt.Time), version, nameVersion); err != nil {
+		rescheduled, nullTime(inv.CreatedAt.Time), nullTime(inv.UpdatedAt.Time), version, nameVersion)
+	if err != nil {
+		return fmt.Errorf("storing invitee %s: %w", inv.URI, err)
+	}
+	// Activity derives from invitee rows and links only: when neither
+	// moved (a retry, an older observation) it needs no refresh.
+	changed, err := res.RowsAffected()
+	if err != nil {
 		return fmt.Errorf("storing invitee %s: %w", inv.URI, err)
 	}
 	if email != "" {
@@ -252,24 +264,31 @@ func (st *statements) applyInvitee(ctx context.Context, c change) error {
 		}
 	}
 	touched := []string{inv.URI}
-	if old := calendly.Str(inv.OldInvitee); old != "" && old != inv.URI {
-		if _, err := st.insertLink.ExecContext(ctx, old, inv.URI); err != nil {
-			return fmt.Errorf("linking %s to %s: %w", old, inv.URI, err)
+	for _, link := range [][2]string{{calendly.Str(inv.OldInvitee), inv.URI}, {inv.URI, calendly.Str(inv.NewInvitee)}} {
+		if link[0] == "" || link[1] == "" || link[0] == link[1] {
+			continue
 		}
-		touched = append(touched, old)
-	}
-	if next := calendly.Str(inv.NewInvitee); next != "" && next != inv.URI {
-		if _, err := st.insertLink.ExecContext(ctx, inv.URI, next); err != nil {
-			return fmt.Errorf("linking %s to %s: %w", inv.URI, next, err)
+		res, err := st.insertLink.ExecContext(ctx, link[0], link[1])
+		if err != nil {
+			return fmt.Errorf("linking %s to %s: %w", link[0], link[1], err)
 		}
-		touched = append(touched, next)
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("linking %s to %s: %w", link[0], link[1], err)
+		} else if n > 0 {
+			changed++
+		}
+		touched = append(touched, link[0], link[1])
 	}
 	if c.noShow != nil {
 		if err := st.applyNoShow(ctx, c.eventURI, inv.URI, email, c.noShow); err != nil {
 			return err
 		}
 	}
-	for _, uri := range touched {
+	if changed == 0 {
+		return nil
+	}
+	slices.Sort(touched)
+	for _, uri := range slices.Compact(touched) {
 		if err := st.refreshActivity(ctx, uri); err != nil {
 			return err
 		}

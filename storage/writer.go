@@ -118,8 +118,15 @@ func (w *writer) run() {
 	defer close(w.done)
 	accepted, refused := w.accepted, w.refused
 	for accepted != nil || refused != nil {
-		var batch []*writeRequest
-		// Block for the first item of either kind.
+		// Accepted deliveries first: take what is queued of them, then block
+		// for the first item of either kind only when there is none.
+		batch, next := drain(nil, accepted, maxBatch)
+		accepted = next
+		if len(batch) > 0 {
+			batch, refused = drain(batch, refused, len(batch)+maxRefusedBatch)
+			w.commit(batch)
+			continue
+		}
 		select {
 		case req, ok := <-accepted:
 			if !ok {
