@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -30,7 +32,7 @@ func newDeliveriesListCmd(a *app) *cobra.Command {
 		Short: "List received deliveries, newest first, refused ones included",
 		Long: "List every request the listener received, newest first: applied, duplicate and refused\n" +
 			"deliveries, with why a refused one was refused. --json adds what was sent: the\n" +
-			"signature header and the body.",
+			"signature header and the body (and body_base64 when the body is not UTF-8 text).",
 		Example: "  calwatch deliveries list --limit 10\n  calwatch deliveries list --json | jq -r '.[0].body'",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -47,11 +49,21 @@ func newDeliveriesListCmd(a *app) *cobra.Command {
 
 // deliveryJSON is a delivery log row as --json prints it: the fields of
 // `listen --json` plus what was sent. The signature header is an HMAC, not
-// the key, so it is safe to show.
+// the key, so it is safe to show. A body that is not UTF-8 (only a refused
+// one can be) cannot be a JSON string as is, so it also comes in base64.
 type deliveryJSON struct {
 	storage.DeliveryRecord
-	Signature string `json:"signature"`
-	Body      string `json:"body"`
+	Signature  string `json:"signature"`
+	Body       string `json:"body"`
+	BodyBase64 string `json:"body_base64,omitempty"`
+}
+
+func newDeliveryJSON(r storage.DeliveryRecord) deliveryJSON {
+	d := deliveryJSON{DeliveryRecord: r, Signature: r.SignatureHeader, Body: string(r.Body)}
+	if !utf8.Valid(r.Body) {
+		d.BodyBase64 = base64.StdEncoding.EncodeToString(r.Body)
+	}
+	return d
 }
 
 func deliveriesListRun(ctx context.Context, a *app, opts *deliveriesListOptions) error {
@@ -75,7 +87,7 @@ func deliveriesListRun(ctx context.Context, a *app, opts *deliveriesListOptions)
 	if opts.json {
 		out := make([]deliveryJSON, 0, len(records))
 		for _, r := range records {
-			out = append(out, deliveryJSON{DeliveryRecord: r, Signature: r.SignatureHeader, Body: string(r.Body)})
+			out = append(out, newDeliveryJSON(r))
 		}
 		if err := writeJSON(a.out, out); err != nil {
 			return err

@@ -1,8 +1,14 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/calwatch/calwatch/storage"
 )
 
 // The fields of storage.DeliveryRecord's JSON (as `listen --json` prints
@@ -70,5 +76,26 @@ func TestDeliveriesListTable(t *testing.T) {
 	}
 	if !strings.Contains(lines[2], "invitee_no_show.created") || !strings.Contains(lines[2], zoe.Email) {
 		t.Errorf("second row %q, want the no-show delivery and who it was about", lines[2])
+	}
+}
+
+func TestDeliveriesListJSONKeepsBinaryBodiesExact(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "calwatch.db")
+	store, err := storage.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	binary := []byte{0xff, 0xfe, 'h', 'i', 0x00}
+	if _, err := store.RecordRefused(context.Background(), storage.RefusedDelivery{Body: binary, Reason: "body is not JSON"}); err != nil {
+		t.Fatal(err)
+	}
+	store.Close()
+	log := decodeJSON[[]map[string]any](t, runCLI(t, nil, "--db", db, "deliveries", "list", "--json").wantExit(t, exitOK))
+	if len(log) != 1 {
+		t.Fatalf("want 1 delivery, got %v", log)
+	}
+	got, err := base64.StdEncoding.DecodeString(log[0]["body_base64"].(string))
+	if err != nil || !bytes.Equal(got, binary) {
+		t.Fatalf("body_base64 = %v (%v), want the exact bytes received", log[0]["body_base64"], err)
 	}
 }
