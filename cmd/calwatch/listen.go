@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"runtime"
 	"sync"
 	"time"
 
@@ -126,6 +127,7 @@ func listenRun(ctx context.Context, a *app, opts *listenOptions, pathChanged boo
 	if err != nil {
 		return err
 	}
+	ensureTwoProcs()
 	if running, ok, err := a.readListenState(); err != nil {
 		return err
 	} else if ok {
@@ -183,6 +185,18 @@ func listenRun(ctx context.Context, a *app, opts *listenOptions, pathChanged boo
 	}
 	fmt.Fprintln(a.errOut, "Stopped; every delivery answered 200 is in the database.")
 	return nil
+}
+
+// ensureTwoProcs gives the Go scheduler at least two Ps unless GOMAXPROCS
+// is set. Storage commits through one writer goroutine that makes many
+// short cgo calls into SQLite; with a single P (one core, or taskset) each
+// return from C waits behind every runnable HTTP goroutine, and ingest
+// collapses (measured on one core, 64 connections: 700 deliveries/s and
+// p99 1 s at GOMAXPROCS=1; 2,100/s and p99 55 ms at 2).
+func ensureTwoProcs() {
+	if os.Getenv("GOMAXPROCS") == "" && runtime.GOMAXPROCS(0) < 2 {
+		runtime.GOMAXPROCS(2)
+	}
 }
 
 // deliveryPrinter reports each stored delivery: one JSON object per line on
