@@ -75,7 +75,7 @@ deliveries in flight are finished and the database is closed.`,
 	f.BoolVar(&opts.noTunnel, "no-tunnel", false, "serve locally only, with no tunnel")
 	f.StringVar(&opts.publicURL, "public-url", "", "the public origin `URL` of a tunnel you run to --addr")
 	f.StringVar(&opts.path, "path", listener.DefaultPath, "accept deliveries on this URL `PATH` only")
-	f.BoolVar(&opts.randomPath, "random-path", false, "use a secret random path under "+listener.DefaultPath)
+	f.BoolVar(&opts.randomPath, "random-path", false, "use a new secret random path under "+listener.DefaultPath+" at every start")
 	f.StringVar(&opts.signingKey, "signing-key", "", "webhook signing `KEY` (or env "+signingKeyEnv+")")
 	f.Float64Var(&opts.rateLimit, "rate-limit", defaultRateLimit, "answer 429 past `N` requests per second (0: no limit)")
 	f.BoolVar(&opts.json, "json", false, "print one JSON object per delivery on stdout")
