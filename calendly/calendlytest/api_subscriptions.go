@@ -209,9 +209,11 @@ func (s *Server) getSubscription(r *http.Request, caller string) (int, any, erro
 func (s *Server) deleteSubscription(r *http.Request, caller string) (int, any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.st.removeSubscription(s.URL + "/webhook_subscriptions/" + r.PathValue("uuid")) {
+	uri := s.URL + "/webhook_subscriptions/" + r.PathValue("uuid")
+	if !s.st.removeSubscription(uri) {
 		return 0, nil, errNotFound()
 	}
+	s.deliverer.drop(uri)
 	return http.StatusNoContent, nil, nil
 }
 

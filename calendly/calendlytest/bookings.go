@@ -70,12 +70,16 @@ func (st *state) newInvitee(ev *calendly.ScheduledEvent, req BookRequest, now ca
 	if tz == "" {
 		tz = st.user(st.hosts[ev.URI]).Timezone
 	}
+	answers := req.QuestionsAndAnswers
+	if answers == nil {
+		answers = []calendly.QuestionAnswer{}
+	}
 	inv := &calendly.Invitee{
 		URI:                 ev.URI + "/invitees/" + id,
 		Email:               req.Email,
 		Name:                req.Name,
 		Status:              calendly.StatusActive,
-		QuestionsAndAnswers: []calendly.QuestionAnswer{},
+		QuestionsAndAnswers: answers,
 		Timezone:            &tz,
 		Event:               ev.URI,
 		CreatedAt:           now,

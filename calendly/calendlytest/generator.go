@@ -234,16 +234,10 @@ func (g *generator) book(at time.Time, history bool) {
 
 // booked makes the booking and remembers it.
 func (g *generator) booked(req BookRequest, start time.Time, history bool) {
-	answers := RandomAnswers(g.rnd)
+	req.QuestionsAndAnswers = RandomAnswers(g.rnd)
 	res, err := g.s.Book(req)
 	if err != nil {
 		return
-	}
-	if history {
-		// Live bookings are delivered as they are made; BookRequest has no
-		// answers yet, so only history (made before anyone subscribes)
-		// carries them, set here.
-		g.s.setAnswers(res.Invitee, answers)
 	}
 	g.bookings = append(g.bookings, &generatedBooking{invitee: res.Invitee, start: start})
 	if req.MaxInvitees > 1 {
@@ -302,15 +296,6 @@ func (g *generator) forget(b *generatedBooking) {
 			g.bookings = append(g.bookings[:i:i], g.bookings[i+1:]...)
 			return
 		}
-	}
-}
-
-// setAnswers fills an invitee's booking-form answers.
-func (s *Server) setAnswers(inviteeURI string, answers []calendly.QuestionAnswer) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if inv := s.st.invitees[inviteeURI]; inv != nil {
-		inv.QuestionsAndAnswers = answers
 	}
 }
 

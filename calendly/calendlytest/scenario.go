@@ -32,6 +32,8 @@ type BookRequest struct {
 	MaxInvitees int `json:"max_invitees,omitempty"`
 	// Timezone is the invitee's time zone (default: the host's).
 	Timezone string `json:"timezone,omitempty"`
+	// QuestionsAndAnswers are the invitee's booking-form answers.
+	QuestionsAndAnswers []calendly.QuestionAnswer `json:"questions_and_answers,omitempty"`
 }
 
 // BookResult names what a booking made.
