@@ -84,7 +84,11 @@ func (d *deliverer) post(item *pendingDelivery, at time.Time) (int, error) {
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", deliveryUserAgent)
-	req.Header.Set(calendly.SignatureHeader, calendly.Sign(item.target.SigningKey, at, item.body))
+	// A personal-access-token subscription made without a signing_key is
+	// delivered unsigned, as Calendly does.
+	if len(item.target.SigningKey) > 0 {
+		req.Header.Set(calendly.SignatureHeader, calendly.Sign(item.target.SigningKey, at, item.body))
+	}
 	resp, err := d.client.Do(req)
 	if err != nil {
 		return 0, errors.New(describeRequestError(err))

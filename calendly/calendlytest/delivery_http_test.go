@@ -87,3 +87,14 @@ func TestSlowReceiverHitsReadTimeout(t *testing.T) {
 		t.Errorf("error %q repeats the callback URL, which may carry a secret path", a.Error)
 	}
 }
+
+func TestSubscriptionWithoutSigningKeyIsDeliveredUnsigned(t *testing.T) {
+	rc := newReceiver(t, always(http.StatusOK))
+	d := startDeliverer(t, Options{}, newFakeClock(), newHookLog().hooks())
+	unsigned := target(subA, rc.URL)
+	unsigned.SigningKey = nil
+	d.enqueue(unsigned, calendly.EventInviteeCreated, []byte(`{}`))
+	if got := rc.next(t).header.Get(calendly.SignatureHeader); got != "" {
+		t.Fatalf("signature header = %q, want none for a subscription without a signing key", got)
+	}
+}
