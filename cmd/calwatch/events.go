@@ -138,6 +138,8 @@ func inviteeNames(invitees []storage.InviteeView) string {
 		switch {
 		case inv.NoShow:
 			name += " (no-show)"
+		case inv.RescheduledTo != nil:
+			name += " (rescheduled)"
 		case inv.Status == calendly.StatusCanceled:
 			name += " (canceled)"
 		}

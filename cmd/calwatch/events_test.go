@@ -4,6 +4,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/calwatch/calwatch/calendly"
+	"github.com/calwatch/calwatch/storage"
 )
 
 // The contract of `events list --json`, as scripts rely on it.
@@ -137,5 +140,17 @@ func TestReadBackOnAnEmptyStore(t *testing.T) {
 		if r.stdout != "" || !strings.Contains(r.stderr, "calwatch listen") {
 			t.Errorf("%v on an empty store: stdout %q stderr %q, want a hint on stderr only", cmd, r.stdout, r.stderr)
 		}
+	}
+}
+
+func TestInviteeNamesTellRescheduledFromCanceled(t *testing.T) {
+	newURI := "https://api.calendly.com/scheduled_events/e2/invitees/i2"
+	got := inviteeNames([]storage.InviteeView{
+		{Name: "Ann", Status: calendly.StatusCanceled, RescheduledTo: &newURI},
+		{Name: "Bo", Status: calendly.StatusCanceled},
+		{Email: "cy@example.com", Status: calendly.StatusActive, NoShow: true},
+	})
+	if want := "Ann (rescheduled), Bo (canceled), cy@example.com (no-show)"; got != want {
+		t.Errorf("inviteeNames = %q, want %q", got, want)
 	}
 }
