@@ -26,10 +26,18 @@ WHERE excluded.version > events.version`
 
 	sqlDeleteEventPeople = `DELETE FROM recipients WHERE event_uri = ? AND role IN ('host', 'guest')`
 
-	sqlInsertPerson = `
+	// sqlInsertPeople writes every host and guest of an event from a JSON
+	// array of person; the array index is the position.
+	sqlInsertPeople = `
 INSERT INTO recipients (event_uri, role, key, uri, email, contact_email, name, position)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+SELECT ?1, p.value ->> 'role', p.value ->> 'key', p.value ->> 'uri', p.value ->> 'email',
+    p.value ->> 'contact', p.value ->> 'name', p.key
+FROM json_each(?2) AS p WHERE true
 ON CONFLICT (role, key, event_uri) DO NOTHING`
+
+	sqlInsertGuestContacts = `
+INSERT INTO contacts (email) SELECT value FROM json_each(?) WHERE true
+ON CONFLICT (email) DO NOTHING`
 
 	// Every invitee column but the name follows version; the name follows
 	// name_version, which only observations with a name carry, so a later
@@ -95,7 +103,8 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // statements are the writer's prepared statements, bound to its connection.
 type statements struct {
-	upsertEvent, insertEventStub, deleteEventPeople, insertPerson *sql.Stmt
+	upsertEvent, insertEventStub, deleteEventPeople, insertPeople *sql.Stmt
+	insertGuestContacts                                           *sql.Stmt
 	upsertInvitee, updateNoShow, upsertContact, insertLink        *sql.Stmt
 	loadInvitee, loadOlders, upsertActivity, deleteActivity       *sql.Stmt
 	insertReplayKey, insertDelivery                               *sql.Stmt
@@ -111,7 +120,8 @@ func prepareStatements(ctx context.Context, conn *sql.Conn) (*statements, error)
 		{&st.upsertEvent, sqlUpsertEvent},
 		{&st.insertEventStub, sqlInsertEventStub},
 		{&st.deleteEventPeople, sqlDeleteEventPeople},
-		{&st.insertPerson, sqlInsertPerson},
+		{&st.insertPeople, sqlInsertPeople},
+		{&st.insertGuestContacts, sqlInsertGuestContacts},
 		{&st.upsertInvitee, sqlUpsertInvitee},
 		{&st.updateNoShow, sqlUpdateNoShow},
 		{&st.upsertContact, sqlUpsertContact},
@@ -138,7 +148,7 @@ func prepareStatements(ctx context.Context, conn *sql.Conn) (*statements, error)
 
 func (st *statements) close() {
 	for _, s := range []*sql.Stmt{
-		st.upsertEvent, st.insertEventStub, st.deleteEventPeople, st.insertPerson,
+		st.upsertEvent, st.insertEventStub, st.deleteEventPeople, st.insertPeople, st.insertGuestContacts,
 		st.upsertInvitee, st.updateNoShow, st.upsertContact, st.insertLink,
 		st.loadInvitee, st.loadOlders, st.upsertActivity, st.deleteActivity,
 		st.insertReplayKey, st.insertDelivery, st.savepoint, st.release, st.rollbackTo,
@@ -181,41 +191,64 @@ func (st *statements) applyEvent(ctx context.Context, uri string, ev *calendly.S
 		return fmt.Errorf("storing event %s: %w", uri, err)
 	}
 	// Guests are contacts as soon as they are seen, whichever version wins.
+	var guestEmails []string
 	for _, g := range ev.EventGuests {
 		if email := contactKey(g.Email); email != "" {
-			if _, err := st.upsertContact.ExecContext(ctx, email, "", "", ""); err != nil {
-				return fmt.Errorf("storing guest contact: %w", err)
-			}
+			guestEmails = append(guestEmails, email)
+		}
+	}
+	if len(guestEmails) > 0 {
+		if _, err := st.insertGuestContacts.ExecContext(ctx, jsonText(guestEmails)); err != nil {
+			return fmt.Errorf("storing guest contacts of %s: %w", uri, err)
 		}
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		return err
 	}
 	if _, err := st.deleteEventPeople.ExecContext(ctx, uri); err != nil {
-		return fmt.Errorf("replacing hosts of %s: %w", uri, err)
+		return fmt.Errorf("replacing hosts and guests of %s: %w", uri, err)
 	}
-	for i, m := range ev.EventMemberships {
+	people := make([]person, 0, len(ev.EventMemberships)+len(ev.EventGuests))
+	for _, m := range ev.EventMemberships {
 		key := m.User
 		if key == "" {
 			key = contactKey(m.UserEmail)
 		}
-		if key == "" {
-			continue
-		}
-		if _, err := st.insertPerson.ExecContext(ctx, uri, "host", key, m.User, m.UserEmail, "", m.UserName, i); err != nil {
-			return fmt.Errorf("storing a host of %s: %w", uri, err)
+		if key != "" {
+			people = append(people, person{Role: "host", Key: key, URI: m.User, Email: m.UserEmail, Name: m.UserName})
 		}
 	}
-	for i, g := range ev.EventGuests {
-		email := contactKey(g.Email)
-		if email == "" {
-			continue
+	for _, g := range ev.EventGuests {
+		if email := contactKey(g.Email); email != "" {
+			people = append(people, person{Role: "guest", Key: email, Email: g.Email, Contact: email})
 		}
-		if _, err := st.insertPerson.ExecContext(ctx, uri, "guest", email, "", g.Email, email, "", i); err != nil {
-			return fmt.Errorf("storing a guest of %s: %w", uri, err)
-		}
+	}
+	if len(people) == 0 {
+		return nil
+	}
+	if _, err := st.insertPeople.ExecContext(ctx, uri, jsonText(people)); err != nil {
+		return fmt.Errorf("storing hosts and guests of %s: %w", uri, err)
 	}
 	return nil
+}
+
+// person is a host or guest row, handed to sqlInsertPeople as JSON so all of
+// an event's people are written by one statement.
+type person struct {
+	Role    string `json:"role"`
+	Key     string `json:"key"`
+	URI     string `json:"uri"`
+	Email   string `json:"email"`
+	Contact string `json:"contact"`
+	Name    string `json:"name"`
+}
+
+func jsonText(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "[]" // only plain strings reach here; they always encode
+	}
+	return string(b)
 }
 
 // applyInvitee stores an invitee observation, its contact, its reschedule

@@ -127,6 +127,9 @@ func (w *writer) run() {
 			w.commit(batch)
 			continue
 		}
+		if accepted == nil && refused == nil {
+			return // both closed and drained
+		}
 		select {
 		case req, ok := <-accepted:
 			if !ok {
