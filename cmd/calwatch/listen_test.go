@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -204,5 +205,22 @@ func TestListenHumanOutputGoesToStderr(t *testing.T) {
 	}
 	if !strings.Contains(l.stderr.String(), "applied") || !strings.Contains(l.stderr.String(), "invitee.created") {
 		t.Errorf("stderr does not show the applied delivery:\n%s", l.stderr)
+	}
+}
+
+func TestListenOnABusyPortSaysWhatToDo(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	home := t.TempDir()
+	code, _, stderr := runListenCLI(t, nil, "listen", "--home", home, "--no-tunnel", "--signing-key", listenTestKey, "--addr", busy.Addr().String())
+	msg := strings.TrimSpace(stderr)
+	if code != exitFailure || strings.Contains(msg, "\n") || !strings.Contains(msg, busy.Addr().String()) || !strings.Contains(msg, "--addr") {
+		t.Errorf("exit %d, %q; want 1 and one line naming the address and --addr", code, msg)
+	}
+	if st := statusJSON(t, home); st.Listening {
+		t.Error("a listener that never started is reported as listening")
 	}
 }
