@@ -2,6 +2,8 @@ package storage
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/calwatch/calwatch/calendly"
@@ -43,9 +45,13 @@ type storedInvitee struct {
 }
 
 func (st *statements) loadStoredInvitee(ctx context.Context, uri string) (storedInvitee, error) {
-	var s storedInvitee
-	err := st.loadInvitee.QueryRowContext(ctx, uri).Scan(&s.present, &s.eventURI, &s.email, &s.status, &s.rescheduled,
+	s := storedInvitee{present: true}
+	err := st.loadInvitee.QueryRowContext(ctx, uri).Scan(&s.eventURI, &s.email, &s.status, &s.rescheduled,
 		&s.createdAt, &s.canceledAt, &s.movedTo, &s.movedFrom)
+	if errors.Is(err, sql.ErrNoRows) {
+		s = storedInvitee{}
+		err = st.loadLinks.QueryRowContext(ctx, uri).Scan(&s.movedTo, &s.movedFrom)
+	}
 	if err != nil {
 		return s, fmt.Errorf("reading invitee %s: %w", uri, err)
 	}

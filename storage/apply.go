@@ -73,16 +73,19 @@ WHERE excluded.version > contacts.version`
 
 	sqlInsertLink = `INSERT INTO reschedules (old_invitee, new_invitee) VALUES (?, ?) ON CONFLICT DO NOTHING`
 
-	// sqlLoadInvitee reads an invitee row (NULLs when it is not stored) and
-	// its reschedule links in one step: the least invitee it moved to, and
-	// whether any invitee moved to it.
+	// sqlLoadInvitee reads an invitee row with its reschedule links: the
+	// invitee it moved to (the first in key order, should there be two) and
+	// whether any invitee moved to it. sqlLoadLinks reads the links alone,
+	// for an invitee only links know of.
 	sqlLoadInvitee = `
-SELECT r.key IS NOT NULL, coalesce(r.event_uri, ''), coalesce(r.contact_email, ''), coalesce(r.status, ''),
-    coalesce(r.rescheduled, 0), coalesce(r.created_at, r.updated_at, ''), coalesce(r.canceled_at, ''),
-    coalesce((SELECT min(new_invitee) FROM reschedules WHERE old_invitee = ?1), ''),
+SELECT event_uri, contact_email, status, rescheduled, coalesce(created_at, updated_at, ''), coalesce(canceled_at, ''),
+    coalesce((SELECT new_invitee FROM reschedules WHERE old_invitee = ?1), ''),
     EXISTS (SELECT 1 FROM reschedules WHERE new_invitee = ?1)
-FROM (SELECT 1) LEFT JOIN recipients r ON r.role = 'invitee' AND r.key = ?1
-ORDER BY r.event_uri LIMIT 1`
+FROM recipients WHERE role = 'invitee' AND key = ?1`
+
+	sqlLoadLinks = `
+SELECT coalesce((SELECT new_invitee FROM reschedules WHERE old_invitee = ?1), ''),
+    EXISTS (SELECT 1 FROM reschedules WHERE new_invitee = ?1)`
 
 	sqlLoadOlders = `SELECT old_invitee FROM reschedules WHERE new_invitee = ? ORDER BY old_invitee`
 
@@ -103,12 +106,12 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // statements are the writer's prepared statements, bound to its connection.
 type statements struct {
-	upsertEvent, insertEventStub, deleteEventPeople, insertPeople *sql.Stmt
-	insertGuestContacts                                           *sql.Stmt
-	upsertInvitee, updateNoShow, upsertContact, insertLink        *sql.Stmt
-	loadInvitee, loadOlders, upsertActivity, deleteActivity       *sql.Stmt
-	insertReplayKey, insertDelivery                               *sql.Stmt
-	savepoint, release, rollbackTo                                *sql.Stmt
+	upsertEvent, insertEventStub, deleteEventPeople, insertPeople      *sql.Stmt
+	insertGuestContacts                                                *sql.Stmt
+	upsertInvitee, updateNoShow, upsertContact, insertLink             *sql.Stmt
+	loadInvitee, loadLinks, loadOlders, upsertActivity, deleteActivity *sql.Stmt
+	insertReplayKey, insertDelivery                                    *sql.Stmt
+	savepoint, release, rollbackTo                                     *sql.Stmt
 }
 
 func prepareStatements(ctx context.Context, conn *sql.Conn) (*statements, error) {
@@ -127,6 +130,7 @@ func prepareStatements(ctx context.Context, conn *sql.Conn) (*statements, error)
 		{&st.upsertContact, sqlUpsertContact},
 		{&st.insertLink, sqlInsertLink},
 		{&st.loadInvitee, sqlLoadInvitee},
+		{&st.loadLinks, sqlLoadLinks},
 		{&st.loadOlders, sqlLoadOlders},
 		{&st.upsertActivity, sqlUpsertActivity},
 		{&st.deleteActivity, sqlDeleteActivity},
@@ -150,7 +154,7 @@ func (st *statements) close() {
 	for _, s := range []*sql.Stmt{
 		st.upsertEvent, st.insertEventStub, st.deleteEventPeople, st.insertPeople, st.insertGuestContacts,
 		st.upsertInvitee, st.updateNoShow, st.upsertContact, st.insertLink,
-		st.loadInvitee, st.loadOlders, st.upsertActivity, st.deleteActivity,
+		st.loadInvitee, st.loadLinks, st.loadOlders, st.upsertActivity, st.deleteActivity,
 		st.insertReplayKey, st.insertDelivery, st.savepoint, st.release, st.rollbackTo,
 	} {
 		if s != nil {

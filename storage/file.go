@@ -14,7 +14,7 @@ import (
 // The writer commits with synchronous=FULL in WAL mode: a commit that
 // returned is on disk. Readers never write.
 const (
-	writeParams = "_journal_mode=WAL&_busy_timeout=5000&_foreign_keys=on&_txlock=immediate&_synchronous=FULL"
+	writeParams = "_journal_mode=WAL&_busy_timeout=5000&_foreign_keys=on&_txlock=immediate&_synchronous=FULL&_cache_size=-16000"
 	readParams  = "_busy_timeout=5000&_foreign_keys=on&_txlock=deferred&_query_only=1"
 )
 
