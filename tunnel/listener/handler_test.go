@@ -289,3 +289,43 @@ func TestNewHandlerRefusesBadConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestRealCalendlyDeliveriesAreAccepted: every captured or documented
+// Calendly delivery in the shared reference, signed as Calendly signs it,
+// is verified, parsed and stored byte for byte.
+func TestRealCalendlyDeliveriesAreAccepted(t *testing.T) {
+	dir := filepath.Join("..", "..", "..", "shared", "reference", "calendly", "payloads")
+	captured, _ := filepath.Glob(filepath.Join(dir, "webhook_*.json"))
+	documented, _ := filepath.Glob(filepath.Join(dir, "doc-example_webhook_*.json"))
+	paths := append(captured, documented...)
+	if len(paths) == 0 {
+		t.Skipf("no reference deliveries in %s", dir)
+	}
+	// SOURCES.md: this third-party sample had its "event" key trimmed, so
+	// it is not a delivery and must be refused as one.
+	const trimmed = "webhook_invitee.created.2023-01-sample.activepieces.json"
+	for _, path := range paths {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			body, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			store := newFakeStore()
+			h := newTestHandler(t, store, nil)
+			rec := serve(h, signedRequest(body, testKey, testNow))
+			if filepath.Base(path) == trimmed {
+				checkAnswer(t, rec, http.StatusBadRequest)
+				return
+			}
+			checkAnswer(t, rec, http.StatusOK)
+			if len(store.delivered) != 1 || !bytes.Equal(store.delivered[0].Body, body) {
+				t.Fatal("the delivery was not stored byte for byte")
+			}
+			var envelope struct{ Event string }
+			_ = json.Unmarshal(body, &envelope)
+			if got := store.delivered[0].Parsed.Event; got == "" || got != envelope.Event {
+				t.Errorf("parsed event %q, file says %q", got, envelope.Event)
+			}
+		})
+	}
+}
