@@ -29,11 +29,12 @@ var ErrClosed = errors.New("storage: the database is closed")
 // faster than they can be logged; the request is not logged.
 var ErrRefusedLogFull = errors.New("storage: too many refused requests to log; this one was dropped")
 
-// writeRequest is one item for the writer: exactly one of the three is set.
+// writeRequest is one item for the writer: exactly one of the four is set.
 type writeRequest struct {
 	delivery *IncomingDelivery
 	refused  *RefusedDelivery
-	changes  []change // a backfill snapshot
+	changes  []change                                        // a backfill snapshot
+	exec     func(ctx context.Context, conn *sql.Conn) error // a small write of its own (secrets)
 	result   chan writeResult
 }
 
@@ -207,6 +208,8 @@ func (w *writer) applyItem(ctx context.Context, req *writeRequest) writeResult {
 		res = w.recordDelivery(ctx, req.delivery)
 	case req.refused != nil:
 		res = w.recordRefused(ctx, req.refused)
+	case req.exec != nil:
+		res.err = req.exec(ctx, w.conn)
 	default:
 		for _, c := range req.changes {
 			if err := w.st.applyChange(ctx, c); err != nil {
