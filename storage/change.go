@@ -15,6 +15,10 @@ import (
 // Applying the same change twice, or a set of changes in any order, leaves
 // the same state: every field is a last-writer-wins register keyed on
 // Calendly's own timestamps, and every set is a union.
+//
+// eventURI is the invitee's "event": the scheduled_event object, when there
+// is one, describes that event (Calendly's own doc examples give it a
+// different uri, so its uri field is not used as a key).
 type change struct {
 	eventURI string
 	event    *calendly.ScheduledEvent // nil: only the event's URI is known

@@ -323,7 +323,10 @@ func TestDuplicatesAndRetriesChangeNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(log) != 2 || log[0].ID != retry.ID || log[1].ID != again.ID || string(log[1].Body) != string(body) || log[1].SignatureHeader != d.SignatureHeader {
-		t.Errorf("log = %+v", log)
+		t.Fatalf("log = %+v", log)
+	}
+	if !log[0].ReceivedAt.Equal(retry.ReceivedAt) || log[1].Outcome != OutcomeDuplicate || log[1].Invitee == "" || log[1].EventURI == "" {
+		t.Errorf("logged %+v, returned %+v: the log must read back what RecordDelivery returned", log[0], retry)
 	}
 }
 

@@ -177,7 +177,7 @@ func (s *Store) RecordRefused(ctx context.Context, r RefusedDelivery) (DeliveryR
 	if r.ReceivedAt.IsZero() {
 		r.ReceivedAt = time.Now()
 	}
-	r.ReceivedAt = r.ReceivedAt.UTC()
+	r.ReceivedAt = r.ReceivedAt.UTC().Truncate(time.Microsecond) // as stored
 	return s.w.submit(ctx, &writeRequest{refused: &r})
 }
 

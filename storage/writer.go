@@ -320,6 +320,6 @@ func prepareIncoming(d IncomingDelivery) (IncomingDelivery, error) {
 	if d.ReceivedAt.IsZero() {
 		d.ReceivedAt = time.Now()
 	}
-	d.ReceivedAt = d.ReceivedAt.UTC()
+	d.ReceivedAt = d.ReceivedAt.UTC().Truncate(time.Microsecond) // as stored
 	return d, nil
 }
