@@ -33,7 +33,7 @@ INSERT INTO recipients (event_uri, role, key, uri, email, contact_email, name, p
 SELECT ?1, p.value ->> 'role', p.value ->> 'key', p.value ->> 'uri', p.value ->> 'email',
     p.value ->> 'contact', p.value ->> 'name', p.key
 FROM json_each(?2) AS p WHERE true
-ON CONFLICT (role, key, event_uri) DO NOTHING`
+ON CONFLICT (event_uri, role, key) DO NOTHING`
 
 	sqlInsertGuestContacts = `
 INSERT INTO contacts (email) SELECT value FROM json_each(?) WHERE true
@@ -46,7 +46,8 @@ ON CONFLICT (email) DO NOTHING`
 INSERT INTO recipients (event_uri, role, key, uri, email, contact_email, name, status, timezone, answers,
     cancellation, canceled_at, rescheduled, created_at, updated_at, version, name_version)
 VALUES (?1, 'invitee', ?2, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
-ON CONFLICT (role, key, event_uri) DO UPDATE SET
+ON CONFLICT (key) WHERE role = 'invitee' DO UPDATE SET
+    event_uri     = iif(excluded.version > version, excluded.event_uri, event_uri),
     email         = iif(excluded.version > version, excluded.email, email),
     contact_email = iif(excluded.version > version, excluded.contact_email, contact_email),
     status        = iif(excluded.version > version, excluded.status, status),
@@ -64,7 +65,7 @@ WHERE excluded.version > version OR excluded.name_version > name_version`
 
 	sqlUpdateNoShow = `
 UPDATE recipients SET no_show = ?, no_show_uri = ?, no_show_version = ?
-WHERE role = 'invitee' AND key = ? AND event_uri = ? AND no_show_version < ?`
+WHERE role = 'invitee' AND key = ? AND no_show_version < ?`
 
 	sqlUpsertContact = `
 INSERT INTO contacts (email, name, timezone, version) VALUES (?, ?, ?, ?)
@@ -341,7 +342,7 @@ func (st *statements) applyNoShow(ctx context.Context, eventURI, inviteeURI, ema
 	if m.marked {
 		flag = 1
 	}
-	if _, err := st.updateNoShow.ExecContext(ctx, flag, m.uri, version, inviteeURI, eventURI, version); err != nil {
+	if _, err := st.updateNoShow.ExecContext(ctx, flag, m.uri, version, inviteeURI, version); err != nil {
 		return fmt.Errorf("storing the no-show of %s: %w", inviteeURI, err)
 	}
 	if email == "" {
