@@ -298,4 +298,3 @@ func TestRescheduleIsOneActivityInEitherOrder(t *testing.T) {
 		})
 	}
 }
-
