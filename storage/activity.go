@@ -104,9 +104,9 @@ func (st *statements) refreshActivity(ctx context.Context, uri string) error {
 				return err
 			}
 		}
-		if !st.rescheduledRow(uri, self, self.movedTo, next).valid() {
+		if a := rescheduledRow(uri, self, self.movedTo, next); !a.valid() {
 			drop[2] = rescheduled
-		} else if err := st.putActivity(ctx, st.rescheduledRow(uri, self, self.movedTo, next)); err != nil {
+		} else if err := st.putActivity(ctx, a); err != nil {
 			return err
 		}
 	} else {
@@ -139,7 +139,7 @@ func (st *statements) refreshMovedTo(ctx context.Context, uri string, self store
 		}
 		olders = append(olders, o)
 	}
-	if err := rows.Close(); err != nil {
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return fmt.Errorf("reading reschedules of %s: %w", uri, err)
 	}
 	for _, oldURI := range olders {
@@ -150,7 +150,7 @@ func (st *statements) refreshMovedTo(ctx context.Context, uri string, self store
 		if old.movedTo != uri {
 			continue // oldURI's rescheduled row is about another invitee
 		}
-		if a := st.rescheduledRow(oldURI, old, uri, self); a.valid() {
+		if a := rescheduledRow(oldURI, old, uri, self); a.valid() {
 			if err := st.putActivity(ctx, a); err != nil {
 				return err
 			}
@@ -162,7 +162,7 @@ func (st *statements) refreshMovedTo(ctx context.Context, uri string, self store
 // rescheduledRow is the one rescheduled row of old (URI oldURI, possibly
 // not stored) moving to newURI (possibly "" or not stored). It is not valid
 // when no email is known yet.
-func (st *statements) rescheduledRow(oldURI string, old storedInvitee, newURI string, next storedInvitee) activity {
+func rescheduledRow(oldURI string, old storedInvitee, newURI string, next storedInvitee) activity {
 	a := activity{identity: KindRescheduled + ":" + oldURI, kind: KindRescheduled, inviteeURI: oldURI}
 	if newURI != "" {
 		a.inviteeURI = newURI

@@ -118,34 +118,31 @@ func (w *writer) close() {
 func (w *writer) run() {
 	defer close(w.done)
 	accepted, refused := w.accepted, w.refused
-	for accepted != nil || refused != nil {
-		// Accepted deliveries first: take what is queued of them, then block
-		// for the first item of either kind only when there is none.
-		batch, next := drain(nil, accepted, maxBatch)
-		accepted = next
-		if len(batch) > 0 {
-			batch, refused = drain(batch, refused, len(batch)+maxRefusedBatch)
-			w.commit(batch)
-			continue
-		}
-		if accepted == nil && refused == nil {
-			return // both closed and drained
-		}
-		select {
-		case req, ok := <-accepted:
-			if !ok {
-				accepted = nil
-				continue
-			}
-			batch = append(batch, req)
-		case req, ok := <-refused:
-			if !ok {
-				refused = nil
-				continue
-			}
-			batch = append(batch, req)
-		}
+	for {
+		// Accepted deliveries first; refused requests ride along, a few per
+		// batch. Block only when no accepted delivery is waiting.
+		var batch []*writeRequest
 		batch, accepted = drain(batch, accepted, maxBatch)
+		if len(batch) == 0 {
+			if accepted == nil && refused == nil {
+				return // both queues closed and drained
+			}
+			select {
+			case req, ok := <-accepted:
+				if !ok {
+					accepted = nil
+					continue
+				}
+				batch = append(batch, req)
+			case req, ok := <-refused:
+				if !ok {
+					refused = nil
+					continue
+				}
+				batch = append(batch, req)
+			}
+			batch, accepted = drain(batch, accepted, maxBatch)
+		}
 		batch, refused = drain(batch, refused, len(batch)+maxRefusedBatch)
 		w.commit(batch)
 	}
