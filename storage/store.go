@@ -2,6 +2,18 @@
 // booking lifecycle (one verified delivery applied in one transaction with
 // its delivery-log row, group-committed), the read models the CLI and panes
 // show, the delivery log, and the integration's secrets at rest.
+//
+// Applying is idempotent and order-independent. Deliveries and backfill
+// reads become one normalised change; every stored field is a
+// last-writer-wins register on Calendly's own timestamps (updated_at of the
+// scheduled event or invitee, canceled sticky, the no-show's own time) with a
+// content digest as tie-break; reschedule links and contacts are unions; and
+// the booked / canceled / rescheduled history is derived from that state, so
+// the same set of deliveries reads back the same in any order.
+//
+// One goroutine owns the only write connection and commits small batches
+// (each item in a SAVEPOINT); callers are answered after the durable commit.
+// Queries use a separate read-only pool.
 package storage
 
 import (
