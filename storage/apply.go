@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"slices"
 
@@ -189,9 +188,10 @@ func (st *statements) applyEvent(ctx context.Context, uri string, ev *calendly.S
 	if status == "" {
 		status = calendly.StatusActive
 	}
+	location, cancellation := encodeJSON(ev.Location), encodeJSON(ev.Cancellation)
 	res, err := st.upsertEvent.ExecContext(ctx, uri, ev.Name, nullTime(ev.StartTime.Time), nullTime(ev.EndTime.Time),
-		status, jsonOrNull(ev.Location), ev.EventType, jsonOrNull(ev.Cancellation),
-		nullTime(ev.CreatedAt.Time), nullTime(ev.UpdatedAt.Time), eventVersion(ev))
+		status, nullIfEmpty(location), ev.EventType, nullIfEmpty(cancellation),
+		nullTime(ev.CreatedAt.Time), nullTime(ev.UpdatedAt.Time), eventVersion(ev, location, cancellation))
 	if err != nil {
 		return fmt.Errorf("storing event %s: %w", uri, err)
 	}
@@ -203,7 +203,7 @@ func (st *statements) applyEvent(ctx context.Context, uri string, ev *calendly.S
 		}
 	}
 	if len(guestEmails) > 0 {
-		if _, err := st.insertGuestContacts.ExecContext(ctx, jsonText(guestEmails)); err != nil {
+		if _, err := st.insertGuestContacts.ExecContext(ctx, encodeJSON(guestEmails)); err != nil {
 			return fmt.Errorf("storing guest contacts of %s: %w", uri, err)
 		}
 	}
@@ -231,7 +231,7 @@ func (st *statements) applyEvent(ctx context.Context, uri string, ev *calendly.S
 	if len(people) == 0 {
 		return nil
 	}
-	if _, err := st.insertPeople.ExecContext(ctx, uri, jsonText(people)); err != nil {
+	if _, err := st.insertPeople.ExecContext(ctx, uri, encodeJSON(people)); err != nil {
 		return fmt.Errorf("storing hosts and guests of %s: %w", uri, err)
 	}
 	return nil
@@ -248,39 +248,28 @@ type person struct {
 	Name    string `json:"name"`
 }
 
-func jsonText(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return "[]" // only plain strings reach here; they always encode
-	}
-	return string(b)
-}
-
 // applyInvitee stores an invitee observation, its contact, its reschedule
 // links and its no-show, then brings the activity rows it affects up to date.
 func (st *statements) applyInvitee(ctx context.Context, c change) error {
 	inv := c.invitee
 	email := contactKey(inv.Email)
 	name := inviteeName(inv)
-	version := inviteeVersion(inv)
-	nameVersion := ""
-	if name != "" {
-		nameVersion = version
-	}
 	answers := inv.QuestionsAndAnswers
 	if answers == nil {
 		answers = []calendly.QuestionAnswer{}
 	}
-	answersJSON, err := json.Marshal(answers)
-	if err != nil {
-		return fmt.Errorf("encoding answers of %s: %w", inv.URI, err)
+	answersJSON, cancellation := encodeJSON(answers), encodeJSON(inv.Cancellation)
+	version := inviteeVersion(inv, answersJSON, cancellation)
+	nameVersion := ""
+	if name != "" {
+		nameVersion = version
 	}
 	rescheduled := 0
 	if inv.Rescheduled {
 		rescheduled = 1
 	}
 	res, err := st.upsertInvitee.ExecContext(ctx, c.eventURI, inv.URI, inv.Email, email, name, inv.Status,
-		calendly.Str(inv.Timezone), string(answersJSON), jsonOrNull(inv.Cancellation), nullTime(canceledAt(inv)),
+		calendly.Str(inv.Timezone), answersJSON, nullIfEmpty(cancellation), nullTime(canceledAt(inv)),
 		rescheduled, nullTime(inv.CreatedAt.Time), nullTime(inv.UpdatedAt.Time), version, nameVersion)
 	if err != nil {
 		return fmt.Errorf("storing invitee %s: %w", inv.URI, err)
@@ -360,15 +349,4 @@ func (st *statements) applyNoShow(ctx context.Context, eventURI, inviteeURI, ema
 		a.identity = "no_show_removed:" + inviteeURI + "@" + a.at
 	}
 	return st.putActivity(ctx, a)
-}
-
-func jsonOrNull[T any](v *T) any {
-	if v == nil {
-		return nil
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil
-	}
-	return string(b)
 }

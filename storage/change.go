@@ -2,6 +2,7 @@ package storage
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"strings"
@@ -112,16 +113,36 @@ func nullTime(t time.Time) any {
 	return storedTime(t)
 }
 
-// digest is a short content hash: the deterministic tie-break between two
-// observations that carry the same timestamp but different content.
-func digest(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		// Only values built from decoded JSON reach here; they always encode.
-		b = []byte(err.Error())
+// contentDigest is a short hash of an observation's stored fields: the
+// deterministic tie-break between two observations that carry the same
+// timestamp but different content. Fields are length-prefixed so no two
+// field lists hash alike.
+func contentDigest(fields ...string) string {
+	h := sha256.New()
+	var n [binary.MaxVarintLen64]byte
+	for _, f := range fields {
+		h.Write(n[:binary.PutUvarint(n[:], uint64(len(f)))])
+		h.Write([]byte(f))
 	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:12])
+	return hex.EncodeToString(h.Sum(nil)[:12])
+}
+
+// encodeJSON is v as JSON, "" for nil: how location, cancellation and
+// answers are stored.
+func encodeJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil || string(b) == "null" {
+		return "" // only values decoded from JSON reach here; they always encode
+	}
+	return string(b)
+}
+
+// nullIfEmpty stores "" as NULL.
+func nullIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 // statusRank makes canceled sort above active at any timestamp: Calendly
@@ -133,45 +154,29 @@ func statusRank(status string) string {
 	return "0"
 }
 
-// eventVersion orders observations of one scheduled event.
-func eventVersion(ev *calendly.ScheduledEvent) string {
-	return statusRank(ev.Status) + "|" + storedTime(ev.UpdatedAt.Time) + "|" + digest(eventContent(ev))
-}
-
-// eventContent is what is stored of a scheduled event, for digest.
-func eventContent(ev *calendly.ScheduledEvent) any {
-	return struct {
-		Name, Status, EventType string
-		Start, End              time.Time
-		Location                *calendly.Location
-		Cancellation            *calendly.Cancellation
-		Members                 []calendly.EventMembership
-		Guests                  []string
-	}{ev.Name, ev.Status, ev.EventType, ev.StartTime.Time, ev.EndTime.Time, ev.Location, ev.Cancellation, ev.EventMemberships, guestEmails(ev)}
-}
-
-func guestEmails(ev *calendly.ScheduledEvent) []string {
-	out := make([]string, 0, len(ev.EventGuests))
-	for _, g := range ev.EventGuests {
-		out = append(out, g.Email)
+// eventVersion orders observations of one scheduled event; location and
+// cancellation are their stored JSON.
+func eventVersion(ev *calendly.ScheduledEvent, location, cancellation string) string {
+	fields := []string{ev.Name, ev.Status, ev.EventType, storedTime(ev.StartTime.Time), storedTime(ev.EndTime.Time), location, cancellation}
+	for _, m := range ev.EventMemberships {
+		fields = append(fields, "host", m.User, m.UserEmail, m.UserName)
 	}
-	return out
+	for _, g := range ev.EventGuests {
+		fields = append(fields, "guest", g.Email)
+	}
+	return statusRank(ev.Status) + "|" + storedTime(ev.UpdatedAt.Time) + "|" + contentDigest(fields...)
 }
 
-// inviteeVersion orders observations of one invitee.
-func inviteeVersion(inv *calendly.Invitee) string {
-	return statusRank(inv.Status) + "|" + storedTime(inv.UpdatedAt.Time) + "|" + digest(inviteeContent(inv))
-}
-
-// inviteeContent is what is stored of an invitee, for digest.
-func inviteeContent(inv *calendly.Invitee) any {
-	return struct {
-		Name, Email, Status, Timezone string
-		Answers                       []calendly.QuestionAnswer
-		Cancellation                  *calendly.Cancellation
-		Rescheduled                   bool
-		Created                       time.Time
-	}{inviteeName(inv), inv.Email, inv.Status, calendly.Str(inv.Timezone), inv.QuestionsAndAnswers, inv.Cancellation, inv.Rescheduled, inv.CreatedAt.Time}
+// inviteeVersion orders observations of one invitee; answers and
+// cancellation are their stored JSON.
+func inviteeVersion(inv *calendly.Invitee, answers, cancellation string) string {
+	rescheduled := "0"
+	if inv.Rescheduled {
+		rescheduled = "1"
+	}
+	digest := contentDigest(inviteeName(inv), inv.Email, inv.Status, calendly.Str(inv.Timezone), answers, cancellation,
+		rescheduled, storedTime(inv.CreatedAt.Time), inv.Event)
+	return statusRank(inv.Status) + "|" + storedTime(inv.UpdatedAt.Time) + "|" + digest
 }
 
 // inviteeName is the name Calendly gave, or first and last name joined.

@@ -298,3 +298,28 @@ func TestRescheduleIsOneActivityInEitherOrder(t *testing.T) {
 		})
 	}
 }
+
+// TestSameTimestampTieBreakIsDeterministic: two observations with the same
+// updated_at but different content settle on the same winner in either order.
+func TestSameTimestampTieBreakIsDeterministic(t *testing.T) {
+	ev := newEvent("tie", testT0, 1)
+	renamed := *ev
+	renamed.Name = "Renamed call"
+	inv := newInvitee(ev, "1", "jane@example.com", "Jane", testT0)
+	moved := *inv
+	moved.Timezone = calendly.Ptr("Asia/Tokyo")
+	first := inviteeBody(t, calendly.EventInviteeCreated, testT0, inv, ev)
+	second := inviteeBody(t, calendly.EventInviteeCreated, testT0, &moved, &renamed)
+
+	var states []string
+	for _, order := range [][][]byte{{first, second}, {second, first}} {
+		s := openTestStore(t)
+		for i, b := range order {
+			record(t, s, signedDelivery(t, b, testT0.Add(time.Duration(i)*time.Second)))
+		}
+		states = append(states, snapshot(t, s))
+	}
+	if states[0] != states[1] {
+		t.Errorf("tie settled differently by order:\n%s\nvs\n%s", states[0], states[1])
+	}
+}
