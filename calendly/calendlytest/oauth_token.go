@@ -200,9 +200,9 @@ func (a *authority) revokeRefresh(token string) {
 	}
 }
 
-// revoke is POST /oauth/revoke (RFC 7009): 200 whether or not the token
-// was known; revoking a refresh token revokes its access token too.
-func (a *authority) revoke(w http.ResponseWriter, r *http.Request) {
+// tokenRequest reads a revoke or introspect request: an authenticated
+// client and a token parameter. On failure it has answered.
+func (a *authority) tokenRequest(w http.ResponseWriter, r *http.Request) (*clientForm, string, bool) {
 	form, fail := parseClientForm(w, r)
 	if fail == nil {
 		fail = a.authenticateClient(form)
@@ -212,9 +212,18 @@ func (a *authority) revoke(w http.ResponseWriter, r *http.Request) {
 	}
 	if fail != nil {
 		writeOAuthFailure(w, fail, form != nil && form.basic)
+		return nil, "", false
+	}
+	return form, form.values.Get("token"), true
+}
+
+// revoke is POST /oauth/revoke (RFC 7009): 200 whether or not the token
+// was known; revoking a refresh token revokes its access token too.
+func (a *authority) revoke(w http.ResponseWriter, r *http.Request) {
+	form, token, ok := a.tokenRequest(w, r)
+	if !ok {
 		return
 	}
-	token := form.values.Get("token")
 	a.mu.Lock()
 	if g := a.access[token]; g != nil && g.clientID == form.clientID {
 		g.revoked = true
@@ -228,18 +237,9 @@ func (a *authority) revoke(w http.ResponseWriter, r *http.Request) {
 
 // introspect is POST /oauth/introspect (RFC 7662), shaped as Calendly's.
 func (a *authority) introspect(w http.ResponseWriter, r *http.Request) {
-	form, fail := parseClientForm(w, r)
-	if fail == nil {
-		fail = a.authenticateClient(form)
+	if _, token, ok := a.tokenRequest(w, r); ok {
+		writeNoStore(w, http.StatusOK, a.describeToken(token))
 	}
-	if fail == nil && form.values.Get("token") == "" {
-		fail = oauthFail(http.StatusBadRequest, "invalid_request", "The token parameter is missing.")
-	}
-	if fail != nil {
-		writeOAuthFailure(w, fail, form != nil && form.basic)
-		return
-	}
-	writeNoStore(w, http.StatusOK, a.describeToken(form.values.Get("token")))
 }
 
 func (a *authority) describeToken(token string) calendly.Introspection {
