@@ -31,13 +31,19 @@ func migrations() ([]string, error) {
 	return out, nil
 }
 
-// migrate brings the database on conn to the newest schema, one migration
-// per transaction, tracked by PRAGMA user_version.
+// migrate brings the database on conn to the newest embedded schema.
 func migrate(ctx context.Context, conn *sql.Conn) error {
 	all, err := migrations()
 	if err != nil {
 		return fmt.Errorf("storage: reading embedded migrations: %w", err)
 	}
+	return migrateScripts(ctx, conn, all)
+}
+
+// migrateScripts runs the scripts the database on conn has not run yet, one
+// per transaction, tracked by PRAGMA user_version: script i (from 0)
+// brings the schema to version i+1.
+func migrateScripts(ctx context.Context, conn *sql.Conn, all []string) error {
 	var version int
 	if err := conn.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
 		return fmt.Errorf("storage: reading the schema version: %w", err)

@@ -4,15 +4,15 @@ import (
 	"context"
 	"database/sql"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
-// TestMigrationFromVersion1KeepsData: a database written by schema 1 opens,
-// migrates, and reads back the same bookings (keeping the newest of an
-// invitee that schema 1 let appear under two events).
-func TestMigrationFromVersion1KeepsData(t *testing.T) {
+// openRawConn opens the database at path as the writer does, without
+// migrating it.
+func openRawConn(t *testing.T, path string) *sql.Conn {
+	t.Helper()
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "calwatch.db")
 	if err := prepareFile(path); err != nil {
 		t.Fatal(err)
 	}
@@ -20,51 +20,86 @@ func TestMigrationFromVersion1KeepsData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { db.Close() })
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	all, err := migrations()
-	if err != nil || len(all) < 2 {
-		t.Fatalf("migrations: %d, %v", len(all), err)
-	}
-	if err := applyMigration(ctx, conn, 1, all[0]); err != nil {
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+func userVersion(t *testing.T, conn *sql.Conn) int {
+	t.Helper()
+	var v int
+	if err := conn.QueryRowContext(context.Background(), "PRAGMA user_version").Scan(&v); err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{
-		`INSERT INTO events (uri, name, start_time, status, version) VALUES ('E', 'Old call', '2026-01-01T10:00:00.000000Z', 'active', '0|b')`,
-		`INSERT INTO events (uri) VALUES ('E2')`,
-		`INSERT INTO recipients (event_uri, role, key, uri, email, contact_email, name, status, created_at, version)
-		 VALUES ('E2', 'invitee', 'I', 'I', 'ann@x.example', 'ann@x.example', 'Ann', 'active', '2025-12-01T09:00:00.000000Z', '0|a')`,
-		`INSERT INTO recipients (event_uri, role, key, uri, email, contact_email, name, status, created_at, version)
-		 VALUES ('E', 'invitee', 'I', 'I', 'Ann@X.example', 'ann@x.example', 'Ann Archer', 'active', '2025-12-01T09:00:00.000000Z', '0|b')`,
-		`INSERT INTO recipients (event_uri, role, key, uri, email, name) VALUES ('E', 'host', 'U', 'U', 'host@x.example', 'Host')`,
-		`INSERT INTO contacts (email, name) VALUES ('ann@x.example', 'Ann Archer')`,
-		`INSERT INTO activity (identity, email, kind, at, event_uri, invitee_uri)
-		 VALUES ('booked:I', 'ann@x.example', 'booked', '2025-12-01T09:00:00.000000Z', 'E', 'I')`,
-	} {
-		if _, err := conn.ExecContext(ctx, q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	conn.Close()
-	db.Close()
+	return v
+}
 
+// TestMigrationAddedLaterRunsOnce: a database made by an older calwatch
+// (the embedded migrations) gets a migration added later exactly once,
+// keeps its data, and a newer run leaves it alone.
+func TestMigrationAddedLaterRunsOnce(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "calwatch.db")
 	s, err := Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
-	evs := mustEvents(t, s, EventFilter{})
-	if len(evs) != 2 || evs[0].URI != "E" || len(evs[0].Invitees) != 1 || len(evs[0].Hosts) != 1 || len(evs[1].Invitees) != 0 {
-		t.Fatalf("events after migration = %+v", evs)
+	record(t, s, simpleDelivery(t, "before-upgrade"))
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
 	}
-	if inv := evs[0].Invitees[0]; inv.Name != "Ann Archer" || inv.Email != "Ann@X.example" {
-		t.Errorf("kept invitee %+v, want the newer row", inv)
+
+	embedded, err := migrations()
+	if err != nil || len(embedded) == 0 {
+		t.Fatalf("migrations: %d, %v", len(embedded), err)
 	}
-	c := mustContact(t, s, "ann@x.example")
-	if c.Bookings != 1 || len(c.Activity) != 1 || c.Activity[0].Kind != KindBooked {
-		t.Errorf("contact after migration = %+v %v", c.ContactView, kinds(c.Activity))
+	// The later migration counts the rows it finds, so running it twice
+	// would show (and its CREATE TABLE would fail).
+	later := append(embedded[:len(embedded):len(embedded)],
+		`CREATE TABLE later (n INTEGER NOT NULL); INSERT INTO later SELECT count(*) FROM deliveries;`)
+	conn := openRawConn(t, path)
+	for run := range 2 {
+		if err := migrateScripts(ctx, conn, later); err != nil {
+			t.Fatalf("run %d: %v", run+1, err)
+		}
+		if v := userVersion(t, conn); v != len(later) {
+			t.Fatalf("run %d: user_version = %d, want %d", run+1, v, len(later))
+		}
 	}
-	record(t, s, simpleDelivery(t, "after-migration")) // the apply path works on the migrated schema
+	var rows, n int
+	if err := conn.QueryRowContext(ctx, "SELECT count(*), max(n) FROM later").Scan(&rows, &n); err != nil {
+		t.Fatal(err)
+	}
+	if rows != 1 || n != 1 {
+		t.Errorf("the later migration ran %d times and saw %d deliveries; want once, seeing the 1 delivery", rows, n)
+	}
+}
+
+// TestFailedMigrationChangesNothing: a migration that fails is rolled back
+// whole, the version stays, and the error says which migration failed.
+func TestFailedMigrationChangesNothing(t *testing.T) {
+	ctx := context.Background()
+	conn := openRawConn(t, filepath.Join(t.TempDir(), "calwatch.db"))
+	scripts := []string{
+		`CREATE TABLE first (x INTEGER);`,
+		`CREATE TABLE second (x INTEGER); INSERT INTO no_such_table VALUES (1);`,
+	}
+	err := migrateScripts(ctx, conn, scripts)
+	if err == nil || !strings.Contains(err.Error(), "migration 2") {
+		t.Fatalf("err = %v, want migration 2 to fail", err)
+	}
+	if v := userVersion(t, conn); v != 1 {
+		t.Errorf("user_version = %d, want 1 (the first migration only)", v)
+	}
+	var tables int
+	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE name = 'second'").Scan(&tables); err != nil {
+		t.Fatal(err)
+	}
+	if tables != 0 {
+		t.Error("the failed migration's table was left behind")
+	}
 }

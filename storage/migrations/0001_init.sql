@@ -22,8 +22,10 @@ CREATE TABLE events (
 CREATE INDEX events_start ON events (start_time);
 
 -- Everyone on an event: hosts (from event_memberships), invitees (one row per
--- invitee URI) and guests (from event_guests). Host and guest rows follow the
--- event's version; invitee rows have their own registers.
+-- invitee URI, whatever event it names) and guests (from event_guests). Host
+-- and guest rows follow the event's version and are unique per (event, role,
+-- key), an index that also serves lookups by event; invitee rows have their
+-- own registers and are unique by their URI alone (a partial index).
 CREATE TABLE recipients (
     id              INTEGER PRIMARY KEY,
     event_uri       TEXT NOT NULL REFERENCES events (uri),
@@ -46,10 +48,10 @@ CREATE TABLE recipients (
     name_version    TEXT NOT NULL DEFAULT '',
     no_show         INTEGER NOT NULL DEFAULT 0,
     no_show_uri     TEXT NOT NULL DEFAULT '',
-    no_show_version TEXT NOT NULL DEFAULT '',
-    UNIQUE (role, key, event_uri)
+    no_show_version TEXT NOT NULL DEFAULT ''
 );
-CREATE INDEX recipients_event ON recipients (event_uri, role);
+CREATE UNIQUE INDEX recipients_people ON recipients (event_uri, role, key);
+CREATE UNIQUE INDEX recipients_invitee ON recipients (key) WHERE role = 'invitee';
 CREATE INDEX recipients_contact ON recipients (contact_email) WHERE role = 'invitee';
 
 -- Reschedule links between invitees: the union of every old_invitee and
@@ -69,17 +71,16 @@ CREATE TABLE contacts (
     version  TEXT NOT NULL DEFAULT ''
 ) WITHOUT ROWID;
 
--- One row per change in a contact's history. identity makes re-applying a
--- change update the same row instead of adding one.
+-- One row per change in a contact's history, keyed by its identity, so
+-- re-applying a change updates the same row instead of adding one.
 CREATE TABLE activity (
-    id          INTEGER PRIMARY KEY,
-    identity    TEXT NOT NULL UNIQUE,
+    identity    TEXT PRIMARY KEY,
     email       TEXT NOT NULL,
     kind        TEXT NOT NULL CHECK (kind IN ('booked', 'canceled', 'rescheduled', 'no_show', 'no_show_removed')),
     at          TEXT NOT NULL,
     event_uri   TEXT NOT NULL,
     invitee_uri TEXT NOT NULL
-);
+) WITHOUT ROWID;
 CREATE INDEX activity_email ON activity (email, at);
 
 -- Every request the listener answered: raw bytes, signature header, verdict.
