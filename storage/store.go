@@ -12,7 +12,7 @@
 // the same set of deliveries reads back the same in any order.
 //
 // One goroutine owns the only write connection and commits small batches
-// (each item in a SAVEPOINT); callers are answered after the durable commit.
+// (a bad item fails alone); callers are answered after the durable commit.
 // Queries use a separate read-only pool.
 package storage
 
@@ -74,6 +74,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("storage: %s is not in WAL mode (journal_mode=%s); is its folder on a network drive?", path, mode)
 	}
 	if err := migrate(ctx, s.conn); err != nil {
+		return nil, err
+	}
+	if err := tuneWriter(ctx, s.conn); err != nil {
 		return nil, err
 	}
 	if s.st, err = prepareStatements(ctx, s.conn); err != nil {
