@@ -116,7 +116,7 @@ func genHistory(t *rapid.T) history {
 }
 
 // recordAll queues every delivery in order before waiting for any, so they
-// commit in shared batches, each in its own savepoint.
+// commit in shared batches.
 func recordAll(t fataler, s *Store, ds []IncomingDelivery) {
 	t.Helper()
 	reqs := make([]*writeRequest, len(ds))

@@ -12,8 +12,8 @@ import (
 )
 
 // Group commit: one goroutine owns the only write connection and commits
-// small batches; every item in a batch runs in its own SAVEPOINT so a bad
-// one fails alone, and every caller is answered after its batch commits.
+// small batches; a bad item fails alone (see commit), and every caller is
+// answered after its batch commits.
 const (
 	maxBatch         = 256  // accepted items per transaction
 	maxRefusedBatch  = 32   // refused items per transaction, taken after the accepted ones
@@ -165,25 +165,27 @@ func drain(batch []*writeRequest, ch chan *writeRequest, limit int) ([]*writeReq
 	return batch, ch
 }
 
+// errItemFailed ends a batch run without savepoints when one item fails.
+var errItemFailed = errors.New("storage: an item of the batch failed")
+
 // commit writes batch in one transaction and answers every caller.
+//
+// The batch first runs without savepoints: a savepoint makes SQLite copy
+// every page an item changes that an earlier item of the batch already
+// changed, which is most of them. Should any item fail, that run is rolled
+// back and the batch runs again with each item in its own savepoint, so the
+// bad one fails alone and its neighbours commit. Both runs see the same
+// database, so an item that succeeded in the first run does the same in
+// the second.
 func (w *writer) commit(batch []*writeRequest) {
-	ctx := context.Background()
-	results := make([]writeResult, len(batch))
-	fail := func(err error) {
-		for i := range batch {
-			batch[i].result <- writeResult{err: err}
+	results, err := w.attempt(batch, false)
+	if errors.Is(err, errItemFailed) {
+		results, err = w.attempt(batch, true)
+	}
+	if err != nil {
+		for _, req := range batch {
+			req.result <- writeResult{err: err}
 		}
-	}
-	if _, err := w.conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
-		fail(fmt.Errorf("storage: cannot start a write (is another calwatch using this database?): %w", err))
-		return
-	}
-	for i, req := range batch {
-		results[i] = w.applyItem(ctx, req)
-	}
-	if _, err := w.conn.ExecContext(ctx, "COMMIT"); err != nil {
-		_, _ = w.conn.ExecContext(ctx, "ROLLBACK")
-		fail(fmt.Errorf("storage: the write was not saved (disk full or failing?): %w", err))
 		return
 	}
 	for i, req := range batch {
@@ -194,27 +196,39 @@ func (w *writer) commit(batch []*writeRequest) {
 	}
 }
 
-// applyItem runs one request inside its own savepoint.
+// attempt applies batch in one transaction and commits it. Without isolated,
+// it gives up with errItemFailed (having rolled back) at the first item
+// that fails; with isolated, every item runs in its own savepoint.
+func (w *writer) attempt(batch []*writeRequest, isolated bool) ([]writeResult, error) {
+	ctx := context.Background()
+	if _, err := w.conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return nil, fmt.Errorf("storage: cannot start a write (is another calwatch using this database?): %w", err)
+	}
+	results := make([]writeResult, len(batch))
+	for i, req := range batch {
+		if isolated {
+			results[i] = w.applyItem(ctx, req)
+			continue
+		}
+		if results[i] = w.apply(ctx, req); results[i].err != nil {
+			_, _ = w.conn.ExecContext(ctx, "ROLLBACK")
+			return nil, errItemFailed
+		}
+	}
+	if _, err := w.conn.ExecContext(ctx, "COMMIT"); err != nil {
+		_, _ = w.conn.ExecContext(ctx, "ROLLBACK")
+		return nil, fmt.Errorf("storage: the write was not saved (disk full or failing?): %w", err)
+	}
+	return results, nil
+}
+
+// applyItem runs one request inside its own savepoint; a request that
+// fails leaves nothing behind but, for a delivery, its failure in the log.
 func (w *writer) applyItem(ctx context.Context, req *writeRequest) writeResult {
 	if _, err := w.st.savepoint.ExecContext(ctx); err != nil {
 		return writeResult{err: fmt.Errorf("storage: %w", err)}
 	}
-	var res writeResult
-	switch {
-	case req.delivery != nil:
-		res = w.recordDelivery(ctx, req.delivery)
-	case req.refused != nil:
-		res = w.recordRefused(ctx, req.refused)
-	case req.exec != nil:
-		res.err = req.exec(ctx, w.conn)
-	default:
-		for _, c := range req.changes {
-			if err := w.st.applyChange(ctx, c); err != nil {
-				res.err = err
-				break
-			}
-		}
-	}
+	res := w.apply(ctx, req)
 	if res.err != nil {
 		_, _ = w.st.rollbackTo.ExecContext(ctx)
 		_, _ = w.st.release.ExecContext(ctx)
@@ -228,6 +242,24 @@ func (w *writer) applyItem(ctx context.Context, req *writeRequest) writeResult {
 		return writeResult{err: fmt.Errorf("storage: %w", err)}
 	}
 	return res
+}
+
+// apply writes one request into the open transaction.
+func (w *writer) apply(ctx context.Context, req *writeRequest) writeResult {
+	switch {
+	case req.delivery != nil:
+		return w.recordDelivery(ctx, req.delivery)
+	case req.refused != nil:
+		return w.recordRefused(ctx, req.refused)
+	case req.exec != nil:
+		return writeResult{err: req.exec(ctx, w.conn)}
+	}
+	for _, c := range req.changes {
+		if err := w.st.applyChange(ctx, c); err != nil {
+			return writeResult{err: err}
+		}
+	}
+	return writeResult{}
 }
 
 func deliveryRecord(d *IncomingDelivery) DeliveryRecord {

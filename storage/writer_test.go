@@ -18,7 +18,8 @@ func simpleDelivery(t *testing.T, id string) IncomingDelivery {
 }
 
 // TestABadItemFailsAlone: in one batch, a delivery the database rejects is
-// rolled back to its savepoint and logged as failed; its neighbours commit.
+// rolled back and logged as failed; its neighbours, before and after it,
+// commit exactly once.
 func TestABadItemFailsAlone(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "calwatch.db")
 	s, err := Open(context.Background(), path)
@@ -35,6 +36,18 @@ func TestABadItemFailsAlone(t *testing.T) {
 		BEGIN SELECT RAISE(ABORT, 'poisoned row'); END`); err != nil {
 		t.Fatal(err)
 	}
+	// Hold the writer inside a write while the three are queued, so they
+	// make one batch.
+	inside, release := make(chan struct{}), make(chan struct{})
+	held := make(chan error, 1)
+	go func() {
+		held <- s.exec(context.Background(), func(context.Context, *sql.Conn) error {
+			close(inside)
+			<-release
+			return nil
+		})
+	}()
+	<-inside
 	ds := []IncomingDelivery{simpleDelivery(t, "good1"), simpleDelivery(t, "poison"), simpleDelivery(t, "good2")}
 	reqs := make([]*writeRequest, len(ds))
 	for i := range ds {
@@ -42,6 +55,10 @@ func TestABadItemFailsAlone(t *testing.T) {
 		if err := s.w.enqueue(context.Background(), reqs[i]); err != nil {
 			t.Fatal(err)
 		}
+	}
+	close(release)
+	if err := <-held; err != nil {
+		t.Fatal(err)
 	}
 	for i, r := range reqs {
 		res := <-r.result
