@@ -234,8 +234,12 @@ func scanTopLevel(body []byte, limit int) (topLevel, error) {
 				if keyStart >= 0 {
 					key, keyStart = body[keyStart:i], -1
 				}
-			} else if c >= 0x80 && keyStart >= 0 {
-				top.unsure = true
+			} else if keyStart >= 0 {
+				if c >= 0x80 {
+					top.unsure = true
+				}
+			} else {
+				i += skipStringRun(body[i+1:]) // to just before the next quote or backslash
 			}
 		case c == '"':
 			inString = true
@@ -272,6 +276,19 @@ func scanTopLevel(body []byte, limit int) (topLevel, error) {
 		}
 	}
 	return top, nil
+}
+
+// skipStringRun is how many bytes of s come before its first quote or
+// backslash (all of s if it has neither).
+func skipStringRun(s []byte) int {
+	n := bytes.IndexByte(s, '"')
+	if n < 0 {
+		n = len(s)
+	}
+	if b := bytes.IndexByte(s[:n], '\\'); b >= 0 {
+		return b
+	}
+	return n
 }
 
 // asciiEqualFold reports whether b equals the lower-case ASCII word s,
