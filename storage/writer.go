@@ -174,9 +174,8 @@ var errItemFailed = errors.New("storage: an item of the batch failed")
 // every page an item changes that an earlier item of the batch already
 // changed, which is most of them. Should any item fail, that run is rolled
 // back and the batch runs again with each item in its own savepoint, so the
-// bad one fails alone and its neighbours commit. Both runs see the same
-// database, so an item that succeeded in the first run does the same in
-// the second.
+// bad one fails alone and its neighbours commit. Both runs start from the
+// same database, so the items before the bad one do the same in both.
 func (w *writer) commit(batch []*writeRequest) {
 	results, err := w.attempt(batch, false)
 	if errors.Is(err, errItemFailed) {
