@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/calwatch/calwatch/calendly"
 )
@@ -194,24 +193,6 @@ func getEventByURI(t *testing.T, s *Server, uri string) calendly.ScheduledEvent 
 	var got resource[calendly.ScheduledEvent]
 	call(t, http.MethodGet, uri, testPAT, "").want(t, http.StatusOK, &got)
 	return got.Resource
-}
-
-// apiTestDeadline bounds every wait in these tests.
-const apiTestDeadline = 5 * time.Second
-
-// waitUntil polls cond until it holds or apiTestDeadline passes.
-func waitUntil(t *testing.T, cond func() bool, what string) {
-	t.Helper()
-	tick := time.NewTicker(2 * time.Millisecond)
-	defer tick.Stop()
-	deadline := time.After(apiTestDeadline)
-	for !cond() {
-		select {
-		case <-tick.C:
-		case <-deadline:
-			t.Fatalf("not within %s: %s", apiTestDeadline, what)
-		}
-	}
 }
 
 // oauthToken issues an OAuth access token with scopes for the default user

@@ -297,11 +297,11 @@ func TestBookingIsDeliveredSignedAndListedInDeliveries(t *testing.T) {
 		if err != nil || d.Invitee.URI != booked.Invitee || r.signatureOK != nil {
 			t.Fatalf("received %s (%v), signature: %v", r.body, err, r.signatureOK)
 		}
-	case <-time.After(apiTestDeadline):
-		t.Fatalf("no delivery within %s", apiTestDeadline)
+	case <-time.After(testDeadline):
+		t.Fatalf("no delivery within %s", testDeadline)
 	}
 	var attempts []DeliveryAttempt
-	waitUntil(t, func() bool {
+	eventually(t, func() bool {
 		call(t, http.MethodGet, s.URL+"/_emulator/deliveries", "", "").want(t, http.StatusOK, &attempts)
 		return len(attempts) == 1
 	}, "GET /_emulator/deliveries lists the attempt")
