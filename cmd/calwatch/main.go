@@ -13,6 +13,9 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// After the first signal, a second one ends calwatch at once instead of
+	// waiting out a graceful stop.
+	context.AfterFunc(ctx, stop)
 	code := run(ctx, os.Args[1:], &streams{in: os.Stdin, out: os.Stdout, errOut: os.Stderr})
 	stop()
 	os.Exit(code)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/adrg/xdg"
 	"github.com/spf13/cobra"
@@ -59,11 +60,25 @@ func run(ctx context.Context, args []string, s *streams) int {
 	if err == nil {
 		return exitOK
 	}
+	if msg := err.Error(); strings.HasPrefix(msg, "unknown command ") {
+		err = unknownCommand(msg)
+	}
 	fmt.Fprintln(s.errOut, "Error:", err)
 	if errors.As(err, new(usageError)) {
 		return exitUsage
 	}
 	return exitFailure
+}
+
+// unknownCommand rewrites cobra's multi-line "unknown command" error as
+// one line, keeping its suggestion.
+func unknownCommand(msg string) error {
+	first, rest, _ := strings.Cut(msg, "\n")
+	hint := ""
+	if words := strings.Fields(strings.TrimPrefix(strings.TrimSpace(rest), "Did you mean this?")); len(words) > 0 {
+		hint = fmt.Sprintf("; did you mean %q?", words[0])
+	}
+	return usageErrorf("%s%s (see 'calwatch --help')", first, hint)
 }
 
 func newRootCmd(a *app) *cobra.Command {
@@ -137,12 +152,23 @@ func (a *app) dirs() dirs {
 	}
 }
 
-// ensureDir creates dir (0700) if needed and tightens it if it is looser.
+// ensureDir makes sure calwatch's own folder dir exists and is 0700,
+// creating it if needed and tightening it if it is looser.
 func ensureDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("cannot create %s: %w", dir, err)
 	}
 	return os.Chmod(dir, 0o700)
+}
+
+// ensureUserDir creates the folder of a file the user named (--db) if it
+// is missing, 0700, but leaves an existing folder as it is: it may be
+// anybody's, /tmp included.
+func ensureUserDir(dir string) error {
+	if _, err := os.Stat(dir); err == nil {
+		return nil
+	}
+	return ensureDir(dir)
 }
 
 func (a *app) dbPath() string {
@@ -155,7 +181,11 @@ func (a *app) dbPath() string {
 // openStore opens (creating if needed) the database.
 func (a *app) openStore(ctx context.Context) (*storage.Store, error) {
 	path := a.dbPath()
-	if err := ensureDir(filepath.Dir(path)); err != nil {
+	ensure := ensureDir
+	if a.dbFile != "" {
+		ensure = ensureUserDir
+	}
+	if err := ensure(filepath.Dir(path)); err != nil {
 		return nil, err
 	}
 	return storage.Open(ctx, path)

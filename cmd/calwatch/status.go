@@ -51,7 +51,7 @@ func statusRun(a *app, asJSON bool) error {
 		return err
 	}
 	if !running {
-		_, err := fmt.Fprintln(a.out, "Not listening. Start with: calwatch listen --no-tunnel")
+		_, err := fmt.Fprintln(a.out, "Not listening. Start with: CALWATCH_SIGNING_KEY=… calwatch listen --no-tunnel")
 		return err
 	}
 	_, err = fmt.Fprintf(a.out, "Listening since %s (pid %d)\n  webhook URL  %s\n  address      %s\n  database     %s\n",
