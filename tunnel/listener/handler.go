@@ -55,6 +55,8 @@ type Config struct {
 	MaxBodyBytes int64
 	// RateLimit is requests per second on the path (0: no limit); Burst is
 	// how many may come at once (default: one second's worth, at least 1).
+	// Refused requests and verified deliveries each get their own bucket at
+	// this rate, so a flood of junk cannot crowd out signed deliveries.
 	RateLimit float64
 	Burst     int
 	// Tolerance is how old or new a signature's timestamp may be
@@ -75,9 +77,12 @@ type Config struct {
 
 // Handler is the verified webhook endpoint. Create it with NewHandler.
 type Handler struct {
-	cfg      Config
-	limiter  *rate.Limiter // nil: no limit
-	draining atomic.Bool
+	cfg Config
+	// deliveryLimiter is charged by verified deliveries only, refusedLimiter
+	// by refused requests only; both nil when there is no limit.
+	deliveryLimiter *rate.Limiter
+	refusedLimiter  *rate.Limiter
+	draining        atomic.Bool
 }
 
 // NewHandler checks cfg, fills its defaults and returns the handler.
@@ -115,7 +120,8 @@ func NewHandler(cfg Config) (*Handler, error) {
 		if burst <= 0 {
 			burst = max(1, int(cfg.RateLimit))
 		}
-		h.limiter = rate.NewLimiter(rate.Limit(cfg.RateLimit), burst)
+		h.deliveryLimiter = rate.NewLimiter(rate.Limit(cfg.RateLimit), burst)
+		h.refusedLimiter = rate.NewLimiter(rate.Limit(cfg.RateLimit), burst)
 	}
 	return h, nil
 }
@@ -127,10 +133,15 @@ func (h *Handler) Path() string { return h.cfg.Path }
 // now on, so Calendly retries them later; requests already inside finish.
 func (h *Handler) Drain() { h.draining.Store(true) }
 
-// ServeHTTP answers one request. The checks run cheapest first: path (404),
-// method (405), shutdown (503), rate limit (429), size (413), signature over
-// the raw bytes (401), delivery shape (400); then storage records and
-// applies it (5xx on failure) and only after the commit comes the 200.
+// ServeHTTP answers one request. The checks run in this order: path (404),
+// method (405), shutdown (503), size (413), signature over the raw bytes
+// (401), delivery shape (400); then storage records and applies it (5xx on
+// failure) and only after the commit comes the 200. The rate limit (429) is
+// two buckets: a refusal (413, 401, 400) is charged to one, and when that
+// is empty the request is answered 429 and not logged, so a flood of junk
+// fills neither the delivery log nor the other bucket; a verified delivery
+// is charged to the other, and when that is empty it is answered 429 before
+// storage sees it, so Calendly retries it later.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path != h.cfg.Path {
 		writeJSON(w, http.StatusNotFound, errorBody("no webhook here"))
@@ -146,14 +157,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusServiceUnavailable, errorBody("shutting down; retry later"))
 		return
 	}
-	if h.limiter != nil && !h.limiter.Allow() {
-		w.Header().Set("Retry-After", "1")
-		writeJSON(w, http.StatusTooManyRequests, errorBody("too many requests; retry later"))
-		return
-	}
 	receivedAt := h.cfg.Now()
 	sigHeader := r.Header.Get(calendly.SignatureHeader)
 	refuse := func(code int, reason string, body []byte) {
+		if h.refusedLimiter != nil && !h.refusedLimiter.Allow() {
+			tooMany(w)
+			return
+		}
 		h.recordRefused(r.Context(), storage.RefusedDelivery{
 			ReceivedAt: receivedAt, SignatureHeader: sigHeader, Body: truncateBody(body), Reason: reason,
 		})
@@ -182,6 +192,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	delivery, err := calendly.ParseDelivery(body)
 	if err != nil {
 		refuse(http.StatusBadRequest, err.Error(), body)
+		return
+	}
+	if h.deliveryLimiter != nil && !h.deliveryLimiter.Allow() {
+		tooMany(w)
 		return
 	}
 
@@ -252,6 +266,12 @@ func (h *Handler) reportError(err error) {
 	if h.cfg.OnError != nil {
 		h.cfg.OnError(err)
 	}
+}
+
+// tooMany answers 429 so the sender retries later.
+func tooMany(w http.ResponseWriter) {
+	w.Header().Set("Retry-After", "1")
+	writeJSON(w, http.StatusTooManyRequests, errorBody("too many requests; retry later"))
 }
 
 func truncateBody(b []byte) []byte {

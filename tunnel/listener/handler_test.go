@@ -239,6 +239,39 @@ func TestRateLimitAnswers429(t *testing.T) {
 	}
 }
 
+func TestJunkFloodLeavesSignedDeliveriesAnswered(t *testing.T) {
+	store := newFakeStore()
+	h := newTestHandler(t, store, func(c *Config) { c.RateLimit, c.Burst = 0.001, 2 })
+	body := fixture(t, "invitee_created.json")
+	const junk = 50
+	var tooMany int
+	for range junk {
+		rec := serve(h, signedRequest(body, "not-the-signing-key", testNow))
+		switch rec.Code {
+		case http.StatusUnauthorized:
+		case http.StatusTooManyRequests:
+			tooMany++
+			if rec.Header().Get("Retry-After") == "" {
+				t.Error("429 without Retry-After")
+			}
+		default:
+			t.Fatalf("junk answered %d, want 401 or 429", rec.Code)
+		}
+	}
+	if tooMany != junk-2 {
+		t.Errorf("%d of %d junk requests answered 429, want %d (burst 2)", tooMany, junk, junk-2)
+	}
+	if _, refused := store.counts(); refused != 2 {
+		t.Errorf("%d junk requests logged, want only the 2 within the limit", refused)
+	}
+	for i := range 2 {
+		checkAnswer(t, serve(h, signedRequest(body, testKey, testNow.Add(-time.Duration(i)*time.Second))), http.StatusOK)
+	}
+	if applied, _ := store.counts(); applied != 2 {
+		t.Errorf("%d signed deliveries applied after the flood, want 2", applied)
+	}
+}
+
 func TestStorageFailureIs5xxSoCalendlyRetries(t *testing.T) {
 	store := newFakeStore()
 	store.fail = errors.New("disk I/O error")
