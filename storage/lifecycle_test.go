@@ -82,7 +82,7 @@ func TestLifecycleRules(t *testing.T) {
 			if got := kinds(c.Activity); !slices.Equal(got, want) {
 				t.Errorf("activity = %v, want %v", got, want)
 			}
-			if !c.Activity[0].At.Equal(canceledAt.Truncate(time.Microsecond)) {
+			if at := c.Activity[0].At; at == nil || !at.Equal(canceledAt.Truncate(time.Microsecond)) {
 				t.Errorf("canceled at %v, want the cancellation's own time %v", c.Activity[0].At, canceledAt)
 			}
 		},
@@ -321,5 +321,21 @@ func TestSameTimestampTieBreakIsDeterministic(t *testing.T) {
 	}
 	if states[0] != states[1] {
 		t.Errorf("tie settled differently by order:\n%s\nvs\n%s", states[0], states[1])
+	}
+}
+
+// A delivery that carries no timestamps at all still records the booking;
+// its activity time is unknown (null), not year 1.
+func TestActivityWithoutAnyTimeHasNoTime(t *testing.T) {
+	s := openTestStore(t)
+	body := []byte(`{"event":"invitee.created","payload":{"uri":"https://api.calendly.com/scheduled_events/e1/invitees/i1",` +
+		`"event":"https://api.calendly.com/scheduled_events/e1","email":"No.Time@example.com","name":"No Time","status":"active"}}`)
+	record(t, s, signedDelivery(t, body, testT0))
+	c := mustContact(t, s, "no.time@example.com")
+	if len(c.Activity) != 1 || c.Activity[0].Kind != KindBooked {
+		t.Fatalf("activity = %+v, want one booking", c.Activity)
+	}
+	if c.Activity[0].At != nil {
+		t.Errorf("activity at = %v, want nil (unknown)", c.Activity[0].At)
 	}
 }

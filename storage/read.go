@@ -284,7 +284,7 @@ SELECT kind, at, event_uri, invitee_uri FROM activity WHERE email = ? ORDER BY a
 		if err := rows.Scan(&a.Kind, &at, &a.EventURI, &a.InviteeURI); err != nil {
 			return ContactDetail{}, fmt.Errorf("storage: reading activity: %w", err)
 		}
-		if a.At, err = parseStored(at); err != nil {
+		if a.At, err = parseStoredPtr(at); err != nil {
 			return ContactDetail{}, err
 		}
 		detail.Activity = append(detail.Activity, a)

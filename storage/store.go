@@ -265,10 +265,10 @@ type ContactView struct {
 
 // ActivityView is one change in a contact's history.
 type ActivityView struct {
-	Kind       string    `json:"kind"` // booked, canceled, rescheduled, no_show, no_show_removed
-	At         time.Time `json:"at"`
-	EventURI   string    `json:"event_uri"`
-	InviteeURI string    `json:"invitee_uri"`
+	Kind       string     `json:"kind"` // booked, canceled, rescheduled, no_show, no_show_removed
+	At         *time.Time `json:"at"`   // null when the payload carried no time
+	EventURI   string     `json:"event_uri"`
+	InviteeURI string     `json:"invitee_uri"`
 }
 
 // ContactDetail is a contact with its activity, newest first.

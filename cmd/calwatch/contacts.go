@@ -111,7 +111,7 @@ func contactsShowRun(ctx context.Context, a *app, email string, asJSON bool) err
 	}
 	rows := make([][]string, 0, len(contact.Activity))
 	for _, act := range contact.Activity {
-		rows = append(rows, []string{localTime(act.At), act.Kind, orDash(act.EventURI)})
+		rows = append(rows, []string{localTimePtr(act.At), act.Kind, orDash(act.EventURI)})
 	}
 	return writeTable(a.out, []string{"WHEN", "WHAT", "EVENT"}, rows)
 }
