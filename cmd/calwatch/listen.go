@@ -25,8 +25,10 @@ const signingKeyEnv = "CALWATCH_SIGNING_KEY"
 const defaultListenAddr = "127.0.0.1:8787"
 
 // defaultRateLimit suits one person's Calendly: bookings arrive a few a
-// minute, Calendly's retries after an outage come in bursts of dozens; a
-// flood of junk beyond this is refused before it costs a signature check.
+// minute, Calendly's retries after an outage come in bursts of dozens. It
+// applies separately to refused requests and to signed deliveries, so a
+// flood of junk beyond it is answered 429 without being logged and cannot
+// take the signed deliveries' share.
 const defaultRateLimit = 50
 
 type listenOptions struct {
@@ -58,8 +60,10 @@ The signing key is the one the webhook subscription was created with. Prefer
 the environment variable CALWATCH_SIGNING_KEY to --signing-key: it stays out of
 shell history and the process list.
 
-Requests past --rate-limit per second (default 50, with bursts of as many)
-are answered 429 and Calendly retries them later; 0 turns the limit off.
+Signed deliveries past --rate-limit per second (default 50, with bursts of as
+many) are answered 429 and Calendly retries them later. Refused requests have
+their own limit at the same rate; past it they are answered 429 and not logged,
+so junk cannot crowd out real deliveries. 0 turns both limits off.
 
 While it runs, 'calwatch status' shows the webhook URL. Stop with Ctrl-C: the
 deliveries in flight are finished and the database is closed.`,
