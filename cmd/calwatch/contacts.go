@@ -33,7 +33,10 @@ func newContactsListCmd(a *app) *cobra.Command {
 }
 
 func contactsListRun(ctx context.Context, a *app, asJSON bool) error {
-	store, err := a.openStore(ctx)
+	store, err := a.openExistingStore(ctx)
+	if errors.Is(err, errNoDatabase) {
+		return a.nothingStored(asJSON, err)
+	}
 	if err != nil {
 		return err
 	}
@@ -83,7 +86,10 @@ func contactsShowRun(ctx context.Context, a *app, email string, asJSON bool) err
 	if email == "" {
 		return usageErrorf("EMAIL is empty: pass the address as shown by `calwatch contacts list`")
 	}
-	store, err := a.openStore(ctx)
+	store, err := a.openExistingStore(ctx)
+	if errors.Is(err, errNoDatabase) {
+		return fmt.Errorf("no contact with email %q: %w", email, err)
+	}
 	if err != nil {
 		return err
 	}

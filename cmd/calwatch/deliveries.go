@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"strconv"
 	"unicode/utf8"
 
@@ -67,7 +68,10 @@ func newDeliveryJSON(r storage.DeliveryRecord) deliveryJSON {
 }
 
 func deliveriesListRun(ctx context.Context, a *app, opts *deliveriesListOptions) error {
-	store, err := a.openStore(ctx)
+	store, err := a.openExistingStore(ctx)
+	if errors.Is(err, errNoDatabase) {
+		return a.nothingStored(opts.json, err)
+	}
 	if err != nil {
 		return err
 	}

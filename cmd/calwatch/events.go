@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -68,7 +69,10 @@ func eventsListRun(ctx context.Context, a *app, opts *eventsListOptions) error {
 	if !filter.From.IsZero() && !filter.To.IsZero() && !filter.From.Before(filter.To) {
 		return usageErrorf("--from %s is not before --to %s: nothing can match; swap them", opts.from.raw, opts.to.raw)
 	}
-	store, err := a.openStore(ctx)
+	store, err := a.openExistingStore(ctx)
+	if errors.Is(err, errNoDatabase) {
+		return a.nothingStored(opts.json, err)
+	}
 	if err != nil {
 		return err
 	}

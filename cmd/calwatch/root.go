@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -176,6 +177,29 @@ func (a *app) dbPath() string {
 		return a.dbFile
 	}
 	return filepath.Join(a.dirs().data, "calwatch.db")
+}
+
+// errNoDatabase says the database file does not exist yet.
+var errNoDatabase = errors.New("no database")
+
+// openExistingStore opens the database for a command that only reads it,
+// without creating one where there is none (a mistyped --db, or nothing
+// received yet).
+func (a *app) openExistingStore(ctx context.Context) (*storage.Store, error) {
+	if _, err := os.Stat(a.dbPath()); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w at %s yet; check --db/--home, or %s", errNoDatabase, a.dbPath(), noDataHint)
+	}
+	return a.openStore(ctx)
+}
+
+// nothingStored answers a list command when there is no database: an empty
+// JSON array, or the reason on stderr.
+func (a *app) nothingStored(asJSON bool, reason error) error {
+	if asJSON {
+		return writeJSON(a.out, []struct{}{})
+	}
+	a.hint("%v", reason)
+	return nil
 }
 
 // openStore opens (creating if needed) the database.

@@ -1,8 +1,12 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -12,12 +16,24 @@ func TestUnknownCommandIsAUsageError(t *testing.T) {
 	runCLI(t, nil, "frobnicate").wantExit(t, exitUsage).wantOneLineError(t, `unknown command "frobnicate"`, "calwatch --help")
 }
 
+// openAppStore opens the database as listen does, for the app a.
+func openAppStore(t *testing.T, a *app) {
+	t.Helper()
+	store, err := a.openStore(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestDBFlagLeavesAnExistingFolderAlone(t *testing.T) {
 	shared := t.TempDir()
 	if err := os.Chmod(shared, os.ModeSticky|0o777); err != nil {
 		t.Fatal(err)
 	}
-	runCLI(t, nil, "--db", filepath.Join(shared, "x.db"), "events", "list", "--json").wantExit(t, exitOK)
+	openAppStore(t, &app{dbFile: filepath.Join(shared, "x.db")})
 	info, err := os.Stat(shared)
 	if err != nil {
 		t.Fatal(err)
@@ -32,7 +48,7 @@ func TestDBFlagLeavesAnExistingFolderAlone(t *testing.T) {
 
 func TestDBFlagCreatesAMissingFolderPrivate(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "new", "place")
-	runCLI(t, nil, "--db", filepath.Join(dir, "x.db"), "events", "list", "--json").wantExit(t, exitOK)
+	openAppStore(t, &app{dbFile: filepath.Join(dir, "x.db")})
 	if info, err := os.Stat(dir); err != nil || info.Mode().Perm() != 0o700 {
 		t.Errorf("created folder: %v, mode %v; want 0700", err, info.Mode().Perm())
 	}
@@ -43,8 +59,23 @@ func TestHomeIsMadePrivate(t *testing.T) {
 	if err := os.Chmod(home, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	runCLI(t, nil, "--home", home, "events", "list", "--json").wantExit(t, exitOK)
+	openAppStore(t, &app{home: home})
 	if info, err := os.Stat(home); err != nil || info.Mode().Perm() != 0o700 {
 		t.Errorf("--home folder: %v, mode %v; want 0700", err, info.Mode().Perm())
+	}
+}
+
+func TestReadCommandsDoNotCreateADatabase(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "typo.db")
+	for _, cmd := range [][]string{{"events", "list"}, {"contacts", "list"}, {"deliveries", "list"}} {
+		r := runCLI(t, nil, append([]string{"--db", db}, cmd...)...).wantExit(t, exitOK)
+		if r.stdout != "" || !strings.Contains(r.stderr, "no database at "+db) {
+			t.Errorf("%v without a database: stdout %q stderr %q, want a hint naming the path", cmd, r.stdout, r.stderr)
+		}
+	}
+	runCLI(t, nil, "--db", db, "contacts", "show", "a@example.com").wantExit(t, exitFailure).
+		wantOneLineError(t, `no contact with email "a@example.com"`, "no database at "+db)
+	if _, err := os.Stat(db); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a read command created %s (stat: %v)", db, err)
 	}
 }
