@@ -67,8 +67,9 @@ type Config struct {
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// OnRecord, if set, is called with every row the handler stored:
-	// applied, duplicate and refused deliveries. It may be called
-	// concurrently.
+	// applied, duplicate and refused deliveries, after the answer has been
+	// written and flushed. It may be called concurrently; while it runs the
+	// request is still open, so it should return quickly.
 	OnRecord func(storage.DeliveryRecord)
 	// OnError, if set, is called when storage fails. The error never holds
 	// the signing key. It may be called concurrently.
@@ -136,12 +137,13 @@ func (h *Handler) Drain() { h.draining.Store(true) }
 // ServeHTTP answers one request. The checks run in this order: path (404),
 // method (405), shutdown (503), size (413), signature over the raw bytes
 // (401), delivery shape (400); then storage records and applies it (5xx on
-// failure) and only after the commit comes the 200. The rate limit (429) is
-// two buckets: a refusal (413, 401, 400) is charged to one, and when that
-// is empty the request is answered 429 and not logged, so a flood of junk
-// fills neither the delivery log nor the other bucket; a verified delivery
-// is charged to the other, and when that is empty it is answered 429 before
-// storage sees it, so Calendly retries it later.
+// failure) and only after the commit comes the 200, which is sent before
+// OnRecord hears of the row. The rate limit (429) is two buckets: a refusal
+// (413, 401, 400) is charged to one, and when that is empty the request is
+// answered 429 and not logged, so a flood of junk fills neither the
+// delivery log nor the other bucket; a verified delivery is charged to the
+// other, and when that is empty it is answered 429 before storage sees it,
+// so Calendly retries it later.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path != h.cfg.Path {
 		writeJSON(w, http.StatusNotFound, errorBody("no webhook here"))
@@ -164,10 +166,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			tooMany(w)
 			return
 		}
-		h.recordRefused(r.Context(), storage.RefusedDelivery{
+		rec, logged := h.recordRefused(r.Context(), storage.RefusedDelivery{
 			ReceivedAt: receivedAt, SignatureHeader: sigHeader, Body: truncateBody(body), Reason: reason,
 		})
 		writeJSON(w, code, errorBody(reason))
+		if logged {
+			h.reportAfterAnswer(w, rec)
+		}
 	}
 
 	body, err := h.readBody(w, r)
@@ -217,8 +222,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, code, errorBody("could not store the delivery; retry later"))
 		return
 	}
-	h.report(rec)
 	writeJSON(w, http.StatusOK, map[string]any{"id": rec.ID, "outcome": rec.Outcome})
+	h.reportAfterAnswer(w, rec)
 }
 
 // readBody reads at most MaxBodyBytes. Over the limit it returns an
@@ -245,21 +250,27 @@ func (h *Handler) storeContext(r *http.Request) (context.Context, context.Cancel
 	return context.WithTimeout(context.WithoutCancel(r.Context()), h.cfg.StoreTimeout)
 }
 
-func (h *Handler) recordRefused(reqCtx context.Context, rd storage.RefusedDelivery) {
+// recordRefused logs a refused request; ok is false if that failed.
+func (h *Handler) recordRefused(reqCtx context.Context, rd storage.RefusedDelivery) (rec storage.DeliveryRecord, ok bool) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(reqCtx), h.cfg.StoreTimeout)
 	defer cancel()
 	rec, err := h.cfg.Store.RecordRefused(ctx, rd)
 	if err != nil {
 		h.reportError(fmt.Errorf("a refused request (%s) was not logged: %w", rd.Reason, err))
-		return
+		return storage.DeliveryRecord{}, false
 	}
-	h.report(rec)
+	return rec, true
 }
 
-func (h *Handler) report(rec storage.DeliveryRecord) {
-	if h.cfg.OnRecord != nil {
-		h.cfg.OnRecord(rec)
+// reportAfterAnswer sends the answer already written to w on its way, then
+// calls OnRecord: the row is committed, so a slow OnRecord (a stalled
+// terminal) must not hold back the sender's acknowledgement.
+func (h *Handler) reportAfterAnswer(w http.ResponseWriter, rec storage.DeliveryRecord) {
+	if h.cfg.OnRecord == nil {
+		return
 	}
+	_ = http.NewResponseController(w).Flush() // best effort: the answer is complete either way
+	h.cfg.OnRecord(rec)
 }
 
 func (h *Handler) reportError(err error) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -269,6 +270,51 @@ func TestJunkFloodLeavesSignedDeliveriesAnswered(t *testing.T) {
 	}
 	if applied, _ := store.counts(); applied != 2 {
 		t.Errorf("%d signed deliveries applied after the flood, want 2", applied)
+	}
+}
+
+func TestAnswerIsSentWhileOnRecordBlocks(t *testing.T) {
+	store := newFakeStore()
+	reported := make(chan storage.DeliveryRecord, 2)
+	release := make(chan struct{})
+	h := newTestHandler(t, store, func(c *Config) {
+		c.OnRecord = func(r storage.DeliveryRecord) {
+			reported <- r
+			<-release // a printer stuck on a terminal nobody reads
+		}
+	})
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) }) // runs before srv.Close
+	// The deadline only turns a hang into a failure; it is not a timing.
+	// A new connection per request, as Calendly's do: the first one is
+	// still held by the blocked OnRecord.
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	post := func(key string) int {
+		t.Helper()
+		req := signedRequest(fixture(t, "invitee_created.json"), key, testNow)
+		req.RequestURI, req.URL.Scheme, req.URL.Host = "", "http", srv.Listener.Addr().String()
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatalf("no answer while OnRecord blocks: %v", err)
+		}
+		defer resp.Body.Close()
+		if _, err := io.ReadAll(resp.Body); err != nil {
+			t.Fatalf("answer body not delivered while OnRecord blocks: %v", err)
+		}
+		return resp.StatusCode
+	}
+	if code := post(testKey); code != http.StatusOK {
+		t.Fatalf("signed delivery answered %d, want 200", code)
+	}
+	if r := <-reported; r.Outcome != storage.OutcomeApplied {
+		t.Errorf("OnRecord got %+v, want the applied row", r)
+	}
+	if code := post("not-the-signing-key"); code != http.StatusUnauthorized {
+		t.Fatalf("bad signature answered %d, want 401", code)
+	}
+	if r := <-reported; r.Outcome != storage.OutcomeRefused {
+		t.Errorf("OnRecord got %+v, want the refused row", r)
 	}
 }
 
