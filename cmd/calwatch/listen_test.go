@@ -3,13 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/calwatch/calwatch/calendly"
 	"github.com/calwatch/calwatch/storage"
 	"github.com/calwatch/calwatch/tunnel/listener/loadgen"
 )
@@ -222,5 +225,131 @@ func TestListenOnABusyPortSaysWhatToDo(t *testing.T) {
 	}
 	if st := statusJSON(t, home); st.Listening {
 		t.Error("a listener that never started is reported as listening")
+	}
+}
+
+// stalledWriter is a reader that has stopped reading: Write blocks until
+// release is closed. entered gets a signal on the first Write.
+type stalledWriter struct {
+	entered chan struct{}
+	release chan struct{}
+	buf     lockedBuffer
+}
+
+func newStalledWriter() *stalledWriter {
+	return &stalledWriter{entered: make(chan struct{}, 1), release: make(chan struct{})}
+}
+
+func (w *stalledWriter) Write(p []byte) (int, error) {
+	select {
+	case w.entered <- struct{}{}:
+	default:
+	}
+	<-w.release
+	return w.buf.Write(p)
+}
+
+// within fails the test unless done is closed before the deadline; the
+// deadline only turns a hang into a failure.
+func within(t *testing.T, what string, done <-chan struct{}) {
+	t.Helper()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s is blocked by a reader that does not read", what)
+	}
+}
+
+func TestPrinterDoesNotWaitForAStalledReader(t *testing.T) {
+	out, errOut := newStalledWriter(), &lockedBuffer{}
+	const queued, overflow = 8, 5
+	p := newDeliveryPrinter(out, errOut, true, queued)
+	t.Cleanup(func() { close(out.release); <-p.done })
+	p.record(storage.DeliveryRecord{ID: 1, Outcome: storage.OutcomeApplied})
+	<-out.entered // the writer is now stuck on stdout
+
+	recorded := make(chan struct{})
+	go func() {
+		defer close(recorded)
+		for i := range queued + overflow {
+			p.record(storage.DeliveryRecord{ID: int64(i + 2), Outcome: storage.OutcomeApplied})
+		}
+	}()
+	within(t, "record", recorded)
+
+	closed := make(chan struct{})
+	go func() { defer close(closed); p.close(time.Millisecond) }()
+	within(t, "close", closed)
+	want := fmt.Sprintf("%d delivery lines were not printed: stdout was not being read", queued+overflow)
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(errOut.String(), want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("stderr %q does not say %q", errOut, want)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func TestPrinterCountsDropsOnceTheReaderCatchesUp(t *testing.T) {
+	out, errOut := newStalledWriter(), &lockedBuffer{}
+	const queued, overflow = 8, 5
+	p := newDeliveryPrinter(out, errOut, true, queued)
+	p.record(storage.DeliveryRecord{ID: 1, Outcome: storage.OutcomeApplied})
+	<-out.entered
+	for i := range queued + overflow {
+		p.record(storage.DeliveryRecord{ID: int64(i + 2), Outcome: storage.OutcomeApplied})
+	}
+	close(out.release)
+	p.close(time.Minute) // returns as soon as the queue is printed
+	if got := len(jsonLines(t, out.buf.String())); got != 1+queued {
+		t.Errorf("%d lines printed, want %d (the stuck one and the queue)", got, 1+queued)
+	}
+	want := fmt.Sprintf("%d delivery lines were not printed: stdout was not being read", overflow)
+	if n := strings.Count(errOut.String(), "were not printed"); n != 1 || !strings.Contains(errOut.String(), want) {
+		t.Errorf("stderr %q, want %q once", errOut, want)
+	}
+}
+
+func TestListenAcknowledgesAndStopsWhileStdoutIsNotRead(t *testing.T) {
+	home := t.TempDir()
+	stdout, stderr := newStalledWriter(), &lockedBuffer{}
+	t.Cleanup(func() { close(stdout.release) })
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	exited := make(chan struct{})
+	go func() {
+		defer close(exited)
+		run(ctx, []string{"listen", "--json", "--home", home, "--addr", "127.0.0.1:0", "--no-tunnel", "--signing-key", listenTestKey},
+			&streams{in: strings.NewReader(""), out: stdout, errOut: stderr})
+	}()
+	deadline := time.Now().Add(20 * time.Second)
+	var url string
+	for url == "" {
+		if st := statusJSON(t, home); st.Listening {
+			url = st.WebhookURL
+		} else if time.Now().After(deadline) {
+			t.Fatalf("listen never started\nstderr: %s", stderr)
+		} else {
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	body := []byte(`{"event":"invitee.created","created_at":"2026-03-02T09:15:00.000000Z","created_by":"https://api.calendly.com/users/U1","payload":{"uri":"https://api.calendly.com/scheduled_events/E1/invitees/I1","email":"a@example.com","event":"https://api.calendly.com/scheduled_events/E1","status":"active","created_at":"2026-03-02T09:15:00.000000Z","updated_at":"2026-03-02T09:15:00.000000Z"}}`)
+	for i := range 3 {
+		req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+		req.Header.Set(calendly.SignatureHeader, calendly.Sign([]byte(listenTestKey), time.Now(), body))
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatalf("delivery %d not acknowledged while stdout is not read: %v", i+1, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("delivery %d answered %d, want 200", i+1, resp.StatusCode)
+		}
+	}
+	stop()
+	within(t, "stopping listen", exited)
+	if !strings.Contains(stderr.String(), "were not printed: stdout was not being read") {
+		t.Errorf("stderr does not say lines were lost to the stalled stdout:\n%s", stderr)
 	}
 }
