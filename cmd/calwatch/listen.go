@@ -136,7 +136,7 @@ func listenRun(ctx context.Context, a *app, opts *listenOptions, pathChanged boo
 	if running, ok, err := a.readListenState(); err != nil {
 		return err
 	} else if ok {
-		return fmt.Errorf("calwatch listen is already running here (pid %d, %s); stop it first or use another --home", running.PID, running.WebhookURL)
+		return fmt.Errorf("calwatch listen is already running here (pid %d, %s); stop it first, use another --home, or delete %s if no calwatch runs", running.PID, running.WebhookURL, a.listenStatePath())
 	}
 
 	store, err := a.openStore(ctx)

@@ -170,7 +170,7 @@ func TestListenRefusesASecondListenerOnTheSameHome(t *testing.T) {
 	home := t.TempDir()
 	first := startListen(t, home, "--no-tunnel", "--signing-key", listenTestKey)
 	code, _, stderr := runListenCLI(t, nil, "listen", "--home", home, "--no-tunnel", "--addr", "127.0.0.1:0", "--signing-key", listenTestKey)
-	if code != exitFailure || !strings.Contains(stderr, "already running") || !strings.Contains(stderr, first.webhookURL) {
+	if code != exitFailure || !strings.Contains(stderr, "already running") || !strings.Contains(stderr, first.webhookURL) || !strings.Contains(stderr, "listen.json") {
 		t.Errorf("second listener: exit %d, %q; want 1 and the running one's URL", code, stderr)
 	}
 	if code := first.stopListen(t); code != exitOK {
