@@ -33,16 +33,10 @@ func newContactsListCmd(a *app) *cobra.Command {
 }
 
 func contactsListRun(ctx context.Context, a *app, asJSON bool) error {
-	store, err := a.openExistingStore(ctx)
-	if errors.Is(err, errNoDatabase) {
-		return a.nothingStored(asJSON, err)
-	}
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	contacts, err := store.ListContacts(ctx)
-	if err != nil {
+	contacts, ok, err := readList(ctx, a, asJSON, func(s *storage.Store) ([]storage.ContactView, error) {
+		return s.ListContacts(ctx)
+	})
+	if !ok {
 		return err
 	}
 	if asJSON {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/base64"
-	"errors"
 	"strconv"
 	"unicode/utf8"
 
@@ -68,20 +67,14 @@ func newDeliveryJSON(r storage.DeliveryRecord) deliveryJSON {
 }
 
 func deliveriesListRun(ctx context.Context, a *app, opts *deliveriesListOptions) error {
-	store, err := a.openExistingStore(ctx)
-	if errors.Is(err, errNoDatabase) {
-		return a.nothingStored(opts.json, err)
-	}
-	if err != nil {
-		return err
-	}
-	defer store.Close()
 	query := opts.limit
 	if query > 0 {
 		query++ // one more tells whether the log goes on
 	}
-	records, err := store.ListDeliveries(ctx, query)
-	if err != nil {
+	records, ok, err := readList(ctx, a, opts.json, func(s *storage.Store) ([]storage.DeliveryRecord, error) {
+		return s.ListDeliveries(ctx, query)
+	})
+	if !ok {
 		return err
 	}
 	truncated := opts.limit > 0 && len(records) > opts.limit

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
@@ -69,16 +68,10 @@ func eventsListRun(ctx context.Context, a *app, opts *eventsListOptions) error {
 	if !filter.From.IsZero() && !filter.To.IsZero() && !filter.From.Before(filter.To) {
 		return usageErrorf("--from %s is not before --to %s: nothing can match; swap them", opts.from.raw, opts.to.raw)
 	}
-	store, err := a.openExistingStore(ctx)
-	if errors.Is(err, errNoDatabase) {
-		return a.nothingStored(opts.json, err)
-	}
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	events, err := store.ListEvents(ctx, filter)
-	if err != nil {
+	events, ok, err := readList(ctx, a, opts.json, func(s *storage.Store) ([]storage.EventView, error) {
+		return s.ListEvents(ctx, filter)
+	})
+	if !ok {
 		return err
 	}
 	if opts.json {

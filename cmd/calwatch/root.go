@@ -192,14 +192,24 @@ func (a *app) openExistingStore(ctx context.Context) (*storage.Store, error) {
 	return a.openStore(ctx)
 }
 
-// nothingStored answers a list command when there is no database: an empty
-// JSON array, or the reason on stderr.
-func (a *app) nothingStored(asJSON bool, reason error) error {
-	if asJSON {
-		return writeJSON(a.out, []struct{}{})
+// readList runs a list command's one read. Where there is no database yet
+// it answers for the command — an empty JSON array, or the reason on
+// stderr — and returns ok=false.
+func readList[T any](ctx context.Context, a *app, asJSON bool, read func(*storage.Store) ([]T, error)) (rows []T, ok bool, err error) {
+	store, err := a.openExistingStore(ctx)
+	if errors.Is(err, errNoDatabase) {
+		if asJSON {
+			return nil, false, writeJSON(a.out, []struct{}{})
+		}
+		a.hint("%v", err)
+		return nil, false, nil
 	}
-	a.hint("%v", reason)
-	return nil
+	if err != nil {
+		return nil, false, err
+	}
+	defer store.Close()
+	rows, err = read(store)
+	return rows, err == nil, err
 }
 
 // openStore opens (creating if needed) the database.
