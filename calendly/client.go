@@ -172,8 +172,10 @@ func NewClient(ts oauth2.TokenSource, opts ...Option) (*Client, error) {
 	c := &Client{
 		settings: s,
 		httpClient: &http.Client{
-			Transport:     bearerTransport{source: ts, base: base},
-			CheckRedirect: s.httpClient.CheckRedirect,
+			Transport: bearerTransport{source: ts, base: base},
+			// Never follow a redirect: the next request would carry the
+			// bearer token to wherever the Location points.
+			CheckRedirect: noRedirects,
 			Jar:           s.httpClient.Jar,
 			Timeout:       s.httpClient.Timeout,
 		},
@@ -281,6 +283,9 @@ func (c *Client) do(ctx context.Context, method, rawURL string, payload []byte, 
 	}
 	if len(raw) > maxResponseBytes {
 		return resp, fmt.Errorf("calendly: the answer to %s %s is larger than %d bytes; refusing it", method, req.URL.Path, maxResponseBytes)
+	}
+	if err := checkRedirect(httpResp); err != nil {
+		return resp, err
 	}
 	if err := checkResponse(httpResp, raw, resp.Rate); err != nil {
 		return resp, err

@@ -341,3 +341,40 @@ func TestAnswerThatIsNotJSONIsRefused(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// A redirect from the API is refused, not followed: following would hand
+// the bearer token to the host the Location names.
+func TestClientRefusesRedirectsAndKeepsTheTokenHome(t *testing.T) {
+	var leaked sync.Map
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		leaked.Store(r.Header.Get("Authorization"), true)
+		writeJSON(w, http.StatusOK, userJSON)
+	}))
+	t.Cleanup(elsewhere.Close)
+	elsewhereHost := strings.TrimPrefix(elsewhere.URL, "http://")
+
+	for _, status := range []int{http.StatusMovedPermanently, http.StatusFound, http.StatusTemporaryRedirect, http.StatusPermanentRedirect} {
+		t.Run(fmt.Sprint(status), func(t *testing.T) {
+			api := newTestAPI(t)
+			api.mux.HandleFunc("GET /users/me", func(w http.ResponseWriter, r *http.Request) {
+				http.Redirect(w, r, elsewhere.URL+"/users/me?token=x", status)
+			})
+			// Even a caller's client that would follow redirects does not.
+			following := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return nil }}
+			_, _, err := api.client(WithHTTPClient(following)).Users.Me(context.Background())
+			if !errors.Is(err, ErrRedirected) {
+				t.Fatalf("Me after a %d = %v, want ErrRedirected", status, err)
+			}
+			if !strings.Contains(err.Error(), "redirect ("+fmt.Sprint(status)+") to "+elsewhereHost) {
+				t.Errorf("error %q does not name the status and the host it pointed to", err)
+			}
+			if strings.Contains(err.Error(), "token=x") || strings.Contains(err.Error(), testToken) {
+				t.Errorf("error %q quotes the Location's query or the token", err)
+			}
+		})
+	}
+	leaked.Range(func(k, _ any) bool {
+		t.Errorf("the other host was called with Authorization %q", k)
+		return true
+	})
+}

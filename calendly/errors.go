@@ -19,7 +19,28 @@ var (
 	ErrAlreadyExists    = errors.New("calendly: already exists")
 	ErrRateLimited      = errors.New("calendly: rate limited")
 	ErrServer           = errors.New("calendly: server error")
+	// ErrRedirected: the API answered a redirect, which the client never
+	// follows (it would carry the token to another host).
+	ErrRedirected = errors.New("calendly: the API answered a redirect")
 )
+
+// checkRedirect refuses a 3xx answer, naming only the host it pointed to
+// (a Location's path or query may carry anything).
+func checkRedirect(resp *http.Response) error {
+	if resp.StatusCode < 300 || resp.StatusCode > 399 {
+		return nil
+	}
+	method, path, target := "", "", "no Location"
+	if resp.Request != nil {
+		method, path = resp.Request.Method, resp.Request.URL.Path
+	}
+	if loc, err := resp.Location(); err == nil && loc.Host != "" {
+		target = loc.Host
+	} else if resp.Header.Get("Location") != "" {
+		target = "an unreadable Location"
+	}
+	return fmt.Errorf("%w (%d) to %s for %s %s; calwatch does not follow redirects, so the token stays with the API base URL: check that URL", ErrRedirected, resp.StatusCode, clip(target), method, path)
+}
 
 // APIError is an answer from Calendly outside 2xx: its status and the
 // title, message and details of its body.
