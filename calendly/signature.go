@@ -20,6 +20,10 @@ const DefaultTolerance = 180 * time.Second
 // maxSignatureHeader bounds the header we are willing to parse.
 const maxSignatureHeader = 4096
 
+// maxTimestampDigits bounds t: unix seconds fit in 11 digits until the
+// year 5138, so 12 leaves room and refuses nothing Calendly sends.
+const maxTimestampDigits = 12
+
 // Sign returns the Calendly-Webhook-Signature value for body signed with key
 // at t: "t=<unix seconds>,v1=<hex HMAC-SHA256(key, t + "." + body)>".
 func Sign(key []byte, t time.Time, body []byte) string {
@@ -69,6 +73,9 @@ type ParsedSignature struct {
 	Timestamp time.Time
 	V1        [][]byte // every v1 MAC, decoded
 	Matched   []byte   // after Verify: the v1 MAC that matched
+	// timestampText is t exactly as the header wrote it: what the MAC
+	// covers.
+	timestampText string
 }
 
 // ReplayKey identifies one signed delivery: its timestamp and the v1 MAC
@@ -99,11 +106,11 @@ func ParseSignature(header string) (ParsedSignature, error) {
 			if haveT {
 				return p, sigErr(ErrSignatureMalformed, "more than one t=")
 			}
-			secs, err := strconv.ParseInt(v, 10, 64)
-			if err != nil || secs < 0 {
-				return p, sigErr(ErrSignatureMalformed, "t=%q is not unix seconds", truncate(v, 20))
+			secs, ok := parseCanonicalSeconds(v)
+			if !ok {
+				return p, sigErr(ErrSignatureMalformed, "t=%q is not unix seconds in plain decimal (no sign, no leading zeros, at most %d digits)", truncate(v, 20), maxTimestampDigits)
 			}
-			p.Timestamp, haveT = time.Unix(secs, 0), true
+			p.Timestamp, p.timestampText, haveT = time.Unix(secs, 0), v, true
 		case "v1":
 			mac, err := hex.DecodeString(v)
 			if err != nil || len(mac) != sha256.Size {
@@ -133,7 +140,7 @@ func Verify(header string, body, key []byte, now time.Time, tolerance time.Durat
 	if tolerance <= 0 {
 		tolerance = DefaultTolerance
 	}
-	want := signatureMAC(key, strconv.FormatInt(p.Timestamp.Unix(), 10), body)
+	want := signatureMAC(key, p.timestampText, body)
 	for _, got := range p.V1 {
 		if hmac.Equal(got, want) {
 			p.Matched = got
@@ -146,6 +153,25 @@ func Verify(header string, body, key []byte, now time.Time, tolerance time.Durat
 		return p, sigErr(ErrSignatureStale, "timestamp is %s from now, tolerance %s", skew.Round(time.Second), tolerance)
 	}
 	return p, nil
+}
+
+// parseCanonicalSeconds reads t the one way Calendly writes it: decimal
+// digits, no sign, no leading zero, bounded length. Any other spelling of
+// the same number ("+1750000000", "01750000000") is refused, so a MAC
+// never covers text other than what was parsed.
+func parseCanonicalSeconds(v string) (int64, bool) {
+	if v == "" || len(v) > maxTimestampDigits || (v[0] == '0' && len(v) > 1) {
+		return 0, false
+	}
+	var secs int64
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		secs = secs*10 + int64(c-'0')
+	}
+	return secs, true
 }
 
 func truncate(s string, n int) string {

@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -62,6 +63,13 @@ func TestVerifyRefusals(t *testing.T) {
 		{"no v1", "t=1750000000", body, now, ErrSignatureMalformed},
 		{"t not a number", "t=yesterday,v1=" + goodMAC, body, now, ErrSignatureMalformed},
 		{"negative t", "t=-5,v1=" + goodMAC, body, now, ErrSignatureMalformed},
+		{"t with a plus sign", "t=+1750000000,v1=" + goodMAC, body, now, ErrSignatureMalformed},
+		{"t with leading zeros", "t=0001750000000,v1=" + goodMAC, body, now, ErrSignatureMalformed},
+		{"t with one leading zero", "t=01750000000,v1=" + goodMAC, body, now, ErrSignatureMalformed},
+		{"t with underscores", "t=1_750_000_000,v1=" + goodMAC, body, now, ErrSignatureMalformed},
+		{"t empty", "t=,v1=" + goodMAC, body, now, ErrSignatureMalformed},
+		{"t too long", "t=" + strings.Repeat("9", 13) + ",v1=" + goodMAC, body, now, ErrSignatureMalformed},
+		{"t in exponent form", "t=1.75e9,v1=" + goodMAC, body, now, ErrSignatureMalformed},
 		{"two t", good + ",t=1750000000", body, now, ErrSignatureMalformed},
 		{"v1 not hex", "t=1750000000,v1=zz" + goodMAC[2:], body, now, ErrSignatureMalformed},
 		{"v1 too short", "t=1750000000,v1=" + goodMAC[:40], body, now, ErrSignatureMalformed},
@@ -141,6 +149,8 @@ func FuzzVerify(f *testing.F) {
 	f.Add("t=1,v1=00", []byte("x"))
 	f.Add("t=1750000000,v1=,v1=", []byte(""))
 	f.Add(",,,=,", []byte("{}"))
+	f.Add(strings.Replace(Sign(key, now, []byte("{}")), "t=", "t=+", 1), []byte("{}"))
+	f.Add(strings.Replace(Sign(key, now, []byte("{}")), "t=", "t=000", 1), []byte("{}"))
 	f.Fuzz(func(t *testing.T, header string, body []byte) {
 		p, err := Verify(header, body, key, now, 0)
 		if err != nil {
@@ -155,8 +165,25 @@ func FuzzVerify(f *testing.F) {
 		if !strings.HasSuffix(want, ",v1="+hex.EncodeToString(p.Matched)) {
 			t.Fatalf("accepted %q over %q without our MAC", header, body)
 		}
+		// ...and the header spelled t exactly as Sign does: no other
+		// spelling of the same second verifies.
+		canonical := "t=" + strconv.FormatInt(p.Timestamp.Unix(), 10)
+		if !containsTrimmed(header, canonical) {
+			t.Fatalf("accepted %q whose t is not written %q", header, canonical)
+		}
 		if d := now.Sub(p.Timestamp); d > DefaultTolerance || d < -DefaultTolerance {
 			t.Fatalf("accepted a stale timestamp %v", p.Timestamp)
 		}
 	})
+}
+
+// containsTrimmed says whether one comma-separated part of header, trimmed
+// of spaces as ParseSignature trims it, is part.
+func containsTrimmed(header, part string) bool {
+	for p := range strings.SplitSeq(header, ",") {
+		if strings.TrimSpace(p) == part {
+			return true
+		}
+	}
+	return false
 }
