@@ -216,7 +216,8 @@ func TestEmulatorRateLimitReachesTheClientAsRateLimitError(t *testing.T) {
 }
 
 func TestEmulatorOAuthLoginThenRefreshThroughTheClient(t *testing.T) {
-	srv := calendlytest.NewServer(calendlytest.Options{ClientID: "calwatch-it", ClientSecret: "it-secret", AutoApprove: true})
+	srv := calendlytest.NewServer(calendlytest.Options{ClientID: "calwatch-it", ClientSecret: "it-secret", AutoApprove: true,
+		RedirectURIs: []string{"http://127.0.0.1:1/callback"}})
 	t.Cleanup(srv.Close)
 	ctx := context.Background()
 	app, err := calendly.NewOAuthApp("calwatch-it", "it-secret", "http://127.0.0.1:1/callback", nil, calendly.WithAuthURL(srv.URL))

@@ -66,7 +66,7 @@ func ExampleOAuthApp() {
 	defer emulator.Close()
 	ctx := context.Background()
 
-	app, err := calendly.NewOAuthApp("my-app", "my-secret", "http://127.0.0.1:8765/callback", calendly.DefaultScopes,
+	app, err := calendly.NewOAuthApp("my-app", "my-secret", calendlytest.DefaultRedirectURI, calendly.DefaultScopes,
 		calendly.WithAuthURL(emulator.URL))
 	if err != nil {
 		fmt.Println(err)

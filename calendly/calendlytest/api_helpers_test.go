@@ -200,5 +200,5 @@ func getEventByURI(t *testing.T, s *Server, uri string) calendly.ScheduledEvent 
 func oauthToken(s *Server, scopes ...string) string {
 	s.auth.mu.Lock()
 	defer s.auth.mu.Unlock()
-	return s.auth.issue(s.opts.ClientID, s.DefaultUser().URI, scopes).AccessToken
+	return s.auth.issue(nil, s.opts.ClientID, s.DefaultUser().URI, scopes).AccessToken
 }

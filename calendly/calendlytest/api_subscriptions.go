@@ -148,9 +148,12 @@ func (s *Server) createSubscription(r *http.Request, caller string) (int, any, e
 	return http.StatusCreated, resource[calendly.WebhookSubscription]{sub.resource}, nil
 }
 
+// isPersonalAccessToken reads the request's bearer token as authenticate
+// did (the scheme in any case) and says whether it is a personal access
+// token.
 func (s *Server) isPersonalAccessToken(r *http.Request) bool {
-	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	return ok && slices.Contains(s.opts.Tokens, token)
+	token, ok := bearerToken(r)
+	return ok && s.auth.isPersonalAccessToken(token)
 }
 
 // listSubscriptions is GET /webhook_subscriptions: organization and scope

@@ -2,6 +2,8 @@ package calendlytest
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
 	"net/http"
 	"slices"
 	"strings"
@@ -23,13 +25,30 @@ type authority struct {
 
 	mu           sync.Mutex
 	organization string
-	codes        map[string]*authCode
-	access       map[string]*accessGrant
-	refresh      map[string]*refreshGrant
+	// The tables are keyed by the SHA-256 of each secret, never the secret
+	// itself: a lookup's timing depends on the digest, which tells a prober
+	// nothing about the token, and a dump of the tables shows no token.
+	codes    map[secretDigest]*authCode
+	consents map[secretDigest]*consentTicket
+	access   map[secretDigest]*accessGrant
+	refresh  map[secretDigest]*refreshGrant
+	// pendingLimit bounds codes and consents each, so a flood of
+	// authorizations cannot grow memory without limit.
+	pendingLimit int
 }
+
+// secretDigest is the SHA-256 of a code, token or consent ticket.
+type secretDigest [sha256.Size]byte
+
+func digestOf(secret string) secretDigest { return sha256.Sum256([]byte(secret)) }
 
 // codeLifetime is how long an authorization code may wait to be exchanged.
 const codeLifetime = 10 * time.Minute
+
+// maxPending is how many authorization codes (and, apart, consent pages)
+// may wait at once: far more than any person signs in within their
+// lifetime, few enough that a flood costs nothing.
+const maxPending = 1024
 
 // authCode is an issued authorization code. A used code stays until it
 // expires, so a second use can be refused and revoke what the first gave.
@@ -39,8 +58,15 @@ type authCode struct {
 	user                             string
 	expires                          time.Time
 	used                             bool
-	issuedAccess, issuedRefresh      string
+	family                           *grantFamily // what the first exchange gave
 }
+
+// grantFamily is every token descended from one authorization: the pair a
+// code was exchanged for and every pair rotated from it. A replayed code
+// or a spent refresh token presented again revokes the whole family (OAuth
+// 2.0 Security BCP, RFC 9700 §4.14.2): one of the two presenters is a thief
+// and the server cannot tell which.
+type grantFamily struct{ revoked bool }
 
 type accessGrant struct {
 	clientID        string
@@ -48,6 +74,7 @@ type accessGrant struct {
 	user            string
 	issued, expires time.Time
 	revoked         bool
+	family          *grantFamily
 }
 
 // refreshGrant is a refresh token: it works once (spent), then the pair it
@@ -57,9 +84,12 @@ type refreshGrant struct {
 	scopes         []string
 	user           string
 	issued         time.Time
-	access         string // the access token issued with it
 	spent, revoked bool
+	family         *grantFamily
 }
+
+func (g *accessGrant) dead() bool  { return g.revoked || g.family.revoked }
+func (g *refreshGrant) dead() bool { return g.revoked || g.family.revoked }
 
 // newAuthority makes the authority for one emulator. userURI is the default
 // user that personal access tokens and approved OAuth grants belong to;
@@ -77,9 +107,12 @@ func newAuthority(opts Options, userURI string, baseURL func() string, now func(
 		now:     now,
 		ttl:     ttl,
 		limiter: newRateLimiter(opts.RateLimit, now),
-		codes:   map[string]*authCode{},
-		access:  map[string]*accessGrant{},
-		refresh: map[string]*refreshGrant{},
+
+		codes:        map[secretDigest]*authCode{},
+		consents:     map[secretDigest]*consentTicket{},
+		access:       map[secretDigest]*accessGrant{},
+		refresh:      map[secretDigest]*refreshGrant{},
+		pendingLimit: maxPending,
 	}
 }
 
@@ -118,7 +151,7 @@ func (a *authority) authenticate(w http.ResponseWriter, r *http.Request, scope s
 		writeUnauthenticated(w, msgTokenInvalid)
 		return "", false
 	}
-	user, scopes, problem := a.lookupAccess(token)
+	user, scopes, _, problem := a.lookupAccess(token)
 	if problem != "" {
 		writeUnauthenticated(w, problem)
 		return "", false
@@ -138,7 +171,9 @@ func (a *authority) authenticate(w http.ResponseWriter, r *http.Request, scope s
 	return user, true
 }
 
-// bearerToken reads "Authorization: Bearer TOKEN" (the scheme in any case).
+// bearerToken reads "Authorization: Bearer TOKEN". The scheme is
+// case-insensitive (RFC 9110 §11.1); every reader of the header goes
+// through here, so "bearer" means the same everywhere.
 func bearerToken(r *http.Request) (string, bool) {
 	scheme, token, found := strings.Cut(r.Header.Get("Authorization"), " ")
 	token = strings.TrimSpace(token)
@@ -148,24 +183,35 @@ func bearerToken(r *http.Request) (string, bool) {
 	return token, true
 }
 
-// lookupAccess finds who a token belongs to and what it may do; problem is
-// the 401 message when it may do nothing.
-func (a *authority) lookupAccess(token string) (user string, scopes []string, problem string) {
-	if slices.Contains(a.opts.Tokens, token) {
-		return a.userURI, knownScopes, ""
+// lookupAccess finds who a token belongs to and what it may do, and
+// whether it is a personal access token; problem is the 401 message when it
+// may do nothing.
+func (a *authority) lookupAccess(token string) (user string, scopes []string, personal bool, problem string) {
+	if a.isPersonalAccessToken(token) {
+		return a.userURI, knownScopes, true, ""
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	g := a.access[token]
+	g := a.access[digestOf(token)]
 	switch {
 	case g == nil:
-		return "", nil, msgTokenInvalid
-	case g.revoked:
-		return "", nil, msgTokenRevoked
+		return "", nil, false, msgTokenInvalid
+	case g.dead():
+		return "", nil, false, msgTokenRevoked
 	case !a.now().Before(g.expires):
-		return "", nil, msgTokenExpired
+		return "", nil, false, msgTokenExpired
 	}
-	return g.user, g.scopes, ""
+	return g.user, g.scopes, false, ""
+}
+
+// isPersonalAccessToken compares token with every configured personal
+// access token in constant time, without stopping at the first match.
+func (a *authority) isPersonalAccessToken(token string) bool {
+	found := 0
+	for _, pat := range a.opts.Tokens {
+		found |= subtle.ConstantTimeCompare([]byte(token), []byte(pat))
+	}
+	return found == 1
 }
 
 // knownScopes are the scopes the emulator's endpoints ask for. Personal
@@ -192,15 +238,19 @@ func writeUnauthenticated(w http.ResponseWriter, message string) {
 	writeError(w, &apiError{http.StatusUnauthorized, calendly.ErrorBody{Title: "Unauthenticated", Message: message}})
 }
 
-// issue makes a new access and refresh token pair. a.mu must be held.
-func (a *authority) issue(clientID, user string, scopes []string) calendly.TokenResponse {
+// issue makes a new access and refresh token pair in family (nil: a new
+// family, as an exchanged code starts). a.mu must be held.
+func (a *authority) issue(family *grantFamily, clientID, user string, scopes []string) calendly.TokenResponse {
 	now := a.now()
 	if len(a.access) >= maxGrants {
 		a.forgetDeadGrants(now)
 	}
+	if family == nil {
+		family = &grantFamily{}
+	}
 	access, refresh := newSecret(), newSecret()
-	a.access[access] = &accessGrant{clientID: clientID, scopes: scopes, user: user, issued: now, expires: now.Add(a.ttl)}
-	a.refresh[refresh] = &refreshGrant{clientID: clientID, scopes: scopes, user: user, issued: now, access: access}
+	a.access[digestOf(access)] = &accessGrant{clientID: clientID, scopes: scopes, user: user, issued: now, expires: now.Add(a.ttl), family: family}
+	a.refresh[digestOf(refresh)] = &refreshGrant{clientID: clientID, scopes: scopes, user: user, issued: now, family: family}
 	return calendly.TokenResponse{
 		TokenType:    "Bearer",
 		AccessToken:  access,
@@ -223,12 +273,12 @@ const maxGrants = 4096
 func (a *authority) forgetDeadGrants(now time.Time) {
 	longAgo := now.Add(-24 * time.Hour)
 	for k, g := range a.access {
-		if g.expires.Before(longAgo) || (g.revoked && g.issued.Before(longAgo)) {
+		if g.expires.Before(longAgo) || (g.dead() && g.issued.Before(longAgo)) {
 			delete(a.access, k)
 		}
 	}
 	for k, g := range a.refresh {
-		if (g.spent || g.revoked) && g.issued.Before(longAgo) {
+		if (g.spent || g.dead()) && g.issued.Before(longAgo) {
 			delete(a.refresh, k)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/calwatch/calwatch/calendly"
 )
@@ -27,6 +28,19 @@ func readAuthorizeRequest(v url.Values) authorizeRequest {
 	}
 }
 
+// DefaultRedirectURI is the redirect URI the emulator's OAuth app has
+// registered when Options.RedirectURIs is empty: calwatch login's loopback
+// callback.
+const DefaultRedirectURI = "http://localhost:8765/callback"
+
+// redirectURIs are the registered redirect URIs, matched exactly.
+func (a *authority) redirectURIs() []string {
+	if len(a.opts.RedirectURIs) == 0 {
+		return []string{DefaultRedirectURI}
+	}
+	return a.opts.RedirectURIs
+}
+
 // pkceChallenge is RFC 7636's S256 challenge: 43 base64url characters.
 var pkceChallenge = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
 
@@ -40,6 +54,11 @@ func (a *authority) check(req *authorizeRequest) (pageProblem string, redirectEr
 	u, err := url.Parse(req.RedirectURI)
 	if req.RedirectURI == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Fragment != "" {
 		return "The redirect_uri must be an absolute http or https URL without a fragment.", nil
+	}
+	// Exact string match, as RFC 9700 §4.1.3 requires: no prefix, no
+	// other port or path, no added query.
+	if !slices.Contains(a.redirectURIs(), req.RedirectURI) {
+		return "The redirect_uri is not registered for this application; register it with calwatch emulator --redirect-uri.", nil
 	}
 	switch {
 	case req.ResponseType != "code":
@@ -85,48 +104,121 @@ func (a *authority) authorizePage(w http.ResponseWriter, r *http.Request) {
 	page, redirectErr := a.check(&req)
 	switch {
 	case page != "":
-		writeAuthorizeError(w, page)
+		writeAuthorizeError(w, http.StatusBadRequest, page)
 	case redirectErr != nil:
 		redirectWith(w, r, req, url.Values{"error": {redirectErr.Code}, "error_description": {redirectErr.Description}})
 	case a.opts.AutoApprove:
-		redirectWith(w, r, req, url.Values{"code": {a.newCode(req)}})
+		redirectWithCode(w, r, req, a.newCode(req))
 	default:
+		ticket, ok := a.newConsent(req)
+		if !ok {
+			redirectWith(w, r, req, temporarilyUnavailable)
+			return
+		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("X-Frame-Options", "DENY")
 		consentPage.Execute(w, struct {
-			authorizeRequest
-			Scopes []string
-		}{req, req.scopes})
+			ClientID, CSRF string
+			Scopes         []string
+		}{req.ClientID, ticket, req.scopes})
 	}
 }
 
-// authorizeDecision is the Approve or Deny button of the consent page.
+// temporarilyUnavailable is the authorize answer while the code table is
+// full (RFC 6749 §4.1.2.1).
+var temporarilyUnavailable = url.Values{"error": {"temporarily_unavailable"},
+	"error_description": {"Too many authorizations are waiting; try again in a few minutes."}}
+
+// redirectWithCode sends the code back, or temporarily_unavailable when
+// none could be issued.
+func redirectWithCode(w http.ResponseWriter, r *http.Request, req authorizeRequest, code string) {
+	if code == "" {
+		redirectWith(w, r, req, temporarilyUnavailable)
+		return
+	}
+	redirectWith(w, r, req, url.Values{"code": {code}})
+}
+
+// authorizeDecision is the Approve or Deny button of the consent page. The
+// form carries only the page's one-time csrf_token and the decision; the
+// request it approves is the one the page was shown for, kept with the
+// token, so another site cannot post an approval of its own making.
 func (a *authority) authorizeDecision(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
 	if err := r.ParseForm(); err != nil {
-		writeAuthorizeError(w, "The form could not be read.")
+		writeAuthorizeError(w, http.StatusBadRequest, "The form could not be read.")
 		return
 	}
-	req := readAuthorizeRequest(r.PostForm)
-	page, redirectErr := a.check(&req)
-	switch {
-	case page != "":
-		writeAuthorizeError(w, page)
-	case redirectErr != nil:
-		redirectWith(w, r, req, url.Values{"error": {redirectErr.Code}, "error_description": {redirectErr.Description}})
-	case r.PostForm.Get("decision") == "approve":
-		redirectWith(w, r, req, url.Values{"code": {a.newCode(req)}})
-	default:
-		redirectWith(w, r, req, url.Values{"error": {"access_denied"}, "error_description": {"The resource owner denied the request."}})
+	req, ok := a.takeConsent(r.PostForm.Get("csrf_token"))
+	if !ok {
+		writeAuthorizeError(w, http.StatusForbidden, "This approval form was not issued by this server, was already used or has expired; start signing in again.")
+		return
 	}
+	if r.PostForm.Get("decision") == "approve" {
+		redirectWithCode(w, r, req, a.newCode(req))
+		return
+	}
+	redirectWith(w, r, req, url.Values{"error": {"access_denied"}, "error_description": {"The resource owner denied the request."}})
 }
 
+// consentTicket is a consent page waiting for its Approve or Deny.
+type consentTicket struct {
+	req     authorizeRequest
+	expires time.Time
+}
+
+// newConsent keeps req for the consent page and returns the page's
+// one-time CSRF token; ok is false while the table is full.
+func (a *authority) newConsent(req authorizeRequest) (string, bool) {
+	ticket := newSecret()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	now := a.now()
+	if len(a.consents) >= a.pendingLimit {
+		for k, c := range a.consents {
+			if !now.Before(c.expires) {
+				delete(a.consents, k)
+			}
+		}
+		if len(a.consents) >= a.pendingLimit {
+			return "", false
+		}
+	}
+	a.consents[digestOf(ticket)] = &consentTicket{req: req, expires: now.Add(codeLifetime)}
+	return ticket, true
+}
+
+// takeConsent spends a consent page's CSRF token and returns the request it
+// was shown for.
+func (a *authority) takeConsent(ticket string) (authorizeRequest, bool) {
+	if ticket == "" {
+		return authorizeRequest{}, false
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	key := digestOf(ticket)
+	c := a.consents[key]
+	if c == nil {
+		return authorizeRequest{}, false
+	}
+	delete(a.consents, key)
+	return c.req, a.now().Before(c.expires)
+}
+
+// newCode issues a code for req, or "" while the code table is full of
+// codes that have not expired.
 func (a *authority) newCode(req authorizeRequest) string {
 	code := newSecret()
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.codes[code] = &authCode{
+	if len(a.codes) >= a.pendingLimit {
+		a.forgetExpiredCodes()
+		if len(a.codes) >= a.pendingLimit {
+			return ""
+		}
+	}
+	a.codes[digestOf(code)] = &authCode{
 		clientID: req.ClientID, redirectURI: req.RedirectURI, challenge: req.Challenge,
 		scopes: req.scopes, user: a.userURI, expires: a.now().Add(codeLifetime),
 	}
@@ -148,9 +240,9 @@ func redirectWith(w http.ResponseWriter, r *http.Request, req authorizeRequest, 
 	http.Redirect(w, r, u.String(), http.StatusFound)
 }
 
-func writeAuthorizeError(w http.ResponseWriter, problem string) {
+func writeAuthorizeError(w http.ResponseWriter, status int, problem string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(http.StatusBadRequest)
+	w.WriteHeader(status)
 	errorPage.Execute(w, problem)
 }
 
@@ -161,13 +253,7 @@ var consentPage = template.Must(template.New("consent").Parse(`<!doctype html>
 <p>Application <code>{{.ClientID}}</code> asks for:</p>
 <ul>{{range .Scopes}}<li>{{.}}</li>{{end}}</ul>
 <form method="post" action="/oauth/authorize">
-<input type="hidden" name="client_id" value="{{.ClientID}}">
-<input type="hidden" name="redirect_uri" value="{{.RedirectURI}}">
-<input type="hidden" name="response_type" value="{{.ResponseType}}">
-<input type="hidden" name="state" value="{{.State}}">
-<input type="hidden" name="code_challenge" value="{{.Challenge}}">
-<input type="hidden" name="code_challenge_method" value="{{.ChallengeMethod}}">
-<input type="hidden" name="scope" value="{{.Scope}}">
+<input type="hidden" name="csrf_token" value="{{.CSRF}}">
 <button type="submit" name="decision" value="approve">Approve</button>
 <button type="submit" name="decision" value="deny">Deny</button>
 </form>

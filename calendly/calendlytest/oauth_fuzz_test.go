@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -69,4 +70,56 @@ func FuzzParseScopes(f *testing.F) {
 			seen[s] = true
 		}
 	})
+}
+
+// FuzzAuthorize throws arbitrary queries at GET /oauth/authorize and
+// arbitrary forms at POST: the answer is a page (200, 400, 403) or a
+// redirect, a redirect only ever goes to the registered URI, and a code
+// only ever comes from a consent page the server itself issued (the POST
+// here carries none, so it never yields a code).
+func FuzzAuthorize(f *testing.F) {
+	f.Add("client_id=app&redirect_uri=http%3A%2F%2Flocalhost%3A8765%2Fcallback&response_type=code&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256", "decision=approve")
+	f.Add("client_id=app&redirect_uri=http%3A%2F%2Fevil.example%2F&response_type=code", "csrf_token=x&decision=approve")
+	f.Add("client_id=app&redirect_uri=http%3A%2F%2Flocalhost%3A8765%2Fcallback&response_type=token&state=%22%3E", "client_id=app&redirect_uri=http%3A%2F%2Flocalhost%3A8765%2Fcallback&decision=approve")
+	f.Add("%zz", "%zz")
+	f.Fuzz(func(t *testing.T, query, form string) {
+		for _, autoApprove := range []bool{false, true} {
+			auth := newAuthority(Options{ClientID: "app", AutoApprove: autoApprove},
+				authTestUser, func() string { return "http://emulator.test" }, func() time.Time { return time.Unix(1_800_000_000, 0) })
+			page := httptest.NewRequest("GET", "/oauth/authorize", nil)
+			page.URL.RawQuery = query
+			get := httptest.NewRecorder()
+			auth.authorizePage(get, page)
+			checkAuthorizeAnswer(t, get, true)
+
+			post := httptest.NewRequest("POST", "/oauth/authorize", strings.NewReader(form))
+			post.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			rec := httptest.NewRecorder()
+			auth.authorizeDecision(rec, post)
+			checkAuthorizeAnswer(t, rec, false)
+		}
+	})
+}
+
+func checkAuthorizeAnswer(t *testing.T, rec *httptest.ResponseRecorder, codeAllowed bool) {
+	t.Helper()
+	switch rec.Code {
+	case http.StatusOK, http.StatusBadRequest, http.StatusForbidden:
+		if rec.Header().Get("Location") != "" {
+			t.Fatalf("a %d page also redirects", rec.Code)
+		}
+	case http.StatusFound:
+		loc, err := url.Parse(rec.Header().Get("Location"))
+		if err != nil {
+			t.Fatalf("unreadable Location %q", rec.Header().Get("Location"))
+		}
+		if before, _, _ := strings.Cut(loc.String(), "?"); before != DefaultRedirectURI {
+			t.Fatalf("redirected to %s, which is not registered", loc)
+		}
+		if loc.Query().Get("code") != "" && !codeAllowed {
+			t.Fatalf("a code without a consent page: %s", loc)
+		}
+	default:
+		t.Fatalf("status %d", rec.Code)
+	}
 }

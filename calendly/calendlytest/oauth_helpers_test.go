@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -63,6 +64,9 @@ func newAuthTest(t *testing.T, opts Options) *authTest {
 		opts.ClientID = authTestClientID
 	}
 	opts.Tokens = append(opts.Tokens, authTestPAT)
+	if opts.RedirectURIs == nil {
+		opts.RedirectURIs = []string{authTestRedirect}
+	}
 	opts.Now = at.clock.Now
 	mux := http.NewServeMux()
 	at.auth = newAuthority(opts, authTestUser, func() string { return at.server.URL }, at.clock.Now)
@@ -107,24 +111,56 @@ func (at *authTest) approve(app *calendly.OAuthApp, verifier string) string {
 	if err != nil {
 		at.t.Fatal(err)
 	}
+	html, _ := io.ReadAll(page.Body)
 	page.Body.Close()
 	loc := page.Header.Get("Location")
 	if page.StatusCode == http.StatusOK { // the consent page: press Approve
-		authURL, _ := url.Parse(app.AuthCodeURL("state-1", verifier))
-		form := authURL.Query()
-		form.Set("decision", "approve")
-		resp, err := at.noFollow.PostForm(at.server.URL+"/oauth/authorize", form)
-		if err != nil {
-			at.t.Fatal(err)
-		}
-		resp.Body.Close()
-		loc = resp.Header.Get("Location")
+		loc = at.decide(consentCSRF(at.t, string(html)), "approve").Header.Get("Location")
 	}
 	u, err := url.Parse(loc)
 	if err != nil || u.Query().Get("code") == "" || u.Query().Get("state") != "state-1" {
 		at.t.Fatalf("authorize redirected to %q, want a code and the state", loc)
 	}
 	return u.Query().Get("code")
+}
+
+// decide posts the consent form with its CSRF token and decision.
+func (at *authTest) decide(csrf, decision string) *http.Response {
+	at.t.Helper()
+	resp, err := at.noFollow.PostForm(at.server.URL+"/oauth/authorize", url.Values{"csrf_token": {csrf}, "decision": {decision}})
+	if err != nil {
+		at.t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp
+}
+
+// consentPageFor GETs the consent page for app with state and returns its
+// CSRF token.
+func (at *authTest) consentPageFor(app *calendly.OAuthApp, state, verifier string) string {
+	at.t.Helper()
+	resp, err := at.noFollow.Get(app.AuthCodeURL(state, verifier))
+	if err != nil {
+		at.t.Fatal(err)
+	}
+	html, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		at.t.Fatalf("consent page: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	return consentCSRF(at.t, string(html))
+}
+
+var csrfInput = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+
+// consentCSRF reads the hidden csrf_token of a consent page.
+func consentCSRF(t *testing.T, html string) string {
+	t.Helper()
+	m := csrfInput.FindStringSubmatch(html)
+	if m == nil {
+		t.Fatalf("the consent page has no csrf_token:\n%s", html)
+	}
+	return m[1]
 }
 
 // login runs authorize + exchange with PKCE.

@@ -8,7 +8,6 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 
 	"github.com/calwatch/calwatch/calendly"
@@ -139,14 +138,16 @@ func (a *authority) exchangeCode(form *clientForm) (calendly.TokenResponse, *oau
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.forgetExpiredCodes()
-	code := a.codes[form.values.Get("code")]
+	code := a.codes[digestOf(form.values.Get("code"))]
 	if code == nil || code.clientID != form.clientID || !a.now().Before(code.expires) {
 		return calendly.TokenResponse{}, invalid
 	}
 	if code.used {
-		// RFC 6749 §4.1.2: a code used twice revokes what it gave.
-		a.revokeAccess(code.issuedAccess)
-		a.revokeRefresh(code.issuedRefresh)
+		// RFC 6749 §4.1.2: a code used twice revokes every token it gave,
+		// including those rotated from them since.
+		if code.family != nil {
+			code.family.revoked = true
+		}
 		return calendly.TokenResponse{}, invalid
 	}
 	code.used = true // one attempt per code, right or wrong
@@ -161,20 +162,26 @@ func (a *authority) exchangeCode(form *clientForm) (calendly.TokenResponse, *oau
 			return calendly.TokenResponse{}, invalid
 		}
 	}
-	answer := a.issue(code.clientID, code.user, code.scopes)
-	code.issuedAccess, code.issuedRefresh = answer.AccessToken, answer.RefreshToken
-	return answer, nil
+	code.family = &grantFamily{}
+	return a.issue(code.family, code.clientID, code.user, code.scopes), nil
 }
 
 func (a *authority) rotateRefresh(form *clientForm) (calendly.TokenResponse, *oauthFailure) {
+	invalid := oauthFail(http.StatusBadRequest, "invalid_grant", invalidGrantText)
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	old := a.refresh[form.values.Get("refresh_token")]
-	if old == nil || old.spent || old.revoked || old.clientID != form.clientID {
-		return calendly.TokenResponse{}, oauthFail(http.StatusBadRequest, "invalid_grant", invalidGrantText)
+	old := a.refresh[digestOf(form.values.Get("refresh_token"))]
+	switch {
+	case old == nil || old.clientID != form.clientID || old.dead():
+		return calendly.TokenResponse{}, invalid
+	case old.spent:
+		// A spent refresh token presented again: it was copied. Revoke
+		// everything descended from its authorization (RFC 9700 §4.14.2).
+		old.family.revoked = true
+		return calendly.TokenResponse{}, invalid
 	}
 	old.spent = true
-	return a.issue(old.clientID, old.user, old.scopes), nil
+	return a.issue(old.family, old.clientID, old.user, old.scopes), nil
 }
 
 // forgetExpiredCodes keeps the code table small. a.mu must be held.
@@ -184,19 +191,6 @@ func (a *authority) forgetExpiredCodes() {
 		if !now.Before(c.expires) {
 			delete(a.codes, k)
 		}
-	}
-}
-
-func (a *authority) revokeAccess(token string) {
-	if g := a.access[token]; g != nil {
-		g.revoked = true
-	}
-}
-
-func (a *authority) revokeRefresh(token string) {
-	if g := a.refresh[token]; g != nil {
-		g.revoked = true
-		a.revokeAccess(g.access)
 	}
 }
 
@@ -218,18 +212,22 @@ func (a *authority) tokenRequest(w http.ResponseWriter, r *http.Request) (*clien
 }
 
 // revoke is POST /oauth/revoke (RFC 7009): 200 whether or not the token
-// was known; revoking a refresh token revokes its access token too.
+// was known; revoking a refresh token revokes its whole grant family.
 func (a *authority) revoke(w http.ResponseWriter, r *http.Request) {
 	form, token, ok := a.tokenRequest(w, r)
 	if !ok {
 		return
 	}
 	a.mu.Lock()
-	if g := a.access[token]; g != nil && g.clientID == form.clientID {
+	key := digestOf(token)
+	if g := a.access[key]; g != nil && g.clientID == form.clientID {
 		g.revoked = true
 	}
-	if g := a.refresh[token]; g != nil && g.clientID == form.clientID {
-		a.revokeRefresh(token)
+	if g := a.refresh[key]; g != nil && g.clientID == form.clientID {
+		// RFC 7009 §2.1: revoking a refresh token ends the access tokens
+		// of the same authorization too.
+		g.revoked = true
+		g.family.revoked = true
 	}
 	a.mu.Unlock()
 	writeNoStore(w, http.StatusOK, struct{}{})
@@ -246,15 +244,16 @@ func (a *authority) describeToken(token string) calendly.Introspection {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	now := a.now()
-	if g := a.access[token]; g != nil && !g.revoked && now.Before(g.expires) {
+	key := digestOf(token)
+	if g := a.access[key]; g != nil && !g.dead() && now.Before(g.expires) {
 		return calendly.Introspection{Active: true, Scope: strings.Join(g.scopes, " "), ClientID: g.clientID, TokenType: "Bearer",
 			Exp: g.expires.Unix(), Iat: g.issued.Unix(), Owner: g.user, Organization: a.organization}
 	}
-	if g := a.refresh[token]; g != nil && !g.revoked && !g.spent {
+	if g := a.refresh[key]; g != nil && !g.dead() && !g.spent {
 		return calendly.Introspection{Active: true, Scope: strings.Join(g.scopes, " "), ClientID: g.clientID, TokenType: "Bearer",
 			Iat: g.issued.Unix(), Owner: g.user, Organization: a.organization}
 	}
-	if slices.Contains(a.opts.Tokens, token) {
+	if a.isPersonalAccessToken(token) {
 		return calendly.Introspection{Active: true, Scope: strings.Join(knownScopes, " "), TokenType: "Bearer",
 			Owner: a.userURI, Organization: a.organization}
 	}

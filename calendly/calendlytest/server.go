@@ -24,6 +24,10 @@ type Options struct {
 	ClientID, ClientSecret string
 	// SigningKey is the OAuth app's webhook signing key.
 	SigningKey string
+	// RedirectURIs are the OAuth app's registered redirect URIs:
+	// /oauth/authorize accepts only an exact match of one of them (default
+	// DefaultRedirectURI, calwatch login's loopback callback).
+	RedirectURIs []string
 	// AutoApprove answers /oauth/authorize with an immediate redirect.
 	AutoApprove bool
 	// AccessTokenTTL is expires_in for new access tokens (default 2h).
