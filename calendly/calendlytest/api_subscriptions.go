@@ -17,6 +17,10 @@ const (
 	scopeWebhooksWrite = "webhooks:write"
 )
 
+// msgUpgradeForWebhooks is Calendly's 403 message to an account whose plan
+// has no webhooks.
+const msgUpgradeForWebhooks = "Please upgrade your Calendly account to Professional"
+
 // subscribableEvents are the event names POST /webhook_subscriptions takes.
 var subscribableEvents = calendly.KnownEvents
 
@@ -92,6 +96,12 @@ func (s *Server) createSubscription(r *http.Request, caller string) (int, any, e
 	req, err := parseSubscriptionRequest(body)
 	if err != nil {
 		return 0, nil, err
+	}
+	if s.opts.Plan == PlanFree {
+		// The wording of the 2023 OpenAPI spec's examples "Caller's account
+		// is basic tier" and "… essentials tier" (the 2026 Postman
+		// collection has no example of this answer).
+		return 0, nil, errPermission(msgUpgradeForWebhooks)
 	}
 	// Subscriptions made with a personal access token sign with the key
 	// they were given; OAuth apps' sign with the app's key.

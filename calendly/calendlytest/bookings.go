@@ -127,11 +127,20 @@ func (st *state) cancelInvitee(inv *calendly.Invitee, c calendly.Cancellation, n
 	}
 }
 
+// touch stamps a change to inv: its updated_at and its event's move to
+// now, as they do on every change at Calendly (a client that re-reads only
+// what moved must see a no-show come and go).
+func (st *state) touch(inv *calendly.Invitee, now calendly.Time) {
+	inv.UpdatedAt = now
+	st.events[inv.Event].UpdatedAt = now
+}
+
 // removeNoShow deletes inv's no-show and returns the deliveries of
 // invitee_no_show.deleted.
 func (st *state) removeNoShow(inv *calendly.Invitee, now calendly.Time) []outgoing {
 	delete(st.noShows, inv.NoShow.URI)
 	inv.NoShow = nil
+	st.touch(inv, now)
 	return st.deliveries(calendly.EventInviteeNoShowDeleted, inv, now)
 }
 

@@ -3,6 +3,8 @@ package calendlytest
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"sync"
 	"time"
@@ -76,30 +78,41 @@ type deliveryHooks struct {
 	remove    func(subscriptionURI string)                  // the endpoint answered 410: delete it
 }
 
-// deliveryTarget is where one delivery goes and how it is signed.
+// deliveryTarget is where one delivery goes, how it is signed, and what
+// it is about (for the attempt log).
 type deliveryTarget struct {
 	SubscriptionURI string
 	CallbackURL     string
 	SigningKey      []byte
+	// Invitee and ScheduledEvent are the URIs the delivery's payload is
+	// about ("" when it is not about an invitee).
+	Invitee, ScheduledEvent string
 }
 
 // DeliveryAttempt is one attempt, as GET /_emulator/deliveries lists it.
 type DeliveryAttempt struct {
-	Subscription string    `json:"subscription"`
-	Event        string    `json:"event"`
-	URL          string    `json:"url"`
-	Attempt      int       `json:"attempt"`
-	Status       int       `json:"status"` // HTTP status, 0 when no answer
-	Error        string    `json:"error,omitempty"`
-	At           time.Time `json:"at"`
+	Subscription string `json:"subscription"`
+	Event        string `json:"event"`
+	URL          string `json:"url"`
+	Attempt      int    `json:"attempt"`
+	// BodySHA256 is the hex SHA-256 of the exact bytes sent, so a receiver
+	// (or a forwarder) can prove it stored or passed on what was sent.
+	BodySHA256 string `json:"body_sha256"`
+	// Invitee and ScheduledEvent are the URIs the payload is about.
+	Invitee        string    `json:"invitee,omitempty"`
+	ScheduledEvent string    `json:"scheduled_event,omitempty"`
+	Status         int       `json:"status"` // HTTP status, 0 when no answer
+	Error          string    `json:"error,omitempty"`
+	At             time.Time `json:"at"`
 }
 
 // pendingDelivery is one queued body and how often it has been tried.
 type pendingDelivery struct {
-	target   deliveryTarget
-	event    string
-	body     []byte
-	attempts int
+	target     deliveryTarget
+	event      string
+	body       []byte
+	bodySHA256 string
+	attempts   int
 }
 
 // subscriptionQueue is one subscription's waiting deliveries. items is
@@ -147,7 +160,8 @@ func newDeliverer(opts Options, now func() time.Time, hooks deliveryHooks) *deli
 // disabled or saw deleted, or after close, are dropped.
 func (d *deliverer) enqueue(target deliveryTarget, event string, body []byte) {
 	target.SigningKey = bytes.Clone(target.SigningKey) // the caller may reuse its buffers
-	item := &pendingDelivery{target: target, event: event, body: bytes.Clone(body)}
+	sum := sha256.Sum256(body)
+	item := &pendingDelivery{target: target, event: event, body: bytes.Clone(body), bodySHA256: hex.EncodeToString(sum[:])}
 
 	d.mu.Lock()
 	defer d.mu.Unlock()

@@ -48,11 +48,14 @@ func (d *deliverer) attempt(item *pendingDelivery) attemptOutcome {
 	item.attempts++
 	at := d.now()
 	rec := DeliveryAttempt{
-		Subscription: item.target.SubscriptionURI,
-		Event:        item.event,
-		URL:          item.target.CallbackURL,
-		Attempt:      item.attempts,
-		At:           at,
+		Subscription:   item.target.SubscriptionURI,
+		Event:          item.event,
+		URL:            item.target.CallbackURL,
+		Attempt:        item.attempts,
+		BodySHA256:     item.bodySHA256,
+		Invitee:        item.target.Invitee,
+		ScheduledEvent: item.target.ScheduledEvent,
+		At:             at,
 	}
 	outcome := outcomeFailed
 	status, err := d.post(item, at)

@@ -184,4 +184,10 @@ func TestResponsesMatchCalendlysOpenAPISpec(t *testing.T) {
 		foreign["organization"] = s.URL + "/organizations/" + newUUID()
 		checkAgainstSpec(t, router, http.MethodPost, s.URL+"/webhook_subscriptions", jsonText(t, foreign), http.StatusForbidden)
 	})
+	t.Run("free plan", func(t *testing.T) {
+		free, _ := startEmulator(t, Options{Plan: PlanFree})
+		freeRouter := loadCalendlySpec(t, free.URL)
+		body := jsonText(t, userSubscription(free, "https://hooks.example.com/free"))
+		checkAgainstSpec(t, freeRouter, http.MethodPost, free.URL+"/webhook_subscriptions", body, http.StatusForbidden)
+	})
 }

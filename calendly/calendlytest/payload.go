@@ -38,6 +38,8 @@ func (st *state) deliveries(event string, inv *calendly.Invitee, now calendly.Ti
 				SubscriptionURI: sub.resource.URI,
 				CallbackURL:     sub.resource.CallbackURL,
 				SigningKey:      sub.signingKey,
+				Invitee:         inv.URI,
+				ScheduledEvent:  inv.Event,
 			},
 			event: event,
 			body:  body,

@@ -281,6 +281,7 @@ func (s *Server) markNoShow(inviteeURI string) (calendly.InviteeNoShow, error) {
 		ns := &calendly.InviteeNoShow{URI: st.origin + "/invitee_no_shows/" + newUUID(), Invitee: inv.URI, CreatedAt: now}
 		st.noShows[ns.URI] = ns
 		inv.NoShow = &calendly.NoShowRef{URI: ns.URI, CreatedAt: now}
+		st.touch(inv, now)
 		made = *ns
 		return st.deliveries(calendly.EventInviteeNoShowCreated, inv, now), nil
 	})

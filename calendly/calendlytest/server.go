@@ -32,6 +32,10 @@ type Options struct {
 	AutoApprove bool
 	// AccessTokenTTL is expires_in for new access tokens (default 2h).
 	AccessTokenTTL time.Duration
+	// Plan is the account's Calendly plan: PlanFree has no webhooks (creating
+	// a subscription answers Calendly's 403), so a client's polling path
+	// can be exercised; "" or PlanStandard has them.
+	Plan string
 	// RateLimit is requests per minute per token (0: unlimited).
 	RateLimit int
 	// RetryBase and RetryWindow shape webhook retries (defaults 1m and 24h).
@@ -45,6 +49,12 @@ type Options struct {
 	// DeliveryClient sends webhooks (default: 10 s connect, 15 s read, no redirects).
 	DeliveryClient *http.Client
 }
+
+// The plans Options.Plan knows.
+const (
+	PlanFree     = "free"
+	PlanStandard = "standard"
+)
 
 // Server is an emulator: a Calendly origin on a local listener. It is safe
 // for concurrent use.
