@@ -95,8 +95,13 @@ func bookSomeone(t *testing.T, s *Server) {
 }
 
 func TestSubscriptionRetryStateRecoveryAndDisablingAsClientsSeeThem(t *testing.T) {
-	s := NewServer(Options{Tokens: []string{"tok"}, RetryBase: 2 * time.Millisecond, RetryWindow: 300 * time.Millisecond})
+	// Calendly's own schedule (1 minute doubling, a 24-hour window) on a
+	// fake clock: retries happen when the test fires them, not when a real
+	// window happens to allow.
+	s := NewServer(Options{Tokens: []string{"tok"}, RetryBase: time.Minute, RetryWindow: 24 * time.Hour})
 	t.Cleanup(s.Close)
+	clock := newFakeClock()
+	s.deliverer.wait = clock // before any delivery starts a worker
 	rc := newSwitchableReceiver(t, "sub-key", http.StatusInternalServerError)
 	uri := apiSubscription(t, s, rc.URL, "sub-key")
 
@@ -105,6 +110,9 @@ func TestSubscriptionRetryStateRecoveryAndDisablingAsClientsSeeThem(t *testing.T
 		"retry_started_at set after a failed delivery")
 
 	rc.status.Store(http.StatusOK)
+	if waited := clock.fireNext(t); waited != time.Minute {
+		t.Fatalf("first retry after %s, want 1m", waited)
+	}
 	eventually(t, func() bool { sub, _ := getSubscriptionState(t, uri); return sub.RetryStartedAt == nil },
 		"retry_started_at cleared once the receiver answers 2xx")
 	if sub, _ := getSubscriptionState(t, uri); sub.State != calendly.StateActive {
@@ -113,8 +121,19 @@ func TestSubscriptionRetryStateRecoveryAndDisablingAsClientsSeeThem(t *testing.T
 
 	rc.status.Store(http.StatusServiceUnavailable)
 	bookSomeone(t, s)
-	eventually(t, func() bool { sub, _ := getSubscriptionState(t, uri); return sub.State == calendly.StateDisabled },
-		"state disabled once the retry window is over")
+	var waited time.Duration
+	eventually(t, func() bool {
+		if sub, _ := getSubscriptionState(t, uri); sub.State == calendly.StateDisabled {
+			return true
+		}
+		if clock.pendingTimers() > 0 {
+			waited += clock.fireNext(t)
+		}
+		return false
+	}, "state disabled once the retry window is over")
+	if waited != 24*time.Hour {
+		t.Fatalf("disabled after %s of retries, want the whole 24h window", waited)
+	}
 
 	before := rc.verified.Load()
 	bookSomeone(t, s)
