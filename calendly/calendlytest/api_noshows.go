@@ -31,7 +31,7 @@ func (s *Server) createNoShow(r *http.Request, caller string) (int, any, error) 
 	if body.Invitee == "" {
 		return 0, nil, errInvalid(calendly.ErrorDetail{Parameter: "invitee", Message: "is required"})
 	}
-	made, err := s.markNoShow(body.Invitee)
+	made, err := s.markNoShow(body.Invitee, changeSource{})
 	switch {
 	case errors.Is(err, ErrUnknownResource):
 		return 0, nil, errNotFound()

@@ -11,7 +11,7 @@ import (
 // newEvent makes a scheduled event hosted by host from req's event fields,
 // with no invitees yet.
 func (st *state) newEvent(host *calendly.User, req BookRequest, now calendly.Time) *calendly.ScheduledEvent {
-	id := newUUID()
+	id := st.newUUID()
 	uri := st.origin + "/scheduled_events/" + id
 	name := req.EventName
 	if name == "" {
@@ -55,7 +55,7 @@ func (st *state) newEvent(host *calendly.User, req BookRequest, now calendly.Tim
 			{User: host.URI, UserEmail: host.Email, UserName: host.Name},
 		},
 		EventGuests:   []calendly.Guest{},
-		CalendarEvent: &calendly.CalendarEvent{Kind: "google", ExternalID: randomHex(13)},
+		CalendarEvent: &calendly.CalendarEvent{Kind: "google", ExternalID: st.randomHex(13)},
 	}
 	st.events[uri] = ev
 	st.eventOrder = append(st.eventOrder, uri)
@@ -65,7 +65,7 @@ func (st *state) newEvent(host *calendly.User, req BookRequest, now calendly.Tim
 
 // newInvitee books an active invitee (and their guests) into ev.
 func (st *state) newInvitee(ev *calendly.ScheduledEvent, req BookRequest, now calendly.Time) *calendly.Invitee {
-	id := newUUID()
+	id := st.newUUID()
 	tz := req.Timezone
 	if tz == "" {
 		tz = st.user(st.hosts[ev.URI]).Timezone
@@ -144,8 +144,15 @@ func (st *state) removeNoShow(inv *calendly.Invitee, now calendly.Time) []outgoi
 	return st.deliveries(calendly.EventInviteeNoShowDeleted, inv, now)
 }
 
-func randomHex(n int) string {
+// randomHex is n random bytes in hex, from the change's id source.
+func (st *state) randomHex(n int) string {
 	b := make([]byte, n)
-	rand.Read(b)
+	if st.ids != nil {
+		for i := range b {
+			b[i] = byte(st.ids.Uint32())
+		}
+	} else {
+		rand.Read(b)
+	}
 	return hex.EncodeToString(b)
 }

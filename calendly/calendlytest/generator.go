@@ -3,8 +3,6 @@ package calendlytest
 import (
 	"math/rand/v2"
 	"time"
-
-	"github.com/calwatch/calwatch/calendly"
 )
 
 // The shape of the generated history and of live changes.
@@ -44,8 +42,13 @@ var generatedCancelReasons = []string{
 // server's scenario operations, drawing every choice from one seeded
 // source, so a seed always gives the same changes in the same order.
 type generator struct {
-	s     *Server
-	rnd   *rand.Rand
+	s   *Server
+	rnd *rand.Rand
+	// ids is the seeded id source of history changes; src is the source of
+	// the change being made (history: its past moment and ids; live: now
+	// and random ids, since live changes are new every run).
+	ids   *rand.Rand
+	src   changeSource
 	hosts []string // organization members' URIs; bookings go mostly to the first
 	// bookings are the active invitees the generator made, oldest first.
 	bookings []*generatedBooking
@@ -89,7 +92,10 @@ func (s *Server) startGenerator() {
 }
 
 func newGenerator(s *Server, seed int64) *generator {
-	g := &generator{s: s, rnd: rand.New(rand.NewPCG(uint64(seed), 0x63616c7761746368))} // "calwatch"
+	g := &generator{s: s,
+		rnd: rand.New(rand.NewPCG(uint64(seed), generatorStream)),
+		ids: rand.New(rand.NewPCG(uint64(seed), idStream)),
+	}
 	s.mu.Lock()
 	for _, u := range s.st.users {
 		g.hosts = append(g.hosts, u.URI)
@@ -99,14 +105,14 @@ func newGenerator(s *Server, seed int64) *generator {
 }
 
 // prefillHistory makes historyChanges changes spread over the historySpan
-// before now, each dated when it happened.
+// before now (the emulator's clock at start), each made at the moment it
+// is said to have happened: the API and any delivery of it carry the same
+// times, and its ids come from the seed.
 func (g *generator) prefillHistory(now time.Time) {
 	step := historySpan / historyChanges
 	for i := range historyChanges {
 		at := now.Add(-historySpan + time.Duration(i)*step + randomMicros(g.rnd, step/2))
-		since := calendly.NewTime(g.s.now())
 		g.change(at, true)
-		g.s.backdate(since, at)
 	}
 }
 
@@ -130,6 +136,10 @@ func (g *generator) runLive(rate float64, stop <-chan struct{}) {
 // change makes one change at time at. A kind with nothing to apply to
 // (no booking to cancel yet) becomes a booking.
 func (g *generator) change(at time.Time, history bool) changeKind {
+	g.src = changeSource{}
+	if history {
+		g.src = changeSource{at: at, ids: g.ids}
+	}
 	kind := g.drawKind()
 	var b *generatedBooking
 	switch kind {
@@ -157,11 +167,11 @@ func (g *generator) change(at time.Time, history bool) changeKind {
 	case changeReschedule:
 		g.reschedule(b, at)
 	case changeNoShow:
-		if g.s.MarkNoShow(b.invitee) == nil {
+		if _, err := g.s.markNoShow(b.invitee, g.src); err == nil {
 			b.noShow = true
 		}
 	case changeRemoveNoShow:
-		if g.s.RemoveNoShow(b.invitee) == nil {
+		if g.s.removeNoShow(b.invitee, g.src) == nil {
 			b.noShow = false
 		}
 	}
@@ -235,7 +245,7 @@ func (g *generator) book(at time.Time, history bool) {
 // booked makes the booking and remembers it.
 func (g *generator) booked(req BookRequest, start time.Time, history bool) {
 	req.QuestionsAndAnswers = RandomAnswers(g.rnd)
-	res, err := g.s.Book(req)
+	res, err := g.s.book(req, g.src)
 	if err != nil {
 		return
 	}
@@ -271,7 +281,7 @@ func (g *generator) cancel(b *generatedBooking) {
 	if g.rnd.IntN(3) == 0 {
 		req.By = "host"
 	}
-	if g.s.Cancel(req) == nil {
+	if g.s.cancel(req, g.src) == nil {
 		g.forget(b)
 	}
 }
@@ -282,7 +292,7 @@ func (g *generator) reschedule(b *generatedBooking, at time.Time) {
 	if earliest := at.Add(time.Hour).Truncate(30 * time.Minute); start.Before(earliest) {
 		start = earliest
 	}
-	res, err := g.s.Reschedule(RescheduleRequest{Invitee: b.invitee, StartTime: start})
+	res, err := g.s.reschedule(RescheduleRequest{Invitee: b.invitee, StartTime: start}, g.src)
 	if err != nil {
 		return
 	}
@@ -296,43 +306,5 @@ func (g *generator) forget(b *generatedBooking) {
 			g.bookings = append(g.bookings[:i:i], g.bookings[i+1:]...)
 			return
 		}
-	}
-}
-
-// backdate moves the timestamps a history change stamped (all at or after
-// since) to at, the moment in the past the change is said to have happened.
-// Meeting start and end times are left alone.
-func (s *Server) backdate(since calendly.Time, at time.Time) {
-	when := calendly.NewTime(at)
-	move := func(t *calendly.Time) {
-		if !t.IsZero() && !t.Before(since.Time) {
-			*t = when
-		}
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, ev := range s.st.events {
-		move(&ev.CreatedAt)
-		move(&ev.UpdatedAt)
-		if ev.Cancellation != nil {
-			move(&ev.Cancellation.CreatedAt)
-		}
-		for i := range ev.EventGuests {
-			move(&ev.EventGuests[i].CreatedAt)
-			move(&ev.EventGuests[i].UpdatedAt)
-		}
-	}
-	for _, inv := range s.st.invitees {
-		move(&inv.CreatedAt)
-		move(&inv.UpdatedAt)
-		if inv.Cancellation != nil {
-			move(&inv.Cancellation.CreatedAt)
-		}
-		if inv.NoShow != nil {
-			move(&inv.NoShow.CreatedAt)
-		}
-	}
-	for _, ns := range s.st.noShows {
-		move(&ns.CreatedAt)
 	}
 }

@@ -3,6 +3,7 @@ package calendlytest
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/mail"
 	"strings"
 	"time"
@@ -148,12 +149,14 @@ func checkEmail(field, email string) error {
 }
 
 // Book books an invitee and delivers invitee.created.
-func (s *Server) Book(req BookRequest) (BookResult, error) {
+func (s *Server) Book(req BookRequest) (BookResult, error) { return s.book(req, changeSource{}) }
+
+func (s *Server) book(req BookRequest, src changeSource) (BookResult, error) {
 	if err := req.validate(); err != nil {
 		return BookResult{}, err
 	}
 	var result BookResult
-	err := s.change(func(st *state, now calendly.Time) ([]outgoing, error) {
+	err := s.changeFrom(src, func(st *state, now calendly.Time) ([]outgoing, error) {
 		var ev *calendly.ScheduledEvent
 		if req.Event != "" {
 			ev = st.events[req.Event]
@@ -183,7 +186,9 @@ func (s *Server) Book(req BookRequest) (BookResult, error) {
 
 // Cancel cancels one invitee (and its event once no invitee is left) and
 // delivers invitee.canceled.
-func (s *Server) Cancel(req CancelRequest) error {
+func (s *Server) Cancel(req CancelRequest) error { return s.cancel(req, changeSource{}) }
+
+func (s *Server) cancel(req CancelRequest, src changeSource) error {
 	if req.By != "" && req.By != "invitee" && req.By != "host" {
 		return &FieldError{"by", `must be "host" or "invitee"`}
 	}
@@ -193,7 +198,7 @@ func (s *Server) Cancel(req CancelRequest) error {
 	if len(req.Reason) > maxTextField {
 		return &FieldError{"reason", fmt.Sprintf("must be at most %d bytes", maxTextField)}
 	}
-	return s.change(func(st *state, now calendly.Time) ([]outgoing, error) {
+	return s.changeFrom(src, func(st *state, now calendly.Time) ([]outgoing, error) {
 		inv, err := st.activeInvitee(req.Invitee)
 		if err != nil {
 			return nil, err
@@ -214,11 +219,15 @@ func (s *Server) Cancel(req CancelRequest) error {
 // with rescheduled=true and new_invitee set, the new one has old_invitee.
 // It delivers invitee.canceled for the old and invitee.created for the new.
 func (s *Server) Reschedule(req RescheduleRequest) (BookResult, error) {
+	return s.reschedule(req, changeSource{})
+}
+
+func (s *Server) reschedule(req RescheduleRequest, src changeSource) (BookResult, error) {
 	if req.Invitee == "" {
 		return BookResult{}, &FieldError{"invitee", "is required"}
 	}
 	var result BookResult
-	err := s.change(func(st *state, now calendly.Time) ([]outgoing, error) {
+	err := s.changeFrom(src, func(st *state, now calendly.Time) ([]outgoing, error) {
 		old, err := st.activeInvitee(req.Invitee)
 		if err != nil {
 			return nil, err
@@ -259,16 +268,16 @@ func (s *Server) Reschedule(req RescheduleRequest) (BookResult, error) {
 // MarkNoShow marks an invitee as a no-show and delivers
 // invitee_no_show.created.
 func (s *Server) MarkNoShow(inviteeURI string) error {
-	_, err := s.markNoShow(inviteeURI)
+	_, err := s.markNoShow(inviteeURI, changeSource{})
 	return err
 }
 
-func (s *Server) markNoShow(inviteeURI string) (calendly.InviteeNoShow, error) {
+func (s *Server) markNoShow(inviteeURI string, src changeSource) (calendly.InviteeNoShow, error) {
 	if inviteeURI == "" {
 		return calendly.InviteeNoShow{}, &FieldError{"invitee", "is required"}
 	}
 	var made calendly.InviteeNoShow
-	err := s.change(func(st *state, now calendly.Time) ([]outgoing, error) {
+	err := s.changeFrom(src, func(st *state, now calendly.Time) ([]outgoing, error) {
 		inv := st.invitees[inviteeURI]
 		switch {
 		case inv == nil:
@@ -278,7 +287,7 @@ func (s *Server) markNoShow(inviteeURI string) (calendly.InviteeNoShow, error) {
 		case inv.Status != calendly.StatusActive:
 			return nil, wrongState("invitee %s is canceled", inviteeURI)
 		}
-		ns := &calendly.InviteeNoShow{URI: st.origin + "/invitee_no_shows/" + newUUID(), Invitee: inv.URI, CreatedAt: now}
+		ns := &calendly.InviteeNoShow{URI: st.origin + "/invitee_no_shows/" + st.newUUID(), Invitee: inv.URI, CreatedAt: now}
 		st.noShows[ns.URI] = ns
 		inv.NoShow = &calendly.NoShowRef{URI: ns.URI, CreatedAt: now}
 		st.touch(inv, now)
@@ -291,10 +300,14 @@ func (s *Server) markNoShow(inviteeURI string) (calendly.InviteeNoShow, error) {
 // RemoveNoShow takes back an invitee's no-show and delivers
 // invitee_no_show.deleted.
 func (s *Server) RemoveNoShow(inviteeURI string) error {
+	return s.removeNoShow(inviteeURI, changeSource{})
+}
+
+func (s *Server) removeNoShow(inviteeURI string, src changeSource) error {
 	if inviteeURI == "" {
 		return &FieldError{"invitee", "is required"}
 	}
-	return s.change(func(st *state, now calendly.Time) ([]outgoing, error) {
+	return s.changeFrom(src, func(st *state, now calendly.Time) ([]outgoing, error) {
 		inv := st.invitees[inviteeURI]
 		switch {
 		case inv == nil:
@@ -306,11 +319,32 @@ func (s *Server) RemoveNoShow(inviteeURI string) error {
 	})
 }
 
-// change runs fn on the state under the lock, then hands the deliveries it
-// made to the deliverer in order, without holding the state lock.
+// changeSource says when a change happens and where the ids it makes come
+// from. The zero value is now, with crypto-random ids: every change from
+// outside. The generator's seeded history gives its own past moment and
+// seeded ids, so a seed gives the same URIs every run.
+type changeSource struct {
+	at  time.Time  // zero: the emulator's clock
+	ids *rand.Rand // nil: crypto/rand
+}
+
+// change runs fn as a change from outside (now, random ids).
 func (s *Server) change(fn func(st *state, now calendly.Time) ([]outgoing, error)) error {
+	return s.changeFrom(changeSource{}, fn)
+}
+
+// changeFrom runs fn on the state under the lock, stamped with src's time
+// and drawing ids from src, then hands the deliveries it made (stamped
+// alike) to the deliverer in order, without holding the state lock.
+func (s *Server) changeFrom(src changeSource, fn func(st *state, now calendly.Time) ([]outgoing, error)) error {
+	at := src.at
 	s.mu.Lock()
-	out, err := fn(s.st, calendly.NewTime(s.now()))
+	if at.IsZero() {
+		at = s.now()
+	}
+	s.st.ids = src.ids
+	out, err := fn(s.st, calendly.NewTime(at))
+	s.st.ids = nil
 	s.enqueueMu.Lock()
 	s.mu.Unlock()
 	defer s.enqueueMu.Unlock()

@@ -43,7 +43,7 @@ func (s *Server) registerScenarioRoutes() {
 		return http.StatusCreated, res, err
 	}))
 	s.mux.HandleFunc("POST /_emulator/no_show", scenario(func(req noShowRequest) (int, any, error) {
-		ns, err := s.markNoShow(req.Invitee)
+		ns, err := s.markNoShow(req.Invitee, changeSource{})
 		return http.StatusCreated, map[string]string{"invitee": ns.Invitee, "no_show": ns.URI}, err
 	}))
 	s.mux.HandleFunc("DELETE /_emulator/no_show", scenario(func(req noShowRequest) (int, any, error) {

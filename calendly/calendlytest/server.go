@@ -132,7 +132,7 @@ func newServer(l net.Listener, opts Options) *Server {
 		mux:      http.NewServeMux(),
 		stop:     make(chan struct{}),
 	}
-	s.st = newState(s.URL, now())
+	s.st = newState(s.URL, now(), opts.Seed)
 	origin := s.URL
 	s.auth = newAuthority(opts, s.st.defaultUser().URI, func() string { return origin }, now)
 	s.auth.setOrganization(s.st.organization)

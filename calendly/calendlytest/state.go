@@ -3,6 +3,7 @@ package calendlytest
 import (
 	"crypto/rand"
 	"fmt"
+	mrand "math/rand/v2"
 	"slices"
 	"strings"
 	"time"
@@ -26,6 +27,9 @@ type state struct {
 	hosts         map[string]string   // event URI → host user URI
 	noShows       map[string]*calendly.InviteeNoShow
 	eventTypes    map[string]string // host URI + "\x00" + event name → event type URI
+	// ids is where the change being made draws its ids from: a seeded
+	// source for the generator's history, nil (crypto/rand) otherwise.
+	ids *mrand.Rand
 }
 
 // subscription is a webhook subscription and the key its deliveries are
@@ -47,10 +51,12 @@ var seedTeam = []teammate{
 	{"Casey Teammate", "casey-teammate", "casey@calwatch.test", "Asia/Tokyo", "admin"},
 }
 
-func newState(origin string, now time.Time) *state {
+// newState makes the organization and its members. With a seed (not 0)
+// their ids come from it, so a seeded emulator is the same account every
+// run; otherwise they are random.
+func newState(origin string, now time.Time, seed int64) *state {
 	st := &state{
 		origin:        origin,
-		organization:  origin + "/organizations/" + newUUID(),
 		subscriptions: map[string]*subscription{},
 		events:        map[string]*calendly.ScheduledEvent{},
 		invitees:      map[string]*calendly.Invitee{},
@@ -59,10 +65,15 @@ func newState(origin string, now time.Time) *state {
 		noShows:       map[string]*calendly.InviteeNoShow{},
 		eventTypes:    map[string]string{},
 	}
+	if seed != 0 {
+		st.ids = mrand.New(mrand.NewPCG(uint64(seed), worldStream))
+		defer func() { st.ids = nil }()
+	}
+	st.organization = origin + "/organizations/" + st.newUUID()
 	joined := calendly.NewTime(now.Add(-90 * 24 * time.Hour))
 	for _, m := range seedTeam {
 		u := &calendly.User{
-			URI:                 origin + "/users/" + newUUID(),
+			URI:                 origin + "/users/" + st.newUUID(),
 			Name:                m.name,
 			Slug:                m.slug,
 			Email:               m.email,
@@ -77,7 +88,7 @@ func newState(origin string, now time.Time) *state {
 		}
 		st.users = append(st.users, u)
 		st.memberships = append(st.memberships, &calendly.OrganizationMembership{
-			URI:          origin + "/organization_memberships/" + newUUID(),
+			URI:          origin + "/organization_memberships/" + st.newUUID(),
 			Role:         m.role,
 			User:         *u,
 			Organization: st.organization,
@@ -116,7 +127,7 @@ func (st *state) eventType(host, name string) string {
 	if uri, ok := st.eventTypes[key]; ok {
 		return uri
 	}
-	uri := st.origin + "/event_types/" + newUUID()
+	uri := st.origin + "/event_types/" + st.newUUID()
 	st.eventTypes[key] = uri
 	return uri
 }
@@ -158,6 +169,22 @@ func (st *state) removeSubscription(uri string) bool {
 		}
 	}
 	return true
+}
+
+// The PCG streams a seed feeds: the organization, the generator's choices
+// and the generator's ids are drawn apart, so one never shifts another.
+const (
+	worldStream     = 0x776f726c64       // "world"
+	generatorStream = 0x63616c7761746368 // "calwatch"
+	idStream        = 0x696473           // "ids"
+)
+
+// newUUID is a version 4 UUID from the change's id source.
+func (st *state) newUUID() string {
+	if st.ids != nil {
+		return RandomUUID(st.ids)
+	}
+	return newUUID()
 }
 
 // newUUID returns a random version 4 UUID in lower case, as Calendly's
