@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"net"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -38,20 +39,23 @@ type emulatorOptions struct {
 	rateLimit    int
 	retryBase    time.Duration
 	retryWindow  time.Duration
+	redirectURIs []string
+	plan         string
 	json         bool
 }
 
 // emulatorInfo is what `calwatch emulator --json` prints once: where the
 // emulator is and its own demo credentials.
 type emulatorInfo struct {
-	URL          string `json:"url"`
-	Token        string `json:"token"`
-	ClientID     string `json:"client_id"`
-	ClientSecret string `json:"client_secret"`
-	SigningKey   string `json:"signing_key"`
-	AuthorizeURL string `json:"authorize_url"`
-	TokenURL     string `json:"token_url"`
-	ScenarioURL  string `json:"scenario_url"`
+	URL          string   `json:"url"`
+	Token        string   `json:"token"`
+	ClientID     string   `json:"client_id"`
+	ClientSecret string   `json:"client_secret"`
+	SigningKey   string   `json:"signing_key"`
+	RedirectURIs []string `json:"redirect_uris"`
+	AuthorizeURL string   `json:"authorize_url"`
+	TokenURL     string   `json:"token_url"`
+	ScenarioURL  string   `json:"scenario_url"`
 }
 
 func newEmulatorCmd(a *app) *cobra.Command {
@@ -95,6 +99,9 @@ func newEmulatorCmdWith(a *app, run func(context.Context, *emulatorOptions) erro
 	f.IntVar(&opts.rateLimit, "rate-limit", 0, "allow `N` API requests a minute per token, then answer 429 (0: unlimited)")
 	f.DurationVar(&opts.retryBase, "retry-base", time.Minute, "wait `D` before the first webhook retry, doubling after each failure")
 	f.DurationVar(&opts.retryWindow, "retry-window", 24*time.Hour, "disable a subscription after `D` of failed deliveries")
+	f.StringArrayVar(&opts.redirectURIs, "redirect-uri", []string{calendlytest.DefaultRedirectURI},
+		"register `URL` as an OAuth redirect URI, matched exactly (repeat for more)")
+	f.StringVar(&opts.plan, "plan", calendlytest.PlanStandard, "the account's `PLAN`: standard, or free (no webhooks: creating a subscription answers 403)")
 	f.BoolVar(&opts.json, "json", false, "print the URL and credentials as one JSON object on stdout")
 	return cmd
 }
@@ -128,7 +135,42 @@ func (o *emulatorOptions) validate(cmd *cobra.Command) error {
 	if o.retryWindow < o.retryBase {
 		return usageErrorf("--retry-window %s is shorter than --retry-base %s: make the window at least one retry long", o.retryWindow, o.retryBase)
 	}
+	for _, uri := range o.redirectURIs {
+		if err := checkRedirectURI(uri); err != nil {
+			return usageErrorf("--redirect-uri %q: %v", uri, err)
+		}
+	}
+	if o.plan != calendlytest.PlanStandard && o.plan != calendlytest.PlanFree {
+		return usageErrorf("--plan %q: give standard or free", o.plan)
+	}
 	return nil
+}
+
+// checkRedirectURI accepts what an OAuth app can register: an absolute
+// http or https URL with a host and no fragment.
+func checkRedirectURI(raw string) error {
+	if len(raw) > 2048 || strings.ContainsFunc(raw, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
+		return fmt.Errorf("must be one URL of at most 2048 bytes without spaces")
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Fragment != "" || u.User != nil {
+		return fmt.Errorf("must be an absolute http or https URL with a host, without a fragment or user info (e.g. %s)", calendlytest.DefaultRedirectURI)
+	}
+	return nil
+}
+
+// loopbackOnly says whether addr's host can only be reached from this
+// machine: a loopback IP or "localhost". An empty host is every interface.
+func loopbackOnly(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // checkListenAddr accepts HOST:PORT with a numeric port (HOST may be empty).
@@ -167,11 +209,17 @@ func emulatorRun(ctx context.Context, a *app, o *emulatorOptions) error {
 		ClientSecret: orRandom(o.clientSecret, "emu_secret_"),
 		SigningKey:   orRandom(o.signingKey, "emu_whsec_"),
 	}
+	if !loopbackOnly(o.addr) {
+		fmt.Fprintf(a.errOut, "warning: --addr %s is not a loopback address: anyone who can reach this machine there can use the emulator's credentials and its unauthenticated scenario API; use 127.0.0.1 unless you mean to share it\n", o.addr)
+	}
+	info.RedirectURIs = o.redirectURIs
 	srv, err := calendlytest.Listen(o.addr, calendlytest.Options{
 		Tokens:       []string{info.Token},
 		ClientID:     info.ClientID,
 		ClientSecret: info.ClientSecret,
 		SigningKey:   info.SigningKey,
+		RedirectURIs: o.redirectURIs,
+		Plan:         o.plan,
 		AutoApprove:  o.autoApprove,
 		RateLimit:    o.rateLimit,
 		RetryBase:    o.retryBase,
@@ -210,7 +258,11 @@ func printEmulatorBanner(w io.Writer, info emulatorInfo, o *emulatorOptions) {
 	fmt.Fprintf(w, "  webhook signing key     %s  (signs subscriptions made with OAuth tokens)\n\n", info.SigningKey)
 	fmt.Fprintf(w, "  API base URL            %s\n", info.URL)
 	fmt.Fprintf(w, "  OAuth authorize / token %s  %s\n", info.AuthorizeURL, info.TokenURL)
+	fmt.Fprintf(w, "  OAuth redirect URIs     %s  (exact matches only; add with --redirect-uri)\n", strings.Join(info.RedirectURIs, "  "))
 	fmt.Fprintf(w, "  scenario API            %s  (book, cancel, reschedule, no_show, deliveries)\n", info.ScenarioURL)
+	if o.plan == calendlytest.PlanFree {
+		fmt.Fprintln(w, "  plan free: no webhooks (creating a subscription answers 403 Permission Denied)")
+	}
 	switch {
 	case o.seed != 0 && o.live > 0:
 		fmt.Fprintf(w, "  history from seed %d, then %g live changes a minute\n", o.seed, o.live)

@@ -7,7 +7,10 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/url"
+	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -196,6 +199,12 @@ func TestEmulatorBadFlagsAreUsageErrors(t *testing.T) {
 		{[]string{"--token", ""}, "--token"},
 		{[]string{"--token", "has space"}, "--token"},
 		{[]string{"--signing-key", "line\nbreak"}, "--signing-key"},
+		{[]string{"--redirect-uri", "/callback"}, "--redirect-uri"},
+		{[]string{"--redirect-uri", "javascript:alert(1)"}, "--redirect-uri"},
+		{[]string{"--redirect-uri", "http://127.0.0.1:8765/cb#frag"}, "--redirect-uri"},
+		{[]string{"--redirect-uri", "http://user:pw@127.0.0.1/cb"}, "--redirect-uri"},
+		{[]string{"--redirect-uri", ""}, "--redirect-uri"},
+		{[]string{"--plan", "premium"}, "--plan"},
 		{[]string{"extra"}, "no arguments"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
@@ -232,13 +241,15 @@ func TestEmulatorFlagsReachTheOptions(t *testing.T) {
 	var got *emulatorOptions
 	cmd := newEmulatorCmdWith(&app{streams: &streams{}}, func(_ context.Context, o *emulatorOptions) error { got = o; return nil })
 	cmd.SetArgs([]string{"--addr", ":9000", "--seed", "-7", "--live", "2.5", "--rate-limit", "60",
-		"--retry-base", "2s", "--retry-window", "1m", "--auto-approve", "--client-id", "id", "--client-secret", "s"})
+		"--retry-base", "2s", "--retry-window", "1m", "--auto-approve", "--client-id", "id", "--client-secret", "s",
+		"--redirect-uri", "http://127.0.0.1:5555/cb", "--redirect-uri", "https://app.example.com/oauth", "--plan", "free"})
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
 	}
 	want := emulatorOptions{addr: ":9000", seed: -7, live: 2.5, rateLimit: 60, retryBase: 2 * time.Second,
-		retryWindow: time.Minute, autoApprove: true, clientID: "id", clientSecret: "s"}
-	if *got != want {
+		retryWindow: time.Minute, autoApprove: true, clientID: "id", clientSecret: "s",
+		redirectURIs: []string{"http://127.0.0.1:5555/cb", "https://app.example.com/oauth"}, plan: "free"}
+	if !reflect.DeepEqual(*got, want) {
 		t.Fatalf("options = %+v, want %+v", *got, want)
 	}
 
@@ -250,6 +261,9 @@ func TestEmulatorFlagsReachTheOptions(t *testing.T) {
 	if got.addr != defaultEmulatorAddr || got.retryBase != time.Minute || got.retryWindow != 24*time.Hour {
 		t.Fatalf("defaults = %+v, want %s, 1m and 24h as Calendly retries", *got, defaultEmulatorAddr)
 	}
+	if !slices.Equal(got.redirectURIs, []string{"http://localhost:8765/callback"}) || got.plan != "standard" {
+		t.Fatalf("defaults = %+v, want calwatch login's loopback redirect URI and the standard plan", *got)
+	}
 }
 
 // FuzzEmulatorFlags feeds arbitrary command lines to the flag parser: it
@@ -259,6 +273,7 @@ func FuzzEmulatorFlags(f *testing.F) {
 	for _, seed := range []string{
 		"--addr 127.0.0.1:0", "--live 3 --seed 42", "--retry-base 1ms --retry-window 1ms",
 		"--addr [::1]:80", "--live Inf", "--token \x00", "--client-id a --client-secret b", "--addr :",
+		"--redirect-uri http://127.0.0.1:1/cb --redirect-uri https://x.example/cb", "--redirect-uri ftp://x/cb", "--plan free",
 	} {
 		f.Add(seed)
 	}
@@ -280,8 +295,81 @@ func FuzzEmulatorFlags(f *testing.F) {
 			return // --help
 		}
 		if checkListenAddr(got.addr) != nil || got.live < 0 || got.live > maxLiveRate || got.rateLimit < 0 ||
-			got.retryBase <= 0 || got.retryWindow < got.retryBase {
+			got.retryBase <= 0 || got.retryWindow < got.retryBase || len(got.redirectURIs) == 0 ||
+			slices.ContainsFunc(got.redirectURIs, func(u string) bool { return checkRedirectURI(u) != nil }) ||
+			(got.plan != "free" && got.plan != "standard") {
 			t.Fatalf("%q: accepted options %+v the emulator cannot run with", line, *got)
 		}
 	})
+}
+
+func TestEmulatorWarnsBeforeBindingANonLoopbackAddress(t *testing.T) {
+	for addr, warns := range map[string]bool{"0.0.0.0:0": true, ":0": true, "127.0.0.1:0": false, "localhost:0": false} {
+		t.Run(addr, func(t *testing.T) {
+			_, errOut, done, stop := startEmulator(t, "--addr", addr)
+			errOut.waitMatch(t, listeningRE, done)
+			stop()
+			text := errOut.String()
+			warning := strings.Index(text, "warning: --addr "+addr+" is not a loopback address")
+			if warns && (warning < 0 || warning > strings.Index(text, "listening on")) {
+				t.Fatalf("--addr %s: no warning before listening; stderr:\n%s", addr, text)
+			}
+			if !warns && strings.Contains(text, "warning:") {
+				t.Fatalf("--addr %s is loopback but warned:\n%s", addr, text)
+			}
+		})
+	}
+}
+
+func TestEmulatorRedirectURIFlagsRegisterExactlyThose(t *testing.T) {
+	out, _, done, _ := startEmulator(t, "--addr", "127.0.0.1:0", "--json", "--auto-approve", "--client-id", "app", "--client-secret", "s",
+		"--redirect-uri", "http://127.0.0.1:5555/cb", "--redirect-uri", "http://127.0.0.1:5556/cb")
+	line := out.waitMatch(t, regexp.MustCompile(`(?s)^(\{.*\}\n)$`), done)
+	var info emulatorInfo
+	if err := json.Unmarshal([]byte(line), &info); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(info.RedirectURIs, []string{"http://127.0.0.1:5555/cb", "http://127.0.0.1:5556/cb"}) {
+		t.Errorf("--json redirect_uris = %q", info.RedirectURIs)
+	}
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for redirect, want := range map[string]int{
+		"http://127.0.0.1:5555/cb":       http.StatusFound,
+		"http://127.0.0.1:5556/cb":       http.StatusFound,
+		"http://localhost:8765/callback": http.StatusBadRequest, // the default, replaced by the flags
+		"http://127.0.0.1:5555/cb/x":     http.StatusBadRequest,
+	} {
+		q := url.Values{"client_id": {"app"}, "redirect_uri": {redirect}, "response_type": {"code"}}
+		resp, err := noFollow.Get(info.AuthorizeURL + "?" + q.Encode())
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("authorize with %s = %d, want %d", redirect, resp.StatusCode, want)
+		}
+	}
+}
+
+func TestEmulatorFreePlanRefusesSubscriptions(t *testing.T) {
+	_, errOut, done, _ := startEmulator(t, "--addr", "127.0.0.1:0", "--token", "tok", "--plan", "free")
+	base := errOut.waitMatch(t, listeningRE, done)
+	_, me := getUsersMe(t, base, "tok")
+	org, _ := me["resource"].(map[string]any)["current_organization"].(string)
+	body, _ := json.Marshal(map[string]any{"url": "https://hooks.example.com/x", "events": []string{"invitee.created"},
+		"organization": org, "scope": "organization"})
+	req, _ := http.NewRequest(http.MethodPost, base+"/webhook_subscriptions", strings.NewReader(string(body)))
+	req.Header.Set("Authorization", "Bearer tok")
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("POST /webhook_subscriptions on --plan free = %d, want 403", resp.StatusCode)
+	}
+	if !strings.Contains(errOut.String(), "plan free") {
+		t.Errorf("the banner does not say the plan has no webhooks:\n%s", errOut.String())
+	}
 }
