@@ -125,8 +125,8 @@ func (a *authority) authorizePage(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// temporarilyUnavailable is the authorize answer while the code table is
-// full (RFC 6749 §4.1.2.1).
+// temporarilyUnavailable is the authorize answer while the code or the
+// consent table is full (RFC 6749 §4.1.2.1).
 var temporarilyUnavailable = url.Values{"error": {"temporarily_unavailable"},
 	"error_description": {"Too many authorizations are waiting; try again in a few minutes."}}
 
