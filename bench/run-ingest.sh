@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Ingest comparison: the same load generator against `calwatch listen` and
-# the Node/express + better-sqlite3 baseline in bench/node, each listener on
-# core 0, the load generator on core 1 (taskset). Prints one line per run.
+# the two Node baselines in bench/node (server.js: raw body, FULL, four
+# upserts; tutorial.js: express.json(), HMAC over JSON.stringify, one
+# INSERT), each listener on core 0, the load generator on core 1 (taskset).
+# Prints one line per run. SHAPE=padded sends the first benchmark's traffic
+# instead of the realistic mix.
 #
 #   bench/run-ingest.sh [runs] [deliveries]     (from the repository root;
-#   the baseline needs `npm install` in bench/node first)
+#   the baselines need `npm install` in bench/node first)
 set -euo pipefail
 runs=${1:-3}
 n=${2:-20000}
+shape=${SHAPE:-realistic}
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 export CALWATCH_SIGNING_KEY=bench-signing-key
@@ -24,12 +28,12 @@ one_run() { # name conns run
   if [ "$name" = calwatch ]; then
     "${pin0[@]}" "$work/calwatch" listen --no-tunnel --rate-limit 0 --addr 127.0.0.1:$port --home "$dir" 2>"$dir/log" &
   else
-    PORT=$port DB="$dir/node.db" "${pin0[@]}" node bench/node/server.js 2>"$dir/log" &
+    PORT=$port DB="$dir/node.db" "${pin0[@]}" node "bench/node/$name.js" 2>"$dir/log" &
   fi
   pid=$!
   wait_port $port
-  "${pin1[@]}" "$work/loadgen" -url http://127.0.0.1:$port/webhooks/calendly -conns "$conns" -n $((conns * 4)) >/dev/null # warm up
-  "${pin1[@]}" "$work/loadgen" -url http://127.0.0.1:$port/webhooks/calendly -conns "$conns" -n "$n" -json >"$dir/result.json"
+  "${pin1[@]}" "$work/loadgen" -url http://127.0.0.1:$port/webhooks/calendly -conns "$conns" -n $((conns * 4)) -shape "$shape" >/dev/null # warm up
+  "${pin1[@]}" "$work/loadgen" -url http://127.0.0.1:$port/webhooks/calendly -conns "$conns" -n "$n" -shape "$shape" -json >"$dir/result.json"
   kill -INT $pid; wait $pid || true
   local stored
   if [ "$name" = calwatch ]; then
@@ -41,13 +45,17 @@ one_run() { # name conns run
 import json, sys
 name, conns, run, stored, path = sys.argv[1:]
 r = json.load(open(path))
-print(f"{name:9} conns={conns:>2} run={run} {r['deliveries_per_second']:7.0f}/s p50 {r['p50_ms']:6.2f} ms p99 {r['p99_ms']:7.2f} ms ok {r['ok']} stored(incl. warm-up) {stored}")
+refused = r['sent'] - r['ok']
+print(f"{name:9} conns={conns:>2} run={run} {r['deliveries_per_second']:7.0f}/s p50 {r['p50_ms']:6.2f} ms p99 {r['p99_ms']:7.2f} ms ok {r['ok']} non-2xx {refused} stored (incl. warm-up) {stored}")
 PY
 }
 
 for conns in 16 64; do
   for run in $(seq 1 "$runs"); do
     one_run calwatch "$conns" "$run"
-    if [ -d bench/node/node_modules ]; then one_run node "$conns" "$run"; fi
+    if [ -d bench/node/node_modules ]; then
+      one_run server "$conns" "$run"
+      one_run tutorial "$conns" "$run"
+    fi
   done
 done

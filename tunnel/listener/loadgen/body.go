@@ -17,6 +17,7 @@ import (
 // by which a test finds it in the database afterwards.
 type Delivery struct {
 	InviteeURI string
+	Event      string // the delivery's event, e.g. invitee.created
 	Body       []byte
 }
 
@@ -69,7 +70,7 @@ func InviteeCreated(runID string, n, size int) Delivery {
 		d.Payload.QuestionsAndAnswers[0].Answer = strings.Repeat("x", pad)
 		body = mustMarshal(d)
 	}
-	return Delivery{InviteeURI: inviteeURI, Body: body}
+	return Delivery{InviteeURI: inviteeURI, Event: calendly.EventInviteeCreated, Body: body}
 }
 
 // delivery is calendly.Delivery with a typed payload, for encoding.

@@ -23,13 +23,49 @@ type Config struct {
 	SigningKey  []byte
 	Connections int // concurrent connections, each sending one delivery at a time (default 16)
 	Total       int // deliveries to send (default 10,000); the run also ends when ctx is done
-	BodySize    int // bytes per delivery (default 3,072)
-	RunID       string
+	// Shape is what the deliveries look like (default ShapeRealistic).
+	Shape Shape
+	// BodySize is the bytes per delivery of ShapePadded (default 3,072).
+	BodySize int
+	RunID    string
+	// Deliveries, if set, are sent instead of generated ones (Total,
+	// Shape, BodySize and RunID are then ignored).
+	Deliveries []Delivery
 	// Timeout bounds one request (default 30 s).
 	Timeout time.Duration
 	// OnOK, if set, is called with the running count of 2xx answers, one
 	// call at a time.
 	OnOK func(ok int)
+}
+
+// Shape is the kind of traffic a run sends.
+type Shape string
+
+const (
+	// ShapeRealistic is Realistic's mix: random UUIDs, full payloads,
+	// returning people, every invitee event kind.
+	ShapeRealistic Shape = "realistic"
+	// ShapePadded is the first benchmark's traffic, kept to compare with
+	// its figures: invitee.created only, sequential URIs, one padded answer.
+	ShapePadded Shape = "padded"
+)
+
+// Build returns the deliveries a run of cfg sends.
+func (cfg Config) Build() ([]Delivery, error) {
+	if cfg.Deliveries != nil {
+		return cfg.Deliveries, nil
+	}
+	switch cfg.Shape {
+	case ShapeRealistic, "":
+		return Realistic(cfg.RunID, cfg.Total), nil
+	case ShapePadded:
+		out := make([]Delivery, cfg.Total)
+		for i := range out {
+			out[i] = InviteeCreated(cfg.RunID, i, cfg.BodySize)
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("loadgen: unknown shape %q (want %q or %q)", cfg.Shape, ShapeRealistic, ShapePadded)
 }
 
 // Result is what a run measured.
@@ -41,8 +77,9 @@ type Result struct {
 	FirstErr  error         // the first of those errors
 	Elapsed   time.Duration // from the first request to the last answer
 	Latencies []time.Duration
-	// Accepted are the invitee URIs of every delivery answered 2xx: each
-	// must be in the listener's database.
+	// Accepted are the invitee URIs of every delivery answered 2xx, once
+	// per delivery (a booking and its cancellation name one invitee
+	// twice): each must be in the listener's delivery log as often.
 	Accepted []string
 }
 
@@ -79,9 +116,11 @@ func NewRunID() string {
 	return hex.EncodeToString(b)
 }
 
-// Run sends cfg.Total distinct signed invitee.created deliveries over
-// cfg.Connections connections and reports what came back. Bodies are built
-// before the clock starts; each is signed just before it is sent.
+// Run sends cfg.Total distinct signed deliveries over cfg.Connections
+// connections and reports what came back. Bodies are built before the
+// clock starts; each is signed just before it is sent. Deliveries go out in
+// order, one connection each, so with many connections neighbours may
+// overtake each other, as Calendly's do.
 func Run(ctx context.Context, cfg Config) (Result, error) {
 	if cfg.URL == "" || len(cfg.SigningKey) == 0 {
 		return Result{}, errors.New("loadgen: URL and signing key are required")
@@ -101,9 +140,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if cfg.RunID == "" {
 		cfg.RunID = NewRunID()
 	}
-	deliveries := make([]Delivery, cfg.Total)
-	for i := range deliveries {
-		deliveries[i] = InviteeCreated(cfg.RunID, i, cfg.BodySize)
+	deliveries, err := cfg.Build()
+	if err != nil {
+		return Result{}, err
 	}
 	transport := &http.Transport{
 		MaxIdleConns:        cfg.Connections,
@@ -117,7 +156,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	var (
 		next    atomic.Int64
 		mu      sync.Mutex
-		res     = Result{Status: map[int]int{}, Latencies: make([]time.Duration, 0, cfg.Total)}
+		res     = Result{Status: map[int]int{}, Latencies: make([]time.Duration, 0, len(deliveries))}
 		workers sync.WaitGroup
 	)
 	start := time.Now()

@@ -1,6 +1,8 @@
-// Command loadgen sends distinct signed invitee.created deliveries to any
-// webhook listener (calwatch listen, or a baseline in another language)
-// and prints deliveries/s, p50 and p99. The signing key comes from
+// Command loadgen sends distinct signed deliveries to any webhook listener
+// (calwatch listen, or a baseline in another language) and prints
+// deliveries/s, p50 and p99. By default they are shaped like a real
+// account's traffic (-shape realistic: random UUIDs, full payloads, every
+// invitee event kind); -shape padded sends the first benchmark's traffic. The signing key comes from
 // CALWATCH_SIGNING_KEY so it stays out of the process list:
 //
 //	CALWATCH_SIGNING_KEY=k go run ./tunnel/listener/loadgen/cmd/loadgen \
@@ -38,10 +40,17 @@ func parseArgs(args []string, getenv func(string) string, errOut io.Writer) (opt
 	fs.StringVar(&o.cfg.URL, "url", "", "the webhook `URL` to POST to")
 	fs.IntVar(&o.cfg.Connections, "conns", 16, "concurrent `connections`")
 	fs.IntVar(&o.cfg.Total, "n", 10_000, "deliveries to send")
-	fs.IntVar(&o.cfg.BodySize, "size", 3<<10, "bytes per delivery")
+	shape := fs.String("shape", string(loadgen.ShapeRealistic), "`shape` of the traffic: realistic or padded")
+	fs.StringVar(&o.cfg.RunID, "run", "", "run `id`: the same id sends the same deliveries (default: random)")
+	fs.IntVar(&o.cfg.BodySize, "size", 3<<10, "bytes per delivery, for -shape padded")
 	fs.BoolVar(&o.asJSON, "json", false, "print the result as JSON, with the accepted invitee URIs")
 	if err := fs.Parse(args); err != nil {
 		return o, err
+	}
+	switch o.cfg.Shape = loadgen.Shape(*shape); o.cfg.Shape {
+	case loadgen.ShapeRealistic, loadgen.ShapePadded:
+	default:
+		return o, fmt.Errorf("-shape must be %s or %s", loadgen.ShapeRealistic, loadgen.ShapePadded)
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))

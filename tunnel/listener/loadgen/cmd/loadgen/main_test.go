@@ -17,11 +17,17 @@ func TestParseArgs(t *testing.T) {
 	}
 	for _, args := range [][]string{
 		{}, {"-url", "ftp://h"}, {"-url", "http://h", "-conns", "0"}, {"-url", "http://h", "-n", "0"},
-		{"-url", "http://h", "extra"}, {"-url", "http://h", "-size", "-1"},
+		{"-url", "http://h", "extra"}, {"-url", "http://h", "-size", "-1"}, {"-url", "http://h", "-shape", "uniform"},
 	} {
 		if _, err := parseArgs(args, env("k"), io.Discard); err == nil {
 			t.Errorf("parseArgs(%q) accepted", args)
 		}
+	}
+	if o.cfg.Shape != "realistic" {
+		t.Errorf("default shape %q, want realistic", o.cfg.Shape)
+	}
+	if o, err := parseArgs([]string{"-url", "http://h", "-shape", "padded", "-run", "r1"}, env("k"), io.Discard); err != nil || o.cfg.Shape != "padded" || o.cfg.RunID != "r1" {
+		t.Errorf("-shape padded -run r1: %+v, %v", o.cfg, err)
 	}
 	if _, err := parseArgs([]string{"-url", "http://h"}, env(""), io.Discard); err == nil || !strings.Contains(err.Error(), "CALWATCH_SIGNING_KEY") {
 		t.Errorf("missing key: %v", err)
