@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/calwatch/calwatch/tunnel/home"
 	"github.com/calwatch/calwatch/tunnel/listener"
 )
 
@@ -129,11 +131,14 @@ func listenRun(ctx context.Context, a *app, opts *listenOptions, pathChanged boo
 		return err
 	}
 	ensureTwoProcs()
-	if running, ok, err := a.readListenState(); err != nil {
-		return err
-	} else if ok {
-		return fmt.Errorf("calwatch listen is already running here (pid %d, %s); stop it first, use another --home, or delete %s if no calwatch runs", running.PID, running.WebhookURL, a.listenStatePath())
+	lock, err := a.paths().LockListener()
+	if errors.As(err, new(*home.ListenerRunningError)) {
+		return fmt.Errorf("%w; stop it first, or use another --home", err)
 	}
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
 
 	store, err := a.openStore(ctx)
 	if err != nil {
@@ -166,12 +171,10 @@ func listenRun(ctx context.Context, a *app, opts *listenOptions, pathChanged boo
 		return err
 	}
 
-	pid := os.Getpid()
-	state := listenState{PID: pid, Addr: ln.Addr().String(), WebhookURL: webhookURL, Database: a.dbPath(), StartedAt: time.Now().UTC()}
-	if err := a.writeListenState(state); err != nil {
+	state := home.ListenerState{PID: os.Getpid(), Addr: ln.Addr().String(), WebhookURL: webhookURL, Database: a.dbPath(), StartedAt: time.Now().UTC()}
+	if err := lock.Publish(state); err != nil {
 		return err
 	}
-	defer a.removeListenState(pid)
 
 	fmt.Fprintf(a.errOut, "Listening for Calendly webhooks at %s\n", webhookURL)
 	if opts.publicURL != "" {

@@ -33,7 +33,7 @@ webhook URL, address, process id and database. Exits 0 either way.`,
 }
 
 func statusRun(a *app, asJSON bool) error {
-	state, running, err := a.readListenState()
+	state, running, err := a.paths().Listener()
 	if err != nil {
 		return err
 	}
