@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/signal"
 	"runtime"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -131,6 +133,10 @@ func listenRun(ctx context.Context, a *app, opts *listenOptions, pathChanged boo
 		return err
 	}
 	ensureTwoProcs()
+	// A reader that goes away (listen --json | head -c1) must not kill the
+	// listener with SIGPIPE: writes fail with EPIPE instead, and the
+	// printer stops printing and says so.
+	signal.Ignore(syscall.SIGPIPE)
 	lock, err := a.paths().LockListener()
 	if errors.As(err, new(*home.ListenerRunningError)) {
 		return fmt.Errorf("%w; stop it first, or use another --home", err)

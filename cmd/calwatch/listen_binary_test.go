@@ -45,12 +45,22 @@ type listenProcess struct {
 // waits for its state file.
 func startListenProcess(t testing.TB, bin string, prefix []string, homeDir, key string, extra ...string) *listenProcess {
 	t.Helper()
+	return startListenProcessWithStdout(t, bin, prefix, homeDir, key, nil, extra...)
+}
+
+// startListenProcessWithStdout is startListenProcess with the child's
+// stdout given (nil: /dev/null).
+func startListenProcessWithStdout(t testing.TB, bin string, prefix []string, homeDir, key string, stdout *os.File, extra ...string) *listenProcess {
+	t.Helper()
 	args := append(append([]string{}, prefix...), bin, "listen", "--no-tunnel", "--addr", "127.0.0.1:0", "--home", homeDir)
 	args = append(args, extra...)
 	p := &listenProcess{home: homeDir, stderr: &lockedBuffer{}, exited: make(chan struct{})}
 	p.cmd = exec.Command(args[0], args[1:]...)
 	p.cmd.Env = append(os.Environ(), signingKeyEnv+"="+key)
 	p.cmd.Stderr = p.stderr
+	if stdout != nil {
+		p.cmd.Stdout = stdout
+	}
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("start calwatch listen: %v", err)
 	}

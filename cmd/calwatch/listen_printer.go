@@ -26,6 +26,10 @@ type deliveryPrinter struct {
 	done      chan struct{} // closed when the writer goroutine has ended
 	dropped   atomic.Int64  // lines not queued since the last notice
 	closeOnce sync.Once
+
+	// Set by the writer goroutine when a write fails (the reader went away:
+	// EPIPE); nothing more is written there.
+	outBroken, errOutBroken bool
 }
 
 // printLine is one line for stdout (toOut) or stderr.
@@ -106,16 +110,31 @@ func (p *deliveryPrinter) writeLines() {
 }
 
 func (p *deliveryPrinter) write(l printLine) {
-	w := p.errOut
-	if l.toOut {
-		w = p.out
+	if !l.toOut {
+		p.writeErrOut(l.text)
+		return
 	}
-	_, _ = w.Write(l.text)
+	if p.outBroken {
+		return
+	}
+	if _, err := p.out.Write(l.text); err != nil {
+		p.outBroken = true
+		p.writeErrOut(fmt.Appendf(nil, "stdout was closed (%v): delivery lines are no longer printed, deliveries are still stored (see 'calwatch deliveries list')\n", err))
+	}
+}
+
+func (p *deliveryPrinter) writeErrOut(text []byte) {
+	if p.errOutBroken {
+		return
+	}
+	if _, err := p.errOut.Write(text); err != nil {
+		p.errOutBroken = true // nowhere left to say so
+	}
 }
 
 func (p *deliveryPrinter) noteDropped(n int64) {
 	if n > 0 {
-		_, _ = p.errOut.Write(p.droppedNotice(n))
+		p.writeErrOut(p.droppedNotice(n))
 	}
 }
 
