@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/calwatch/calwatch/storage"
+	"github.com/calwatch/calwatch/tui/safetext"
 )
 
 // deliveryPrinter reports each stored delivery: one JSON object per line on
@@ -58,7 +59,7 @@ func (p *deliveryPrinter) record(rec storage.DeliveryRecord) {
 			p.enqueue(printLine{text: fmt.Appendf(nil, "cannot print delivery %d as JSON: %v\n", rec.ID, err)})
 			return
 		}
-		p.enqueue(printLine{toOut: true, text: append(b, '\n')})
+		p.enqueue(printLine{toOut: true, text: append(escapeSteering(b), '\n')})
 		return
 	}
 	what := rec.Event
@@ -68,11 +69,12 @@ func (p *deliveryPrinter) record(rec storage.DeliveryRecord) {
 	case rec.InviteeEmail != "":
 		what += "  " + rec.InviteeEmail
 	}
-	p.enqueue(printLine{text: fmt.Appendf(nil, "%s  #%-6d %-9s %s\n", rec.ReceivedAt.Local().Format("15:04:05"), rec.ID, rec.Outcome, what)})
+	line := fmt.Sprintf("%s  #%-6d %-9s %s", rec.ReceivedAt.Local().Format("15:04:05"), rec.ID, rec.Outcome, what)
+	p.enqueue(printLine{text: append([]byte(safetext.Line(line)), '\n')})
 }
 
 func (p *deliveryPrinter) storageError(err error) {
-	p.enqueue(printLine{text: fmt.Appendf(nil, "Error: %v\n", err)})
+	p.enqueue(printLine{text: append([]byte("Error: "+safetext.Line(err.Error())), '\n')})
 }
 
 // enqueue never blocks: a line that does not fit is dropped and counted.

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/calwatch/calwatch/storage"
+	"github.com/calwatch/calwatch/tui/safetext"
 	"github.com/calwatch/calwatch/tunnel/home"
 )
 
@@ -63,7 +64,8 @@ func run(ctx context.Context, args []string, s *streams) int {
 	if msg := err.Error(); strings.HasPrefix(msg, "unknown command ") {
 		err = unknownCommand(msg)
 	}
-	fmt.Fprintln(s.errOut, "Error:", err)
+	// Errors quote what they could not use: a name, a URL, an answer.
+	fmt.Fprintln(s.errOut, "Error:", safetext.Line(err.Error()))
 	if errors.As(err, new(usageError)) {
 		return exitUsage
 	}

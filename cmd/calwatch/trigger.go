@@ -21,6 +21,7 @@ import (
 
 	"github.com/calwatch/calwatch/calendly"
 	"github.com/calwatch/calwatch/calendly/calendlytest"
+	"github.com/calwatch/calwatch/tui/safetext"
 )
 
 // Bounds on what trigger reads: a payload file and the endpoint's answer.
@@ -114,8 +115,10 @@ func triggerRun(ctx context.Context, a *app, opts *triggerOptions) error {
 	if opts.json {
 		err = writeJSON(a.out, triggerAnswer{Status: resp.StatusCode, Body: string(answer)})
 	} else {
-		_, err = fmt.Fprintf(a.out, "%s %s\n%s", resp.Proto, resp.Status, answer)
-		if err == nil && len(answer) > 0 && answer[len(answer)-1] != '\n' {
+		// The answer is the endpoint's text: it must not steer the terminal.
+		text := safetext.Block(string(answer))
+		_, err = fmt.Fprintf(a.out, "%s\n%s", safetext.Line(resp.Proto+" "+resp.Status), text)
+		if err == nil && len(text) > 0 && !strings.HasSuffix(text, "\n") {
 			_, err = fmt.Fprintln(a.out)
 		}
 	}
