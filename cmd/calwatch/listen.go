@@ -132,6 +132,7 @@ func listenRun(ctx context.Context, a *app, opts *listenOptions, pathChanged boo
 	if err != nil {
 		return err
 	}
+	warnIfShortKey(a, key)
 	ensureTwoProcs()
 	// A reader that goes away (listen --json | head -c1) must not kill the
 	// listener with SIGPIPE: writes fail with EPIPE instead, and the
@@ -198,6 +199,18 @@ func listenRun(ctx context.Context, a *app, opts *listenOptions, pathChanged boo
 	printer.enqueue(printLine{text: []byte("Stopped; every delivery answered 200 is in the database.\n")})
 	printer.close(printFlushWait)
 	return nil
+}
+
+// minSigningKeyBytes is the shortest signing key calwatch uses without a
+// warning: a shorter one can be guessed offline from one signed delivery.
+const minSigningKeyBytes = 16
+
+// warnIfShortKey says, in one line naming nothing of the key, that a
+// signing key is too short to keep forgeries out.
+func warnIfShortKey(a *app, key []byte) {
+	if len(key) < minSigningKeyBytes {
+		a.hint("Warning: the signing key is shorter than %d bytes, so a forger could guess it; use the subscription's key or a random one of 32 bytes or more", minSigningKeyBytes)
+	}
 }
 
 // ensureTwoProcs gives the Go scheduler at least two Ps unless GOMAXPROCS
