@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -29,15 +28,6 @@ func threeKBDelivery(b *testing.B, i int) IncomingDelivery {
 		b.Fatalf("body is %d bytes, want about 3 KB", len(body))
 	}
 	return signedDelivery(b, body, at)
-}
-
-// processCPU is the user and system CPU time the test process has used.
-func processCPU(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkRecordDelivery: durable, group-committed 3 KB deliveries from

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/calwatch/calwatch/storage"
+	"github.com/calwatch/calwatch/tui/safetext"
 )
 
 func newContactsCmd(a *app) *cobra.Command {
@@ -101,8 +102,8 @@ func contactsShowRun(ctx context.Context, a *app, email string, asJSON bool) err
 		}
 		return writeJSON(a.out, contact)
 	}
-	fmt.Fprintf(a.out, "%s <%s>\n", orDash(contact.Name), contact.Email)
-	fmt.Fprintf(a.out, "timezone: %s\n", orDash(contact.Timezone))
+	fmt.Fprintf(a.out, "%s <%s>\n", safetext.Line(orDash(contact.Name)), safetext.Line(contact.Email))
+	fmt.Fprintf(a.out, "timezone: %s\n", safetext.Line(orDash(contact.Timezone)))
 	fmt.Fprintf(a.out, "bookings: %d   canceled: %d   no-shows: %d   last activity: %s\n\n",
 		contact.Bookings, contact.Cancellations, contact.NoShows, localTimePtr(contact.LastActivityAt))
 	if len(contact.Activity) == 0 {

@@ -21,8 +21,9 @@ func newDeliveriesCmd(a *app) *cobra.Command {
 }
 
 type deliveriesListOptions struct {
-	limit int
-	json  bool
+	limit          int
+	json           bool
+	showSignatures bool
 }
 
 func newDeliveriesListCmd(a *app) *cobra.Command {
@@ -31,35 +32,45 @@ func newDeliveriesListCmd(a *app) *cobra.Command {
 		Use:   "list",
 		Short: "List received deliveries, newest first, refused ones included",
 		Long: "List every request the listener received, newest first: applied, duplicate and refused\n" +
-			"deliveries, with why a refused one was refused. --json adds what was sent: the\n" +
-			"signature header and the body (and body_base64 when the body is not UTF-8 text).",
-		Example: "  calwatch deliveries list --limit 10\n  calwatch deliveries list --json | jq -r '.[0].body'",
-		Args:    noArgs,
+			"deliveries, with why a refused one was refused. --json adds the body as received (and\n" +
+			"body_base64 when it is not UTF-8 text); --show-signatures adds each signature header.",
+		Example: "  calwatch deliveries list --limit 10\n  calwatch deliveries list --json | jq -r '.[0].body'\n" +
+			"  calwatch deliveries list --json --show-signatures | jq -r '.[0].signature_header'",
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.limit < 0 {
 				return usageErrorf("--limit must be 0 (all) or more, got %d", opts.limit)
+			}
+			if opts.showSignatures && !opts.json {
+				return usageErrorf("--show-signatures works with --json only; add --json")
 			}
 			return deliveriesListRun(cmd.Context(), a, opts)
 		},
 	}
 	cmd.Flags().IntVar(&opts.limit, "limit", defaultDeliveriesLimit, "show at most `N` deliveries (0: all)")
-	cmd.Flags().BoolVar(&opts.json, "json", false, "print a JSON array, with each delivery's signature header and body")
+	cmd.Flags().BoolVar(&opts.json, "json", false, "print a JSON array, with each delivery's body")
+	cmd.Flags().BoolVar(&opts.showSignatures, "show-signatures", false, "with --json, add each delivery's signature header (signature_header)")
 	return cmd
 }
 
 // deliveryJSON is a delivery log row as --json prints it: the fields of
 // `listen --json` plus what was sent. The signature header is an HMAC, not
-// the key, so it is safe to show. A body that is not UTF-8 (only a refused
-// one can be) cannot be a JSON string as is, so it also comes in base64.
+// the key, but with a short key it lets anyone guess the key offline, so it
+// is shown only when asked for (--show-signatures). A body that is not
+// UTF-8 (only a refused one can be) cannot be a JSON string as is, so it
+// also comes in base64.
 type deliveryJSON struct {
 	storage.DeliveryRecord
-	Signature  string `json:"signature"`
-	Body       string `json:"body"`
-	BodyBase64 string `json:"body_base64,omitempty"`
+	SignatureHeader string `json:"signature_header,omitempty"`
+	Body            string `json:"body"`
+	BodyBase64      string `json:"body_base64,omitempty"`
 }
 
-func newDeliveryJSON(r storage.DeliveryRecord) deliveryJSON {
-	d := deliveryJSON{DeliveryRecord: r, Signature: r.SignatureHeader, Body: string(r.Body)}
+func newDeliveryJSON(r storage.DeliveryRecord, showSignature bool) deliveryJSON {
+	d := deliveryJSON{DeliveryRecord: r, Body: string(r.Body)}
+	if showSignature {
+		d.SignatureHeader = r.SignatureHeader
+	}
 	if !utf8.Valid(r.Body) {
 		d.BodyBase64 = base64.StdEncoding.EncodeToString(r.Body)
 	}
@@ -84,7 +95,7 @@ func deliveriesListRun(ctx context.Context, a *app, opts *deliveriesListOptions)
 	if opts.json {
 		out := make([]deliveryJSON, 0, len(records))
 		for _, r := range records {
-			out = append(out, newDeliveryJSON(r))
+			out = append(out, newDeliveryJSON(r, opts.showSignatures))
 		}
 		if err := writeJSON(a.out, out); err != nil {
 			return err

@@ -13,7 +13,7 @@ import (
 
 // The fields of storage.DeliveryRecord's JSON (as `listen --json` prints
 // them) plus what was sent.
-var deliveryKeys = []string{"id", "received_at", "event", "outcome", "reason", "invitee", "invitee_email", "event_uri", "signature", "body"}
+var deliveryKeys = []string{"id", "received_at", "event", "outcome", "reason", "invitee", "invitee_email", "event_uri", "body"}
 
 func TestDeliveriesListJSON(t *testing.T) {
 	bk := newBookings(t)
@@ -32,19 +32,40 @@ func TestDeliveriesListJSON(t *testing.T) {
 		}
 	}
 	refused := log[0]
-	if refused["outcome"] != "refused" || refused["reason"] != refusedReason || refused["body"] != `{"event":"forged"}` || refused["signature"] != "t=1,v1=00" {
+	if refused["outcome"] != "refused" || refused["reason"] != refusedReason || refused["body"] != `{"event":"forged"}` {
 		t.Errorf("newest entry = %v, want the refused request with what was sent and why it was refused", refused)
 	}
 	// The rest, newest first, are the accepted bodies in reverse.
 	for i, d := range log[1:] {
 		sent := len(bk.sent) - 1 - i
-		if d["body"] != string(bk.sent[sent]) || d["signature"] != bk.headers[sent] || d["outcome"] != "applied" {
-			t.Errorf("entry %d = %v %v, want the body and signature exactly as sent", i+1, d["outcome"], d["signature"])
+		if d["body"] != string(bk.sent[sent]) || d["outcome"] != "applied" {
+			t.Errorf("entry %d = %v, want the body exactly as sent", i+1, d["outcome"])
 		}
 	}
 	if noShow := log[1]; noShow["event"] != "invitee_no_show.created" || noShow["invitee"] != bk.inviteeC || noShow["event_uri"] != bk.evC {
 		t.Errorf("no-show entry = %v", noShow)
 	}
+}
+
+// TestDeliveriesListShowsSignaturesOnlyWhenAsked: a signature header made
+// with a weak key lets anyone who sees it guess the key offline, so --json
+// leaves it out unless --show-signatures asks for it.
+func TestDeliveriesListShowsSignaturesOnlyWhenAsked(t *testing.T) {
+	bk := newBookings(t)
+	if strings.Contains(bk.cli(t, "deliveries", "list", "--json").wantExit(t, exitOK).stdout, "v1=") {
+		t.Error("deliveries list --json printed signature headers without --show-signatures")
+	}
+	log := decodeJSON[[]map[string]any](t, bk.cli(t, "deliveries", "list", "--json", "--show-signatures").wantExit(t, exitOK))
+	if len(log) != len(bk.sent)+1 || log[0]["signature_header"] != "t=1,v1=00" {
+		t.Fatalf("--show-signatures: %d entries, newest %v; want the refused one's header", len(log), log[0])
+	}
+	for i, d := range log[1:] {
+		wantKeys(t, "delivery", d, append(deliveryKeys, "signature_header")...)
+		if sent := len(bk.sent) - 1 - i; d["signature_header"] != bk.headers[sent] {
+			t.Errorf("entry %d signature_header %v, want %s", i+1, d["signature_header"], bk.headers[sent])
+		}
+	}
+	bk.cli(t, "deliveries", "list", "--show-signatures").wantExit(t, exitUsage).wantOneLineError(t, "--show-signatures", "--json")
 }
 
 func TestDeliveriesListLimit(t *testing.T) {

@@ -2,15 +2,19 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
+	"os/signal"
 	"runtime"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/calwatch/calwatch/tunnel/home"
 	"github.com/calwatch/calwatch/tunnel/listener"
 )
 
@@ -128,12 +132,20 @@ func listenRun(ctx context.Context, a *app, opts *listenOptions, pathChanged boo
 	if err != nil {
 		return err
 	}
+	warnIfShortKey(a, key)
 	ensureTwoProcs()
-	if running, ok, err := a.readListenState(); err != nil {
-		return err
-	} else if ok {
-		return fmt.Errorf("calwatch listen is already running here (pid %d, %s); stop it first, use another --home, or delete %s if no calwatch runs", running.PID, running.WebhookURL, a.listenStatePath())
+	// A reader that goes away (listen --json | head -c1) must not kill the
+	// listener with SIGPIPE: writes fail with EPIPE instead, and the
+	// printer stops printing and says so.
+	signal.Ignore(syscall.SIGPIPE)
+	lock, err := a.paths().LockListener()
+	if errors.As(err, new(*home.ListenerRunningError)) {
+		return fmt.Errorf("%w; stop it first, or use another --home", err)
 	}
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
 
 	store, err := a.openStore(ctx)
 	if err != nil {
@@ -166,12 +178,10 @@ func listenRun(ctx context.Context, a *app, opts *listenOptions, pathChanged boo
 		return err
 	}
 
-	pid := os.Getpid()
-	state := listenState{PID: pid, Addr: ln.Addr().String(), WebhookURL: webhookURL, Database: a.dbPath(), StartedAt: time.Now().UTC()}
-	if err := a.writeListenState(state); err != nil {
+	state := home.ListenerState{PID: os.Getpid(), Addr: ln.Addr().String(), WebhookURL: webhookURL, Database: a.dbPath(), StartedAt: time.Now().UTC()}
+	if err := lock.Publish(state); err != nil {
 		return err
 	}
-	defer a.removeListenState(pid)
 
 	fmt.Fprintf(a.errOut, "Listening for Calendly webhooks at %s\n", webhookURL)
 	if opts.publicURL != "" {
@@ -189,6 +199,18 @@ func listenRun(ctx context.Context, a *app, opts *listenOptions, pathChanged boo
 	printer.enqueue(printLine{text: []byte("Stopped; every delivery answered 200 is in the database.\n")})
 	printer.close(printFlushWait)
 	return nil
+}
+
+// minSigningKeyBytes is the shortest signing key calwatch uses without a
+// warning: a shorter one can be guessed offline from one signed delivery.
+const minSigningKeyBytes = 16
+
+// warnIfShortKey says, in one line naming nothing of the key, that a
+// signing key is too short to keep forgeries out.
+func warnIfShortKey(a *app, key []byte) {
+	if len(key) < minSigningKeyBytes {
+		a.hint("Warning: the signing key is shorter than %d bytes, so a forger could guess it; use the subscription's key or a random one of 32 bytes or more", minSigningKeyBytes)
+	}
 }
 
 // ensureTwoProcs gives the Go scheduler at least two Ps unless GOMAXPROCS

@@ -14,6 +14,7 @@ import (
 	_ "github.com/mattn/go-sqlite3" // for PRAGMA integrity_check on the listener's database
 
 	"github.com/calwatch/calwatch/storage"
+	"github.com/calwatch/calwatch/tunnel/home"
 )
 
 // Helpers for tests and benchmarks that run the real calwatch binary.
@@ -33,30 +34,40 @@ func calwatchBinary(t testing.TB) string {
 type listenProcess struct {
 	cmd    *exec.Cmd
 	home   string
-	state  listenState
+	state  home.ListenerState
 	stderr *lockedBuffer
 	exited chan struct{} // closed when it has exited and been reaped
 	err    error         // its exit status, after exited
 }
 
 // startListenProcess runs `[prefix…] calwatch listen --no-tunnel --addr
-// 127.0.0.1:0 --home home extra…` with the key in the environment and
+// 127.0.0.1:0 --home homeDir extra…` with the key in the environment and
 // waits for its state file.
-func startListenProcess(t testing.TB, bin string, prefix []string, home, key string, extra ...string) *listenProcess {
+func startListenProcess(t testing.TB, bin string, prefix []string, homeDir, key string, extra ...string) *listenProcess {
 	t.Helper()
-	args := append(append([]string{}, prefix...), bin, "listen", "--no-tunnel", "--addr", "127.0.0.1:0", "--home", home)
+	return startListenProcessWithStdout(t, bin, prefix, homeDir, key, nil, extra...)
+}
+
+// startListenProcessWithStdout is startListenProcess with the child's
+// stdout given (nil: /dev/null).
+func startListenProcessWithStdout(t testing.TB, bin string, prefix []string, homeDir, key string, stdout *os.File, extra ...string) *listenProcess {
+	t.Helper()
+	args := append(append([]string{}, prefix...), bin, "listen", "--no-tunnel", "--addr", "127.0.0.1:0", "--home", homeDir)
 	args = append(args, extra...)
-	p := &listenProcess{home: home, stderr: &lockedBuffer{}, exited: make(chan struct{})}
+	p := &listenProcess{home: homeDir, stderr: &lockedBuffer{}, exited: make(chan struct{})}
 	p.cmd = exec.Command(args[0], args[1:]...)
 	p.cmd.Env = append(os.Environ(), signingKeyEnv+"="+key)
 	p.cmd.Stderr = p.stderr
+	if stdout != nil {
+		p.cmd.Stdout = stdout
+	}
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("start calwatch listen: %v", err)
 	}
 	go func() { p.err = p.cmd.Wait(); close(p.exited) }()
 	t.Cleanup(func() { p.kill() })
 
-	a := &app{home: home}
+	a := &app{home: homeDir}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		select {
@@ -64,7 +75,7 @@ func startListenProcess(t testing.TB, bin string, prefix []string, home, key str
 			t.Fatalf("calwatch listen exited (%v) before listening:\n%s", p.err, p.stderr)
 		default:
 		}
-		if st, ok, err := a.readListenState(); err == nil && ok && st.PID == p.cmd.Process.Pid {
+		if st, ok, err := a.paths().Listener(); err == nil && ok && st.PID == p.cmd.Process.Pid {
 			p.state = st
 			return p
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/calwatch/calwatch/storage"
+	"github.com/calwatch/calwatch/tui/safetext"
 )
 
 // deliveryPrinter reports each stored delivery: one JSON object per line on
@@ -26,6 +27,10 @@ type deliveryPrinter struct {
 	done      chan struct{} // closed when the writer goroutine has ended
 	dropped   atomic.Int64  // lines not queued since the last notice
 	closeOnce sync.Once
+
+	// Set by the writer goroutine when a write fails (the reader went away:
+	// EPIPE); nothing more is written there.
+	outBroken, errOutBroken bool
 }
 
 // printLine is one line for stdout (toOut) or stderr.
@@ -54,7 +59,7 @@ func (p *deliveryPrinter) record(rec storage.DeliveryRecord) {
 			p.enqueue(printLine{text: fmt.Appendf(nil, "cannot print delivery %d as JSON: %v\n", rec.ID, err)})
 			return
 		}
-		p.enqueue(printLine{toOut: true, text: append(b, '\n')})
+		p.enqueue(printLine{toOut: true, text: append(escapeSteering(b), '\n')})
 		return
 	}
 	what := rec.Event
@@ -64,11 +69,12 @@ func (p *deliveryPrinter) record(rec storage.DeliveryRecord) {
 	case rec.InviteeEmail != "":
 		what += "  " + rec.InviteeEmail
 	}
-	p.enqueue(printLine{text: fmt.Appendf(nil, "%s  #%-6d %-9s %s\n", rec.ReceivedAt.Local().Format("15:04:05"), rec.ID, rec.Outcome, what)})
+	line := fmt.Sprintf("%s  #%-6d %-9s %s", rec.ReceivedAt.Local().Format("15:04:05"), rec.ID, rec.Outcome, what)
+	p.enqueue(printLine{text: append([]byte(safetext.Line(line)), '\n')})
 }
 
 func (p *deliveryPrinter) storageError(err error) {
-	p.enqueue(printLine{text: fmt.Appendf(nil, "Error: %v\n", err)})
+	p.enqueue(printLine{text: append([]byte("Error: "+safetext.Line(err.Error())), '\n')})
 }
 
 // enqueue never blocks: a line that does not fit is dropped and counted.
@@ -106,16 +112,31 @@ func (p *deliveryPrinter) writeLines() {
 }
 
 func (p *deliveryPrinter) write(l printLine) {
-	w := p.errOut
-	if l.toOut {
-		w = p.out
+	if !l.toOut {
+		p.writeErrOut(l.text)
+		return
 	}
-	_, _ = w.Write(l.text)
+	if p.outBroken {
+		return
+	}
+	if _, err := p.out.Write(l.text); err != nil {
+		p.outBroken = true
+		p.writeErrOut(fmt.Appendf(nil, "stdout was closed (%v): delivery lines are no longer printed, deliveries are still stored (see 'calwatch deliveries list')\n", err))
+	}
+}
+
+func (p *deliveryPrinter) writeErrOut(text []byte) {
+	if p.errOutBroken {
+		return
+	}
+	if _, err := p.errOut.Write(text); err != nil {
+		p.errOutBroken = true // nowhere left to say so
+	}
 }
 
 func (p *deliveryPrinter) noteDropped(n int64) {
 	if n > 0 {
-		_, _ = p.errOut.Write(p.droppedNotice(n))
+		p.writeErrOut(p.droppedNotice(n))
 	}
 }
 

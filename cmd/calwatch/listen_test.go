@@ -96,7 +96,7 @@ func TestListenEndToEnd(t *testing.T) {
 	if !strings.HasPrefix(l.webhookURL, "http://127.0.0.1:") || !strings.Contains(l.webhookURL, "/webhooks/calendly/") {
 		t.Fatalf("webhook_url %q: want http://127.0.0.1:PORT/webhooks/calendly/<secret>", l.webhookURL)
 	}
-	if info, err := os.Stat(filepath.Join(home, listenStateFile)); err != nil || info.Mode().Perm() != 0o600 {
+	if info, err := os.Stat((&app{home: home}).paths().StatePath()); err != nil || info.Mode().Perm() != 0o600 {
 		t.Errorf("state file: %v, mode %v; want 0600", err, info.Mode().Perm())
 	}
 
@@ -118,7 +118,7 @@ func TestListenEndToEnd(t *testing.T) {
 	if st := statusJSON(t, home); st.Listening {
 		t.Error("status still reports listening after the listener stopped")
 	}
-	if _, err := os.Stat(filepath.Join(home, listenStateFile)); err == nil {
+	if _, err := os.Stat((&app{home: home}).paths().StatePath()); err == nil {
 		t.Error("the state file was left behind")
 	}
 
@@ -164,13 +164,13 @@ func TestListenEndToEnd(t *testing.T) {
 	}
 }
 
-// TestListenRestartsAndSecondListenerIsRefused: two listeners on one home
-// would fight over the state file; the second says who runs.
+// TestListenRefusesASecondListenerOnTheSameHome: two listeners on one home
+// would fight over the state file; the second says who runs, in one line.
 func TestListenRefusesASecondListenerOnTheSameHome(t *testing.T) {
 	home := t.TempDir()
 	first := startListen(t, home, "--no-tunnel", "--signing-key", listenTestKey)
 	code, _, stderr := runListenCLI(t, nil, "listen", "--home", home, "--no-tunnel", "--addr", "127.0.0.1:0", "--signing-key", listenTestKey)
-	if code != exitFailure || !strings.Contains(stderr, "already running") || !strings.Contains(stderr, first.webhookURL) || !strings.Contains(stderr, "listen.json") {
+	if code != exitFailure || !strings.Contains(stderr, "already running") || !strings.Contains(stderr, first.webhookURL) || strings.Count(stderr, "\n") != 1 {
 		t.Errorf("second listener: exit %d, %q; want 1 and the running one's URL", code, stderr)
 	}
 	if code := first.stopListen(t); code != exitOK {

@@ -12,7 +12,9 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// SIGHUP (the terminal went away) stops as gracefully as SIGTERM: a
+	// listener drains what it has accepted.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	// After the first signal, a second one ends calwatch at once instead of
 	// waiting out a graceful stop.
 	context.AfterFunc(ctx, stop)

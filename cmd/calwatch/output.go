@@ -12,10 +12,14 @@ import (
 
 	"charm.land/lipgloss/v2"
 	"charm.land/lipgloss/v2/table"
+
+	"github.com/calwatch/calwatch/tui/safetext"
 )
 
 // writeJSON prints v as indented JSON and a newline. A nil slice prints as
 // [] so scripts always get an array. URLs keep their & and < unescaped.
+// Controls are escaped (see escapeSteering), so the JSON is inert on a
+// terminal too and decodes to the same text.
 func writeJSON(w io.Writer, v any) error {
 	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Slice && rv.IsNil() {
 		v = []struct{}{}
@@ -27,16 +31,60 @@ func writeJSON(w io.Writer, v any) error {
 	if err := enc.Encode(v); err != nil {
 		return fmt.Errorf("cannot encode the result as JSON: %w", err)
 	}
-	_, err := w.Write(buf.Bytes())
+	_, err := w.Write(escapeSteering(buf.Bytes()))
 	return err
+}
+
+// escapeSteering rewrites, in encoded JSON, the runes encoding/json leaves
+// raw that a terminal may act on — C1 controls (U+0080–U+009F) and bidi
+// overrides and isolates — as \uXXXX escapes. Outside strings JSON is
+// ASCII, so every such rune is inside a string, where the escape decodes to
+// the same rune: nothing is lost. (C0 controls are escaped by encoding/json.)
+func escapeSteering(b []byte) []byte {
+	i := 0
+	for i < len(b) {
+		r, size := utf8.DecodeRune(b[i:])
+		if steersTerminal(r) {
+			break
+		}
+		i += size
+	}
+	if i == len(b) {
+		return b
+	}
+	out := append(make([]byte, 0, len(b)+16), b[:i]...)
+	for i < len(b) {
+		r, size := utf8.DecodeRune(b[i:])
+		if steersTerminal(r) {
+			out = fmt.Appendf(out, `\u%04x`, r)
+		} else {
+			out = append(out, b[i:i+size]...)
+		}
+		i += size
+	}
+	return out
+}
+
+// steersTerminal reports the runes escapeSteering escapes.
+func steersTerminal(r rune) bool {
+	return r >= 0x80 && r <= 0x9f || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
 }
 
 // cellStyle separates columns the way gh's lists do: two spaces, no borders.
 var cellStyle = lipgloss.NewStyle().PaddingRight(2)
 
 // writeTable prints an aligned, borderless table. Colours and bold are
-// downsampled to what w supports (none for a pipe or file).
+// downsampled to what w supports (none for a pipe or file). Every cell
+// passes through safetext: cells hold text from bookings.
 func writeTable(w io.Writer, headers []string, rows [][]string) error {
+	safe := make([][]string, len(rows))
+	for i, row := range rows {
+		safe[i] = make([]string, len(row))
+		for j, c := range row {
+			safe[i][j] = safetext.Line(c)
+		}
+	}
+	rows = safe
 	t := table.New().
 		Border(lipgloss.HiddenBorder()).
 		BorderTop(false).BorderBottom(false).BorderLeft(false).BorderRight(false).
@@ -97,7 +145,8 @@ func cell(s string) string {
 }
 
 // hint tells the person at the terminal what to do next; it goes to stderr
-// so it never mixes with data.
+// so it never mixes with data. It may quote text from outside, so it
+// passes through safetext.
 func (a *app) hint(format string, args ...any) {
-	fmt.Fprintf(a.errOut, format+"\n", args...)
+	fmt.Fprintln(a.errOut, safetext.Line(fmt.Sprintf(format, args...)))
 }

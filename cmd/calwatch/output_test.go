@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -43,4 +44,31 @@ func TestWriteTableAlignsColumnsWithoutBordersOrEscapes(t *testing.T) {
 	if buf.String() != want {
 		t.Errorf("table\n%q\nwant\n%q", buf.String(), want)
 	}
+}
+
+// FuzzEscapeSteering: whatever text is encoded, the JSON calwatch prints
+// holds no rune that steers a terminal and decodes to the same text.
+func FuzzEscapeSteering(f *testing.F) {
+	f.Add("Eve\x1b]0;owned\x07\x1b[2J\u202e\u0085\r")
+	f.Add("plain Zoë Müller")
+	f.Add("\xff\xfe\u2066")
+	f.Fuzz(func(t *testing.T, s string) {
+		raw, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		escaped := escapeSteering(raw)
+		for _, r := range string(escaped) {
+			if r < 0x20 || steersTerminal(r) {
+				t.Fatalf("%q encodes with %U raw: %s", s, r, escaped)
+			}
+		}
+		var before, after string
+		if err := json.Unmarshal(raw, &before); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(escaped, &after); err != nil || after != before {
+			t.Fatalf("%q: escaped JSON decodes to %q (%v), want %q", s, after, err, before)
+		}
+	})
 }

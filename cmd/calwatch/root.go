@@ -7,13 +7,13 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 
-	"github.com/adrg/xdg"
 	"github.com/spf13/cobra"
 
 	"github.com/calwatch/calwatch/storage"
+	"github.com/calwatch/calwatch/tui/safetext"
+	"github.com/calwatch/calwatch/tunnel/home"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -64,7 +64,8 @@ func run(ctx context.Context, args []string, s *streams) int {
 	if msg := err.Error(); strings.HasPrefix(msg, "unknown command ") {
 		err = unknownCommand(msg)
 	}
-	fmt.Fprintln(s.errOut, "Error:", err)
+	// Errors quote what they could not use: a name, a URL, an answer.
+	fmt.Fprintln(s.errOut, "Error:", safetext.Line(err.Error()))
 	if errors.As(err, new(usageError)) {
 		return exitUsage
 	}
@@ -135,49 +136,10 @@ func exactArgs(n int) cobra.PositionalArgs {
 	}
 }
 
-// dirs are where calwatch keeps its files.
-type dirs struct {
-	config string
-	data   string
-	state  string // runtime state and logs
-}
+// paths resolves --home, CALWATCH_HOME and --db to calwatch's files.
+func (a *app) paths() home.Home { return home.Resolve(a.home, a.dbFile) }
 
-func (a *app) dirs() dirs {
-	if a.home != "" {
-		return dirs{config: a.home, data: a.home, state: a.home}
-	}
-	return dirs{
-		config: filepath.Join(xdg.ConfigHome, "calwatch"),
-		data:   filepath.Join(xdg.DataHome, "calwatch"),
-		state:  filepath.Join(xdg.StateHome, "calwatch"),
-	}
-}
-
-// ensureDir makes sure calwatch's own folder dir exists and is 0700,
-// creating it if needed and tightening it if it is looser.
-func ensureDir(dir string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("cannot create %s: %w", dir, err)
-	}
-	return os.Chmod(dir, 0o700)
-}
-
-// ensureUserDir creates the folder of a file the user named (--db) if it
-// is missing, 0700, but leaves an existing folder as it is: it may be
-// anybody's, /tmp included.
-func ensureUserDir(dir string) error {
-	if _, err := os.Stat(dir); err == nil {
-		return nil
-	}
-	return ensureDir(dir)
-}
-
-func (a *app) dbPath() string {
-	if a.dbFile != "" {
-		return a.dbFile
-	}
-	return filepath.Join(a.dirs().data, "calwatch.db")
-}
+func (a *app) dbPath() string { return a.paths().DatabasePath() }
 
 // errNoDatabase says the database file does not exist yet.
 var errNoDatabase = errors.New("no database")
@@ -214,13 +176,9 @@ func readList[T any](ctx context.Context, a *app, asJSON bool, read func(*storag
 
 // openStore opens (creating if needed) the database.
 func (a *app) openStore(ctx context.Context) (*storage.Store, error) {
-	path := a.dbPath()
-	ensure := ensureDir
-	if a.dbFile != "" {
-		ensure = ensureUserDir
-	}
-	if err := ensure(filepath.Dir(path)); err != nil {
+	paths := a.paths()
+	if err := paths.EnsureDatabaseDir(); err != nil {
 		return nil, err
 	}
-	return storage.Open(ctx, path)
+	return storage.Open(ctx, paths.DatabasePath())
 }

@@ -54,14 +54,28 @@ func TestDBFlagCreatesAMissingFolderPrivate(t *testing.T) {
 	}
 }
 
-func TestHomeIsMadePrivate(t *testing.T) {
+// TestHomeFolderIsLeftAloneWhenItExists: `--home .` or `--home /tmp` must
+// not chmod the user's folder (as root, /tmp would turn 0700); a home that
+// does not exist yet is created private.
+func TestHomeFolderIsLeftAloneWhenItExists(t *testing.T) {
 	home := t.TempDir()
-	if err := os.Chmod(home, 0o755); err != nil {
+	if err := os.Chmod(home, os.ModeSticky|0o777); err != nil {
 		t.Fatal(err)
 	}
 	openAppStore(t, &app{home: home})
-	if info, err := os.Stat(home); err != nil || info.Mode().Perm() != 0o700 {
-		t.Errorf("--home folder: %v, mode %v; want 0700", err, info.Mode().Perm())
+	if info, err := os.Stat(home); err != nil || info.Mode()&(os.ModePerm|os.ModeSticky) != os.ModeSticky|0o777 {
+		t.Errorf("--home folder: %v, mode %v; want it left at 1777", err, info.Mode())
+	}
+	t.Setenv("CALWATCH_HOME", home)
+	openAppStore(t, &app{})
+	if info, err := os.Stat(home); err != nil || info.Mode()&(os.ModePerm|os.ModeSticky) != os.ModeSticky|0o777 {
+		t.Errorf("CALWATCH_HOME folder: %v, mode %v; want it left at 1777", err, info.Mode())
+	}
+
+	fresh := filepath.Join(t.TempDir(), "new-home")
+	openAppStore(t, &app{home: fresh})
+	if info, err := os.Stat(fresh); err != nil || info.Mode().Perm() != 0o700 {
+		t.Errorf("new --home folder: %v, mode %v; want 0700", err, info.Mode().Perm())
 	}
 }
 

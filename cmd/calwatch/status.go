@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/calwatch/calwatch/tui/safetext"
 )
 
 // statusReport is `calwatch status --json`.
@@ -33,7 +35,7 @@ webhook URL, address, process id and database. Exits 0 either way.`,
 }
 
 func statusRun(a *app, asJSON bool) error {
-	state, running, err := a.readListenState()
+	state, running, err := a.paths().Listener()
 	if err != nil {
 		return err
 	}
@@ -55,6 +57,7 @@ func statusRun(a *app, asJSON bool) error {
 		return err
 	}
 	_, err = fmt.Fprintf(a.out, "Listening since %s (pid %d)\n  webhook URL  %s\n  address      %s\n  database     %s\n",
-		state.StartedAt.Local().Format("2006-01-02 15:04:05 MST"), state.PID, state.WebhookURL, state.Addr, state.Database)
+		state.StartedAt.Local().Format("2006-01-02 15:04:05 MST"), state.PID,
+		safetext.Line(state.WebhookURL), safetext.Line(state.Addr), safetext.Line(state.Database))
 	return err
 }

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 
 	"github.com/calwatch/calwatch/calendly"
 	"github.com/calwatch/calwatch/calendly/calendlytest"
+	"github.com/calwatch/calwatch/tui/safetext"
 )
 
 // Bounds on what trigger reads: a payload file and the endpoint's answer.
@@ -84,10 +86,11 @@ type triggerAnswer struct {
 }
 
 func triggerRun(ctx context.Context, a *app, opts *triggerOptions) error {
-	req, err := buildTrigger(a, opts, time.Now())
+	req, err := buildTrigger(a, opts, time.Now)
 	if err != nil {
 		return err
 	}
+	warnIfShortKey(a, req.key)
 	ctx, cancel := context.WithTimeout(ctx, opts.timeout)
 	defer cancel()
 	httpReq, err := http.NewRequestWithContext(ctx, http.MethodPost, req.target.String(), bytes.NewReader(req.body))
@@ -114,8 +117,10 @@ func triggerRun(ctx context.Context, a *app, opts *triggerOptions) error {
 	if opts.json {
 		err = writeJSON(a.out, triggerAnswer{Status: resp.StatusCode, Body: string(answer)})
 	} else {
-		_, err = fmt.Fprintf(a.out, "%s %s\n%s", resp.Proto, resp.Status, answer)
-		if err == nil && len(answer) > 0 && answer[len(answer)-1] != '\n' {
+		// The answer is the endpoint's text: it must not steer the terminal.
+		text := safetext.Block(string(answer))
+		_, err = fmt.Fprintf(a.out, "%s\n%s", safetext.Line(resp.Proto+" "+resp.Status), text)
+		if err == nil && len(text) > 0 && !strings.HasSuffix(text, "\n") {
 			_, err = fmt.Fprintln(a.out)
 		}
 	}
@@ -158,11 +163,14 @@ type triggerRequest struct {
 	body      []byte
 	signature string
 	describe  string // what is sent, for the person at the terminal
+	key       []byte // only to warn when it is short; never printed
 }
 
-// buildTrigger checks the options and makes the signed delivery. Mistakes in
-// how trigger was called are usage errors (exit 2).
-func buildTrigger(a *app, opts *triggerOptions, now time.Time) (*triggerRequest, error) {
+// buildTrigger checks the options and makes the signed delivery, signed at
+// now() once the payload is read: reading --payload - may wait on stdin for
+// long, and a stale timestamp would be refused. Mistakes in how trigger was
+// called are usage errors (exit 2).
+func buildTrigger(a *app, opts *triggerOptions, now func() time.Time) (*triggerRequest, error) {
 	key := opts.signingKey
 	if key == "" {
 		key = os.Getenv(signingKeyEnv)
@@ -205,7 +213,7 @@ func buildTrigger(a *app, opts *triggerOptions, now time.Time) (*triggerRequest,
 		if !slices.Contains(calendly.KnownEvents, opts.event) {
 			return nil, usageErrorf("unknown event %q: use one of %s, or --payload FILE for anything else", opts.event, strings.Join(calendly.KnownEvents, ", "))
 		}
-		if body, err = calendlytest.SampleDelivery(opts.event, now, newSampleRand()); err != nil {
+		if body, err = calendlytest.SampleDelivery(opts.event, now(), newSampleRand()); err != nil {
 			return nil, err
 		}
 	}
@@ -217,12 +225,14 @@ func buildTrigger(a *app, opts *triggerOptions, now time.Time) (*triggerRequest,
 	return &triggerRequest{
 		target:    target,
 		body:      body,
-		signature: calendly.Sign([]byte(key), now, body),
+		signature: calendly.Sign([]byte(key), now(), body),
 		describe:  describe,
+		key:       []byte(key),
 	}, nil
 }
 
-// parseEndpointURL accepts an absolute http or https URL.
+// parseEndpointURL accepts an absolute http or https URL whose port, if
+// given, is 1–65535.
 func parseEndpointURL(raw string) (*url.URL, error) {
 	if raw == "" {
 		return nil, usageErrorf("trigger needs --to URL, the endpoint to send the delivery to")
@@ -230,6 +240,11 @@ func parseEndpointURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, usageErrorf("--to %q is not an http(s) URL like http://127.0.0.1:8080/webhook", truncateForError(raw))
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.ParseUint(p, 10, 16); err != nil || n == 0 {
+			return nil, usageErrorf("--to %q: port %s is not between 1 and 65535", truncateForError(raw), truncateForError(p))
+		}
 	}
 	return u, nil
 }

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -221,6 +222,9 @@ func TestTriggerUsageErrorsSendNothing(t *testing.T) {
 		{"two events", append([]string{"invitee.created", "invitee.canceled", "--to", ep.URL}, key...), []string{"one EVENT"}},
 		{"no --to", append([]string{"invitee.created"}, key...), []string{"--to"}},
 		{"bad --to", append([]string{"invitee.created", "--to", "localhost:8080"}, key...), []string{"--to", "http"}},
+		{"--to port 0", append([]string{"invitee.created", "--to", "http://127.0.0.1:0/hook"}, key...), []string{"--to", "port 0", "1 and 65535"}},
+		{"--to port 65536", append([]string{"invitee.created", "--to", "http://127.0.0.1:65536/hook"}, key...), []string{"--to", "port 65536", "1 and 65535"}},
+		{"--to port 99999", append([]string{"invitee.created", "--to", "https://[::1]:99999/"}, key...), []string{"--to", "port 99999"}},
 		{"no key", []string{"invitee.created", "--to", ep.URL}, []string{"--signing-key", signingKeyEnv}},
 		{"bad --set", append([]string{"invitee.created", "--to", ep.URL, "--set", "payload.email"}, key...), []string{"path=value"}},
 		{"--set into a string", append([]string{"invitee.created", "--to", ep.URL, "--set", "payload.email.x=1"}, key...), []string{"payload.email"}},
@@ -264,7 +268,7 @@ func FuzzBuildTrigger(f *testing.F) {
 			opts.sets = []string{set}
 		}
 		a := &app{streams: &streams{in: strings.NewReader(payload), out: io.Discard, errOut: io.Discard}}
-		req, err := buildTrigger(a, opts, now)
+		req, err := buildTrigger(a, opts, func() time.Time { return now })
 		if err != nil {
 			if strings.Contains(err.Error(), testSigningKey) {
 				t.Fatalf("refusal names the signing key: %v", err)
@@ -273,6 +277,11 @@ func FuzzBuildTrigger(f *testing.F) {
 		}
 		if req.target.Scheme != "http" && req.target.Scheme != "https" || req.target.Host == "" {
 			t.Fatalf("accepted --to %q, which is not an http(s) URL", to)
+		}
+		if p := req.target.Port(); p != "" {
+			if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+				t.Fatalf("accepted --to %q, whose port is not 1–65535", to)
+			}
 		}
 		if _, err := calendly.Verify(req.signature, req.body, []byte(testSigningKey), now, 0); err != nil {
 			t.Fatalf("the signature does not verify: %v", err)
