@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mattn/go-sqlite3"
+
 	"github.com/calwatch/calwatch/calendly"
 )
 
@@ -72,12 +74,12 @@ func (w *writer) submit(ctx context.Context, req *writeRequest) (DeliveryRecord,
 	if err := w.enqueue(ctx, req); err != nil {
 		return DeliveryRecord{}, err
 	}
-	select {
-	case r := <-req.result:
-		return r.record, r.err
-	case <-ctx.Done():
-		return DeliveryRecord{}, fmt.Errorf("storage: gave up waiting for the write to commit: %w", ctx.Err())
-	}
+	// Once queued, the write happens whatever becomes of ctx, so the caller
+	// waits for what did happen: an answer that matches the database. The
+	// wait is bounded by the writer (each batch is a few statements under
+	// the busy timeout), not by the caller.
+	r := <-req.result
+	return r.record, r.err
 }
 
 func (w *writer) enqueue(ctx context.Context, req *writeRequest) error {
@@ -207,9 +209,16 @@ func (w *writer) attempt(batch []*writeRequest, isolated bool) ([]writeResult, e
 	for i, req := range batch {
 		if isolated {
 			results[i] = w.applyItem(ctx, req)
+		} else {
+			results[i] = w.apply(ctx, req)
+		}
+		if results[i].err == nil {
 			continue
 		}
-		if results[i] = w.apply(ctx, req); results[i].err != nil {
+		if w.transactionGone() {
+			return nil, fmt.Errorf("storage: SQLite rolled the whole write back, so none of it was saved (disk full or failing?): %w", results[i].err)
+		}
+		if !isolated {
 			_, _ = w.conn.ExecContext(ctx, "ROLLBACK")
 			return nil, errItemFailed
 		}
@@ -221,6 +230,21 @@ func (w *writer) attempt(batch []*writeRequest, isolated bool) ([]writeResult, e
 	return results, nil
 }
 
+// transactionGone tells whether SQLite has ended the batch's transaction on
+// its own: after some errors (SQLITE_FULL, SQLITE_IOERR, …) it rolls the
+// whole transaction back and the connection is in autocommit mode again,
+// where every later statement would commit by itself.
+func (w *writer) transactionGone() bool {
+	gone := true // when the connection cannot be asked, assume the worst
+	_ = w.conn.Raw(func(driverConn any) error {
+		if c, ok := driverConn.(*sqlite3.SQLiteConn); ok {
+			gone = c.AutoCommit()
+		}
+		return nil
+	})
+	return gone
+}
+
 // applyItem runs one request inside its own savepoint; a request that
 // fails leaves nothing behind but, for a delivery, its failure in the log.
 func (w *writer) applyItem(ctx context.Context, req *writeRequest) writeResult {
@@ -229,6 +253,9 @@ func (w *writer) applyItem(ctx context.Context, req *writeRequest) writeResult {
 	}
 	res := w.apply(ctx, req)
 	if res.err != nil {
+		if w.transactionGone() {
+			return res // the caller fails the whole batch
+		}
 		_, _ = w.st.rollbackTo.ExecContext(ctx)
 		_, _ = w.st.release.ExecContext(ctx)
 		if req.delivery != nil {
