@@ -37,6 +37,7 @@ type Store struct {
 	readDB  *sql.DB // a small pool for queries
 	conn    *sql.Conn
 	st      *statements
+	logSt   *logStatements
 	w       *writer
 	subs    subscribers
 	closeMu sync.Mutex
@@ -82,6 +83,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if s.st, err = prepareStatements(ctx, s.conn); err != nil {
 		return nil, err
 	}
+	if s.logSt, err = prepareLogStatements(ctx, s.conn); err != nil {
+		return nil, err
+	}
 	if s.readDB, err = sql.Open("sqlite3", dsn(path, readParams)); err != nil {
 		return nil, fmt.Errorf("storage: cannot open %s: %w", path, err)
 	}
@@ -90,7 +94,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err := s.readDB.PingContext(ctx); err != nil {
 		return nil, fmt.Errorf("storage: cannot open %s for reading: %w", path, err)
 	}
-	s.w = newWriter(s.conn, s.st, s.subs.notify)
+	s.w = newWriter(s.conn, s.st, s.logSt, s.subs.notify)
 	ok = true
 	return s, nil
 }
@@ -112,6 +116,9 @@ func (s *Store) closeDBs() error {
 	var errs []error
 	if s.st != nil {
 		s.st.close()
+	}
+	if s.logSt != nil {
+		s.logSt.close()
 	}
 	if s.conn != nil {
 		errs = append(errs, s.conn.Close())
@@ -169,8 +176,18 @@ type DeliveryRecord struct {
 	Invitee         string    `json:"invitee"` // invitee URI, "" when none
 	InviteeEmail    string    `json:"invitee_email"`
 	EventURI        string    `json:"event_uri"` // scheduled event URI, "" when none
-	SignatureHeader string    `json:"-"`
-	Body            []byte    `json:"-"`
+	SignatureHeader string    `json:"-"`         // at most 512 bytes of it for a refused request
+	Body            []byte    `json:"-"`         // what is kept of the body; see BodyTruncated
+
+	// BodySize is how many bytes were received; BodyTruncated is true when
+	// Body holds fewer (a refused request keeps a 2 KiB prefix, a duplicate
+	// none). BodySHA256 is the hex SHA-256 of the whole body when only part
+	// of it is kept ("" otherwise). DuplicateOf is, for a duplicate, the id
+	// of the delivery first received with the same signature (0: unknown).
+	BodySize      int64  `json:"-"`
+	BodyTruncated bool   `json:"-"`
+	BodySHA256    string `json:"-"`
+	DuplicateOf   int64  `json:"-"`
 }
 
 // RecordDelivery stores d and applies its effect in one transaction, and
@@ -188,12 +205,13 @@ func (s *Store) RecordDelivery(ctx context.Context, d IncomingDelivery) (Deliver
 // holds up accepted deliveries: refused requests queue apart, a few ride
 // along each commit, and when their queue is full ErrRefusedLogFull is
 // returned at once.
+//
+// Only a prefix of the body (2 KiB) is kept, with the whole body's size and
+// SHA-256, and at most 512 bytes of the signature header; the refused rows
+// form a ring (see MaxRefusedRows) whose oldest rows go.
 func (s *Store) RecordRefused(ctx context.Context, r RefusedDelivery) (DeliveryRecord, error) {
-	if r.ReceivedAt.IsZero() {
-		r.ReceivedAt = time.Now()
-	}
-	r.ReceivedAt = r.ReceivedAt.UTC().Truncate(time.Microsecond) // as stored
-	return s.w.submit(ctx, &writeRequest{refused: &r})
+	rec := refusedRecord(r)
+	return s.w.submit(ctx, &writeRequest{refused: &rec})
 }
 
 // ApplyScheduledEvent applies what a backfill read from Calendly (GET

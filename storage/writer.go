@@ -21,7 +21,6 @@ const (
 	maxRefusedBatch  = 32   // refused items per transaction, taken after the accepted ones
 	acceptedQueueLen = 1024 // callers wait (or give up with their context) when it is full
 	refusedQueueLen  = 256  // RecordRefused drops when it is full
-	maxRefusedBody   = 64 << 10
 )
 
 // ErrClosed is returned by writes after Close.
@@ -34,7 +33,7 @@ var ErrRefusedLogFull = errors.New("storage: too many refused requests to log; t
 // writeRequest is one item for the writer: exactly one of the four is set.
 type writeRequest struct {
 	delivery *IncomingDelivery
-	refused  *RefusedDelivery
+	refused  *DeliveryRecord                                 // a refused request, already cut to what is stored
 	changes  []change                                        // a backfill snapshot
 	exec     func(ctx context.Context, conn *sql.Conn) error // a small write of its own (secrets)
 	result   chan writeResult
@@ -48,7 +47,14 @@ type writeResult struct {
 type writer struct {
 	conn     *sql.Conn
 	st       *statements
+	log      *logStatements
 	onCommit func()
+
+	// Owned by the writer goroutine: the delivery-log upkeep (retention.go).
+	limits             retention
+	newest             time.Time
+	batchesSinceUpkeep int
+	lastUpkeep         time.Time
 
 	mu       sync.RWMutex // held for reading while enqueuing, for writing by close
 	closed   bool
@@ -57,9 +63,9 @@ type writer struct {
 	done     chan struct{}
 }
 
-func newWriter(conn *sql.Conn, st *statements, onCommit func()) *writer {
+func newWriter(conn *sql.Conn, st *statements, log *logStatements, onCommit func()) *writer {
 	w := &writer{
-		conn: conn, st: st, onCommit: onCommit,
+		conn: conn, st: st, log: log, onCommit: onCommit, limits: defaultRetention,
 		accepted: make(chan *writeRequest, acceptedQueueLen),
 		refused:  make(chan *writeRequest, refusedQueueLen),
 		done:     make(chan struct{}),
@@ -147,6 +153,10 @@ func (w *writer) run() {
 		}
 		batch, refused = drain(batch, refused, len(batch)+maxRefusedBatch)
 		w.commit(batch)
+		if w.upkeepDue() {
+			// Best effort: what fails now is trimmed at the next upkeep.
+			_, _ = w.upkeep()
+		}
 	}
 }
 
@@ -286,81 +296,6 @@ func (w *writer) apply(ctx context.Context, req *writeRequest) writeResult {
 		}
 	}
 	return writeResult{}
-}
-
-func deliveryRecord(d *IncomingDelivery) DeliveryRecord {
-	rec := DeliveryRecord{ReceivedAt: d.ReceivedAt, SignatureHeader: d.SignatureHeader, Body: d.Body}
-	if p := d.Parsed; p != nil {
-		rec.Event = p.Event
-		if p.Invitee != nil {
-			rec.Invitee, rec.InviteeEmail, rec.EventURI = p.Invitee.URI, p.Invitee.Email, p.Invitee.Event
-		}
-	}
-	return rec
-}
-
-func (w *writer) recordDelivery(ctx context.Context, d *IncomingDelivery) writeResult {
-	rec := deliveryRecord(d)
-	rec.Outcome = OutcomeApplied
-	if d.ReplayKey != "" {
-		res, err := w.st.insertReplayKey.ExecContext(ctx, d.ReplayKey, storedTime(d.ReceivedAt))
-		if err != nil {
-			return writeResult{err: fmt.Errorf("checking the replay key: %w", err)}
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return writeResult{err: fmt.Errorf("checking the replay key: %w", err)}
-		} else if n == 0 {
-			rec.Outcome = OutcomeDuplicate
-			rec.Reason = "already received with this signature (same t and v1); nothing changed"
-		}
-	}
-	if rec.Outcome == OutcomeApplied {
-		if c, ok := changeFromDelivery(d.Parsed); ok {
-			if err := w.st.applyChange(ctx, c); err != nil {
-				return writeResult{err: err}
-			}
-		} else {
-			rec.Reason = "changes no booking"
-		}
-	}
-	return w.insertLog(ctx, rec, d.ReplayKey)
-}
-
-func (w *writer) recordRefused(ctx context.Context, r *RefusedDelivery) writeResult {
-	body := r.Body
-	if len(body) > maxRefusedBody {
-		body = body[:maxRefusedBody]
-	}
-	rec := DeliveryRecord{ReceivedAt: r.ReceivedAt, Outcome: OutcomeRefused, Reason: r.Reason,
-		SignatureHeader: r.SignatureHeader, Body: body}
-	return w.insertLog(ctx, rec, "")
-}
-
-// logFailure records a delivery whose apply failed (and was rolled back), so
-// a developer sees it; Calendly will retry it because it was not answered 2xx.
-func (w *writer) logFailure(ctx context.Context, d *IncomingDelivery, cause error) writeResult {
-	rec := deliveryRecord(d)
-	rec.Outcome, rec.Reason = OutcomeFailed, "not applied: "+cause.Error()
-	res := w.insertLog(ctx, rec, d.ReplayKey)
-	res.err = cause
-	return res
-}
-
-func (w *writer) insertLog(ctx context.Context, rec DeliveryRecord, replayKey string) writeResult {
-	body := rec.Body
-	if body == nil {
-		body = []byte{}
-	}
-	res, err := w.st.insertDelivery.ExecContext(ctx, storedTime(rec.ReceivedAt), rec.Event, string(rec.Outcome), rec.Reason,
-		rec.Invitee, rec.InviteeEmail, rec.EventURI, replayKey, rec.SignatureHeader, body)
-	if err != nil {
-		return writeResult{err: fmt.Errorf("logging the delivery: %w", err)}
-	}
-	rec.ID, err = res.LastInsertId()
-	if err != nil {
-		return writeResult{err: fmt.Errorf("logging the delivery: %w", err)}
-	}
-	return writeResult{record: rec}
 }
 
 // prepareIncoming checks and completes a delivery before it is queued.

@@ -103,7 +103,8 @@ func TestRefusedRequestsCannotHoldUpDeliveries(t *testing.T) {
 	refusedIDs := make(chan int64, refusedQueueLen+1)
 	queued, full := 0, false
 	for range refusedQueueLen + 1 {
-		req := &writeRequest{refused: &RefusedDelivery{ReceivedAt: testT0, Reason: "bad signature"}, result: make(chan writeResult, 1)}
+		refused := refusedRecord(RefusedDelivery{ReceivedAt: testT0, Reason: "bad signature"})
+		req := &writeRequest{refused: &refused, result: make(chan writeResult, 1)}
 		if err := s.w.enqueue(ctx, req); errors.Is(err, ErrRefusedLogFull) {
 			full = true
 			break
