@@ -30,7 +30,8 @@ import (
 // ErrNotFound is returned when a looked-up row does not exist.
 var ErrNotFound = errors.New("not found")
 
-// Store is calwatch's database. It is safe for concurrent use.
+// Store is calwatch's database. It is safe for concurrent use. A store
+// from OpenReadOnly has no writer: its writes return ErrReadOnly.
 type Store struct {
 	path    string
 	writeDB *sql.DB // one connection, owned by the writer goroutine
@@ -107,7 +108,9 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closed = true
-	s.w.close()
+	if s.w != nil {
+		s.w.close()
+	}
 	s.subs.closeAll()
 	return s.closeDBs()
 }

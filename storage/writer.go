@@ -76,6 +76,9 @@ func newWriter(conn *sql.Conn, st *statements, log *logStatements, onCommit func
 
 // submit queues req and waits for its batch to commit.
 func (w *writer) submit(ctx context.Context, req *writeRequest) (DeliveryRecord, error) {
+	if w == nil {
+		return DeliveryRecord{}, ErrReadOnly
+	}
 	req.result = make(chan writeResult, 1)
 	if err := w.enqueue(ctx, req); err != nil {
 		return DeliveryRecord{}, err
