@@ -19,6 +19,9 @@ const (
 	// MaxStoredSignatureHeader is how much of a refused request's
 	// signature header is stored.
 	MaxStoredSignatureHeader = 512
+	// maxStoredReason is how much of why a request was refused is kept
+	// (the reason may quote what was sent).
+	maxStoredReason = 512
 )
 
 const duplicateReason = "already received with this signature (same t and v1); nothing changed"
@@ -39,7 +42,7 @@ func refusedRecord(r RefusedDelivery) DeliveryRecord {
 	return DeliveryRecord{
 		ReceivedAt:      r.ReceivedAt.UTC().Truncate(time.Microsecond), // as stored
 		Outcome:         OutcomeRefused,
-		Reason:          r.Reason,
+		Reason:          cutText(r.Reason, maxStoredReason),
 		SignatureHeader: cutText(r.SignatureHeader, MaxStoredSignatureHeader),
 		Body:            append([]byte(nil), body...), // not a view that pins the whole request
 		BodySize:        int64(len(r.Body)),

@@ -11,7 +11,10 @@ import (
 
 // Retention keeps the store bounded whatever is sent to the listener:
 //   - refused rows are a ring of at most MaxRefusedRows rows and
-//     MaxRefusedBytes of body and header; the oldest go;
+//     MaxRefusedBytes of body and header; the oldest go. A refused row
+//     keeps at most maxRefusedRowBytes of them, so with the defaults the
+//     row cap binds first (5,000 × 2.5 KiB < 16 MiB) and upkeep trims
+//     through the refused rows' index alone, reading no row;
 //   - every delivery-log row older than DefaultDeliveryRetention goes (the
 //     bookings it brought stay: they live in their own tables);
 //   - a replay key goes once it is ReplayKeyRetention old: by then its
@@ -24,9 +27,12 @@ import (
 const (
 	DefaultDeliveryRetention = 30 * 24 * time.Hour
 	ReplayKeyRetention       = 2 * calendly.DefaultTolerance
-	MaxRefusedRows           = 10_000
+	MaxRefusedRows           = 5_000
 	MaxRefusedBytes          = 16 << 20
 )
+
+// maxRefusedRowBytes is the most body and header one refused row keeps.
+const maxRefusedRowBytes = RefusedBodyPrefix + MaxStoredSignatureHeader
 
 // retention is the writer's upkeep policy; tests shrink it.
 type retention struct {
@@ -69,6 +75,11 @@ WHERE id = ?`
 
 	// The deletes return what each removed row held, for PruneReport.
 	deletedRow = ` RETURNING outcome, length(body) + length(signature_header)`
+
+	// sqlTrimRefusedByCount keeps the newest ?1 refused rows.
+	sqlTrimRefusedByCount = `
+DELETE FROM deliveries WHERE outcome = 'refused' AND id <= coalesce((
+    SELECT id FROM deliveries WHERE outcome = 'refused' ORDER BY id DESC LIMIT 1 OFFSET ?1), 0)` + deletedRow
 
 	// sqlTrimRefused keeps the newest refused rows within ?1 rows and ?2
 	// bytes of body and header.
@@ -161,6 +172,16 @@ func deleteRows(ctx context.Context, conn *sql.Conn, query string, args ...any) 
 	return r, rows.Err()
 }
 
+// trimRefused keeps the newest refused rows within rows and bytes. When
+// rows full rows fit in bytes, the count is the only cap that can bind and
+// the cheap delete by the index does it.
+func trimRefused(ctx context.Context, conn *sql.Conn, rows int, bytes int64) (PruneReport, error) {
+	if int64(rows)*maxRefusedRowBytes <= bytes {
+		return deleteRows(ctx, conn, sqlTrimRefusedByCount, rows)
+	}
+	return deleteRows(ctx, conn, sqlTrimRefused, rows, bytes)
+}
+
 func pruneReplayKeys(ctx context.Context, conn *sql.Conn, before time.Time) (int, error) {
 	res, err := conn.ExecContext(ctx, sqlPruneReplayKeys, storedTime(before))
 	if err != nil {
@@ -179,7 +200,7 @@ func (w *writer) upkeep() (PruneReport, error) {
 		return report, err
 	}
 	err := func() error {
-		r, err := deleteRows(ctx, w.conn, sqlTrimRefused, w.limits.refusedRows, w.limits.refusedBytes)
+		r, err := trimRefused(ctx, w.conn, w.limits.refusedRows, w.limits.refusedBytes)
 		if err != nil {
 			return fmt.Errorf("trimming the refused requests: %w", err)
 		}
@@ -248,7 +269,7 @@ func (s *Store) PruneDeliveries(ctx context.Context, cutoff time.Time) (PruneRep
 	}
 	var rest PruneReport
 	err := s.exec(ctx, func(ctx context.Context, conn *sql.Conn) (err error) {
-		if rest, err = deleteRows(ctx, conn, sqlTrimRefused, limits.refusedRows, limits.refusedBytes); err != nil {
+		if rest, err = trimRefused(ctx, conn, limits.refusedRows, limits.refusedBytes); err != nil {
 			return err
 		}
 		rest.ReplayKeys, err = pruneReplayKeys(ctx, conn, time.Now().Add(-limits.replayKeys))

@@ -86,6 +86,7 @@ func TestRefusedRowsAreARing(t *testing.T) {
 		keep   int
 	}{
 		{"by count", func(r *retention) { r.refusedRows = 3 }, 3},
+		{"by count and bytes, count binding", func(r *retention) { r.refusedRows, r.refusedBytes = 3, 3*RefusedBodyPrefix }, 3},
 		{"by bytes", func(r *retention) { r.refusedBytes = 2*RefusedBodyPrefix + 100 }, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
