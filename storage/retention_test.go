@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // upkeepEveryBatch makes the writer run its upkeep after every batch, with
@@ -75,7 +76,7 @@ func TestRefusedRowsKeepAPrefixAndTheDigest(t *testing.T) {
 	}
 }
 
-func utf8Valid(s string) bool { return strings.ToValidUTF8(s, "\uFFFD") == s }
+func utf8Valid(s string) bool { return utf8.ValidString(s) }
 
 // TestRefusedRowsAreARing: past the cap by count or by bytes the oldest
 // refused rows go; accepted deliveries are not touched.
@@ -307,4 +308,29 @@ func TestDeliveriesStreamsWithoutBodies(t *testing.T) {
 			t.Errorf("row #%d carries %d body bytes and header %q without Sent", r.ID, len(r.Body), r.SignatureHeader)
 		}
 	}
+}
+
+// FuzzRefusedRecord: whatever a refused request carries, its row keeps at
+// most the prefix, header and reason bounds, as prefixes of what was sent
+// (valid UTF-8 text stays valid), with the size and digest of the whole.
+func FuzzRefusedRecord(f *testing.F) {
+	f.Add([]byte(`{"event":"invitee.created"}`), "t=1,v1=00", "signature does not match")
+	f.Add(bytes.Repeat([]byte{0xff}, 3*RefusedBodyPrefix), strings.Repeat("é", 600), strings.Repeat("\xe2\x82", 400))
+	f.Fuzz(func(t *testing.T, body []byte, header, reason string) {
+		rec := refusedRecord(RefusedDelivery{ReceivedAt: testT0, SignatureHeader: header, Body: body, Reason: reason})
+		if len(rec.Body) > RefusedBodyPrefix || !bytes.HasPrefix(body, rec.Body) || rec.BodySize != int64(len(body)) || rec.BodyTruncated != (len(rec.Body) < len(body)) {
+			t.Fatalf("body: kept %d of %d bytes (truncated %v)", len(rec.Body), len(body), rec.BodyTruncated)
+		}
+		if sum := sha256.Sum256(body); rec.BodySHA256 != hex.EncodeToString(sum[:]) {
+			t.Fatal("body_sha256 is not the digest of the whole body")
+		}
+		for _, kept := range []struct{ got, sent string }{{rec.SignatureHeader, header}, {rec.Reason, reason}} {
+			if len(kept.got) > 512 || !strings.HasPrefix(kept.sent, kept.got) || len(kept.got) < min(len(kept.sent), 512-3) {
+				t.Fatalf("kept %d bytes of a %d-byte text", len(kept.got), len(kept.sent))
+			}
+			if utf8.ValidString(kept.sent) && !utf8.ValidString(kept.got) {
+				t.Fatalf("cutting valid UTF-8 made it invalid: %q", kept.got)
+			}
+		}
+	})
 }
