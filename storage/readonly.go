@@ -12,9 +12,17 @@ import (
 // ErrReadOnly is returned by writes to a store opened with OpenReadOnly.
 var ErrReadOnly = errors.New("storage: the database was opened read-only; nothing can be written through it")
 
-// ErrOlderSchema is returned by OpenReadOnly for a database an older
+// OlderSchemaError is returned by OpenReadOnly for a database an older
 // calwatch wrote: reading it needs an upgrade, which only a writer does.
-var ErrOlderSchema = errors.New("older schema")
+type OlderSchemaError struct {
+	Path          string
+	Version, Want int
+}
+
+func (e *OlderSchemaError) Error() string {
+	return fmt.Sprintf("storage: %s is from an older calwatch (schema %d, this one reads %d); stop any older listener and run this calwatch's listen once to upgrade it",
+		e.Path, e.Version, e.Want)
+}
 
 // Readers in read-only mode: SQLite opens the file read-only (mode=ro),
 // so nothing (no migration, no checkpoint) can change it.
@@ -81,8 +89,7 @@ func checkReadableVersion(path string, version int) error {
 	case version == 0:
 		return fmt.Errorf("storage: %s holds no calwatch data (schema version 0); check --db/--home", path)
 	case version < len(all):
-		return fmt.Errorf("storage: %s is from an older calwatch (schema %d, this one reads %d); stop any older listener and run this calwatch's listen once to upgrade it: %w",
-			path, version, len(all), ErrOlderSchema)
+		return &OlderSchemaError{Path: path, Version: version, Want: len(all)}
 	case version > len(all):
 		return fmt.Errorf("storage: %s has schema version %d but this calwatch knows only %d; upgrade calwatch or use another --db", path, version, len(all))
 	}

@@ -98,7 +98,8 @@ func TestOpenReadOnlyNeverUpgrades(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = OpenReadOnly(ctx, path)
-	if !errors.Is(err, ErrOlderSchema) || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "listen") {
+	var older *OlderSchemaError
+	if !errors.As(err, &older) || older.Version != len(all)-1 || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "listen") {
 		t.Errorf("OpenReadOnly of an older schema: err = %v; want one line that says to run listen", err)
 	}
 	if v := userVersion(t, conn); v != len(all)-1 {
