@@ -12,8 +12,12 @@
 // the same set of deliveries reads back the same in any order.
 //
 // One goroutine owns the only write connection and commits small batches
-// (a bad item fails alone); callers are answered after the durable commit.
-// Queries use a separate read-only pool.
+// (a bad item fails alone; a batch whose transaction SQLite dropped fails
+// whole); every queued caller is answered with what the commit did.
+// Queries use a separate read-only pool, and OpenReadOnly opens a store
+// with no writer at all. The delivery log stays bounded whatever is sent:
+// refused requests keep a prefix in a capped ring, duplicates keep no body,
+// replay keys and old rows expire (retention.go).
 package storage
 
 import (
