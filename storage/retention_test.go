@@ -334,3 +334,21 @@ func FuzzRefusedRecord(f *testing.F) {
 		}
 	})
 }
+
+// TestUpkeepIsNotPerBatch: by default the log upkeep runs once every few
+// hundred batches (or half a minute), not on the delivery hot path.
+func TestUpkeepIsNotPerBatch(t *testing.T) {
+	w := &writer{limits: defaultRetention, lastUpkeep: time.Now()}
+	for i := 1; i < defaultRetention.everyBatches; i++ {
+		if w.upkeepDue() {
+			t.Fatalf("upkeep due after %d batches, want it after %d", i, defaultRetention.everyBatches)
+		}
+	}
+	if !w.upkeepDue() {
+		t.Errorf("upkeep not due after %d batches", defaultRetention.everyBatches)
+	}
+	w.lastUpkeep = time.Now().Add(-defaultRetention.every)
+	if !w.upkeepDue() {
+		t.Errorf("upkeep not due %v after the last one", defaultRetention.every)
+	}
+}
