@@ -96,12 +96,6 @@ ON CONFLICT (identity) DO UPDATE SET email = excluded.email, kind = excluded.kin
 WHERE (email, kind, at, event_uri, invitee_uri) IS NOT (excluded.email, excluded.kind, excluded.at, excluded.event_uri, excluded.invitee_uri)`
 
 	sqlDeleteActivity = `DELETE FROM activity WHERE identity IN (?, ?, ?)`
-
-	sqlInsertReplayKey = `INSERT INTO replay_keys (key, first_seen) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`
-
-	sqlInsertDelivery = `
-INSERT INTO deliveries (received_at, event, outcome, reason, invitee_uri, invitee_email, event_uri, replay_key, signature_header, body)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 )
 
 // statements are the writer's prepared statements, bound to its connection.
@@ -110,7 +104,6 @@ type statements struct {
 	insertGuestContacts                                                *sql.Stmt
 	upsertInvitee, updateNoShow, upsertContact, insertLink             *sql.Stmt
 	loadInvitee, loadLinks, loadOlders, upsertActivity, deleteActivity *sql.Stmt
-	insertReplayKey, insertDelivery                                    *sql.Stmt
 	savepoint, release, rollbackTo                                     *sql.Stmt
 }
 
@@ -134,8 +127,6 @@ func prepareStatements(ctx context.Context, conn *sql.Conn) (*statements, error)
 		{&st.loadOlders, sqlLoadOlders},
 		{&st.upsertActivity, sqlUpsertActivity},
 		{&st.deleteActivity, sqlDeleteActivity},
-		{&st.insertReplayKey, sqlInsertReplayKey},
-		{&st.insertDelivery, sqlInsertDelivery},
 		{&st.savepoint, "SAVEPOINT item"},
 		{&st.release, "RELEASE item"},
 		{&st.rollbackTo, "ROLLBACK TO item"},
@@ -155,7 +146,7 @@ func (st *statements) close() {
 		st.upsertEvent, st.insertEventStub, st.deleteEventPeople, st.insertPeople, st.insertGuestContacts,
 		st.upsertInvitee, st.updateNoShow, st.upsertContact, st.insertLink,
 		st.loadInvitee, st.loadLinks, st.loadOlders, st.upsertActivity, st.deleteActivity,
-		st.insertReplayKey, st.insertDelivery, st.savepoint, st.release, st.rollbackTo,
+		st.savepoint, st.release, st.rollbackTo,
 	} {
 		if s != nil {
 			_ = s.Close()

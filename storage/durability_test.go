@@ -221,3 +221,26 @@ func TestCloseDrainsQueuedWritesAndRefusesLaterOnes(t *testing.T) {
 func errorsContain(err error, s string) bool {
 	return err != nil && strings.Contains(err.Error(), s)
 }
+
+// TestWriterConnectionSettings: a missing fsync cannot be seen by a kill -9
+// test, so the writer's settings are read back from its connection.
+func TestWriterConnectionSettings(t *testing.T) {
+	s := openTestStore(t)
+	ctx := context.Background()
+	for _, tc := range []struct{ pragma, want string }{
+		{"journal_mode", "wal"},
+		{"synchronous", "2"}, // FULL
+		{"journal_size_limit", fmt.Sprint(walSizeLimit)},
+		{"secure_delete", "1"},
+		{"temp_store", "2"}, // MEMORY
+		{"foreign_keys", "1"},
+	} {
+		var got string
+		if err := s.conn.QueryRowContext(ctx, "PRAGMA "+tc.pragma).Scan(&got); err != nil {
+			t.Fatalf("PRAGMA %s: %v", tc.pragma, err)
+		}
+		if got != tc.want {
+			t.Errorf("writer PRAGMA %s = %s, want %s", tc.pragma, got, tc.want)
+		}
+	}
+}

@@ -20,13 +20,24 @@ const (
 	readParams  = "_busy_timeout=5000&_foreign_keys=on&_txlock=deferred&_query_only=1"
 )
 
+// walSizeLimit is the size the WAL file is cut back to after a checkpoint,
+// so one burst of deliveries does not leave a large file behind for good.
+const walSizeLimit = 16 << 20
+
 // writerPragmas are connection settings of the writer that the DSN cannot
 // carry. temp_store=MEMORY keeps the savepoint journal (a copy of every page
 // an item changes that an earlier item of its batch changed) in memory:
 // otherwise it spills to a temporary file past 64 KiB, which a batch of
 // deliveries always does, and costs two write calls per page. Durability is
 // untouched: the WAL and synchronous=FULL are what make a commit stay.
-var writerPragmas = []string{"PRAGMA temp_store = MEMORY"}
+// journal_size_limit shrinks the WAL after a burst; secure_delete zeroes
+// what is deleted (pruned bodies, replaced tokens and keys) instead of
+// leaving it in free pages.
+var writerPragmas = []string{
+	"PRAGMA temp_store = MEMORY",
+	fmt.Sprintf("PRAGMA journal_size_limit = %d", walSizeLimit),
+	"PRAGMA secure_delete = ON",
+}
 
 // tuneWriter applies writerPragmas to the writer's connection.
 func tuneWriter(ctx context.Context, conn *sql.Conn) error {

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -33,11 +34,19 @@ func TestDuplicatesAndRetriesChangeNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(log) != 2 || log[0].ID != retry.ID || log[1].ID != again.ID || string(log[1].Body) != string(body) || log[1].SignatureHeader != d.SignatureHeader {
-		t.Fatalf("log = %+v", log)
+	if len(log) != 2 || log[0].ID != retry.ID || log[1].ID != again.ID || string(log[0].Body) != string(body) || log[1].SignatureHeader != d.SignatureHeader {
+		t.Fatalf("log = %s", logSummary(log))
+	}
+	// The duplicate keeps no body: it points at the delivery that has it.
+	if dup := log[1]; len(dup.Body) != 0 || !dup.BodyTruncated || dup.BodySize != int64(len(body)) || dup.DuplicateOf != first.ID {
+		t.Errorf("duplicate row keeps %d body bytes (truncated %v, size %d), duplicate_of %d; want none, truncated, size %d, duplicate_of %d",
+			len(dup.Body), dup.BodyTruncated, dup.BodySize, dup.DuplicateOf, len(body), first.ID)
+	}
+	if again.DuplicateOf != first.ID || len(again.Body) != 0 {
+		t.Errorf("RecordDelivery returned duplicate_of %d with %d body bytes; want %d and none, as stored", again.DuplicateOf, len(again.Body), first.ID)
 	}
 	if !log[0].ReceivedAt.Equal(retry.ReceivedAt) || log[1].Outcome != OutcomeDuplicate || log[1].Invitee == "" || log[1].EventURI == "" {
-		t.Errorf("logged %+v, returned %+v: the log must read back what RecordDelivery returned", log[0], retry)
+		t.Errorf("logged %s, returned #%d %s: the log must read back what RecordDelivery returned", logSummary(log), retry.ID, retry.Outcome)
 	}
 }
 
@@ -120,4 +129,13 @@ func TestEmptyListsAreEmptyJSONArrays(t *testing.T) {
 	if got := snapshot(t, s); !strings.Contains(got, `"events": []`) || !strings.Contains(got, `"contacts": []`) {
 		t.Errorf("empty store reads back as %s", got)
 	}
+}
+
+// logSummary shows log rows without their bodies.
+func logSummary(log []DeliveryRecord) string {
+	var b strings.Builder
+	for _, r := range log {
+		fmt.Fprintf(&b, "[#%d %s %s %s body %d/%d dup-of %d] ", r.ID, r.ReceivedAt.Format(time.RFC3339), r.Outcome, r.Reason, len(r.Body), r.BodySize, r.DuplicateOf)
+	}
+	return b.String()
 }

@@ -42,40 +42,59 @@ func migrate(ctx context.Context, conn *sql.Conn) error {
 
 // migrateScripts runs the scripts the database on conn has not run yet, one
 // per transaction, tracked by PRAGMA user_version: script i (from 0)
-// brings the schema to version i+1.
+// brings the schema to version i+1. The version is read inside each write
+// transaction, so two first opens of one fresh file cannot both run a
+// script: the second waits for the first and then sees its version.
 func migrateScripts(ctx context.Context, conn *sql.Conn, all []string) error {
-	var version int
-	if err := conn.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
-		return fmt.Errorf("storage: reading the schema version: %w", err)
-	}
-	if version > len(all) {
-		return fmt.Errorf("storage: the database has schema version %d but this calwatch knows only %d; upgrade calwatch or use another --db", version, len(all))
-	}
-	for i := version; i < len(all); i++ {
-		if err := applyMigration(ctx, conn, i+1, all[i]); err != nil {
+	for {
+		done, err := applyNextMigration(ctx, conn, all)
+		if err != nil || done {
 			return err
 		}
 	}
-	return nil
 }
 
-func applyMigration(ctx context.Context, conn *sql.Conn, version int, script string) (err error) {
+// schemaVersion reads PRAGMA user_version.
+func schemaVersion(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}) (int, error) {
+	var version int
+	if err := q.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return 0, fmt.Errorf("storage: reading the schema version: %w", err)
+	}
+	return version, nil
+}
+
+// applyNextMigration runs, under the write lock, the first script the
+// database has not run; done is true when there was none.
+func applyNextMigration(ctx context.Context, conn *sql.Conn, all []string) (done bool, err error) {
 	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
-		return fmt.Errorf("storage: starting migration %d: %w", version, err)
+		return false, fmt.Errorf("storage: cannot lock the database to check its schema (is another program holding it?): %w", err)
 	}
 	defer func() {
-		if err != nil {
+		if err != nil || done {
 			_, _ = conn.ExecContext(context.Background(), "ROLLBACK")
 		}
 	}()
-	if _, err := conn.ExecContext(ctx, script); err != nil {
-		return fmt.Errorf("storage: migration %d failed: %w", version, err)
+	version, err := schemaVersion(ctx, conn)
+	if err != nil {
+		return false, err
 	}
-	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", version)); err != nil {
-		return fmt.Errorf("storage: recording migration %d: %w", version, err)
+	if version > len(all) {
+		return false, fmt.Errorf("storage: the database has schema version %d but this calwatch knows only %d; upgrade calwatch or use another --db", version, len(all))
+	}
+	if version == len(all) {
+		return true, nil
+	}
+	next := version + 1
+	if _, err := conn.ExecContext(ctx, all[version]); err != nil {
+		return false, fmt.Errorf("storage: migration %d failed: %w", next, err)
+	}
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", next)); err != nil {
+		return false, fmt.Errorf("storage: recording migration %d: %w", next, err)
 	}
 	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
-		return fmt.Errorf("storage: committing migration %d: %w", version, err)
+		return false, fmt.Errorf("storage: committing migration %d: %w", next, err)
 	}
-	return nil
+	return false, nil
 }

@@ -103,3 +103,36 @@ func TestFailedMigrationChangesNothing(t *testing.T) {
 		t.Error("the failed migration's table was left behind")
 	}
 }
+
+// TestConcurrentFirstOpensOfAFreshDatabase: many processes' worth of first
+// opens of one new file all succeed and leave one schema, migrated once.
+func TestConcurrentFirstOpensOfAFreshDatabase(t *testing.T) {
+	ctx := context.Background()
+	for round := range 5 {
+		path := filepath.Join(t.TempDir(), "calwatch.db")
+		const openers = 8
+		errs := make(chan error, openers)
+		start := make(chan struct{})
+		for range openers {
+			go func() {
+				<-start
+				s, err := Open(ctx, path)
+				if err == nil {
+					err = s.Close()
+				}
+				errs <- err
+			}()
+		}
+		close(start)
+		for range openers {
+			if err := <-errs; err != nil {
+				t.Fatalf("round %d: a concurrent first open failed: %v", round, err)
+			}
+		}
+		conn := openRawConn(t, path)
+		all, _ := migrations()
+		if v := userVersion(t, conn); v != len(all) {
+			t.Errorf("round %d: user_version = %d, want %d", round, v, len(all))
+		}
+	}
+}

@@ -32,38 +32,6 @@ func parseStoredPtr(s sql.NullString) (*time.Time, error) {
 	return &t, nil
 }
 
-// ListDeliveries returns the delivery log, newest first, at most limit rows
-// (limit ≤ 0: all), with SignatureHeader and Body filled.
-func (s *Store) ListDeliveries(ctx context.Context, limit int) ([]DeliveryRecord, error) {
-	if limit <= 0 {
-		limit = -1
-	}
-	rows, err := s.readDB.QueryContext(ctx, `
-SELECT id, received_at, event, outcome, reason, invitee_uri, invitee_email, event_uri, signature_header, body
-FROM deliveries ORDER BY id DESC LIMIT ?`, limit)
-	if err != nil {
-		return nil, fmt.Errorf("storage: reading the delivery log: %w", err)
-	}
-	defer rows.Close()
-	out := []DeliveryRecord{}
-	for rows.Next() {
-		var r DeliveryRecord
-		var received sql.NullString
-		if err := rows.Scan(&r.ID, &received, &r.Event, &r.Outcome, &r.Reason, &r.Invitee, &r.InviteeEmail,
-			&r.EventURI, &r.SignatureHeader, &r.Body); err != nil {
-			return nil, fmt.Errorf("storage: reading the delivery log: %w", err)
-		}
-		if r.ReceivedAt, err = parseStored(received); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("storage: reading the delivery log: %w", err)
-	}
-	return out, nil
-}
-
 // eventWhere turns a filter into SQL over the events table.
 func eventWhere(f EventFilter) (string, []any, error) {
 	var conds []string

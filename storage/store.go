@@ -12,8 +12,12 @@
 // the same set of deliveries reads back the same in any order.
 //
 // One goroutine owns the only write connection and commits small batches
-// (a bad item fails alone); callers are answered after the durable commit.
-// Queries use a separate read-only pool.
+// (a bad item fails alone; a batch whose transaction SQLite dropped fails
+// whole); every queued caller is answered with what the commit did.
+// Queries use a separate read-only pool, and OpenReadOnly opens a store
+// with no writer at all. The delivery log stays bounded whatever is sent:
+// refused requests keep a prefix in a capped ring, duplicates keep no body,
+// replay keys and old rows expire (retention.go).
 package storage
 
 import (
@@ -30,13 +34,15 @@ import (
 // ErrNotFound is returned when a looked-up row does not exist.
 var ErrNotFound = errors.New("not found")
 
-// Store is calwatch's database. It is safe for concurrent use.
+// Store is calwatch's database. It is safe for concurrent use. A store
+// from OpenReadOnly has no writer: its writes return ErrReadOnly.
 type Store struct {
 	path    string
 	writeDB *sql.DB // one connection, owned by the writer goroutine
 	readDB  *sql.DB // a small pool for queries
 	conn    *sql.Conn
 	st      *statements
+	logSt   *logStatements
 	w       *writer
 	subs    subscribers
 	closeMu sync.Mutex
@@ -82,6 +88,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if s.st, err = prepareStatements(ctx, s.conn); err != nil {
 		return nil, err
 	}
+	if s.logSt, err = prepareLogStatements(ctx, s.conn); err != nil {
+		return nil, err
+	}
 	if s.readDB, err = sql.Open("sqlite3", dsn(path, readParams)); err != nil {
 		return nil, fmt.Errorf("storage: cannot open %s: %w", path, err)
 	}
@@ -90,7 +99,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err := s.readDB.PingContext(ctx); err != nil {
 		return nil, fmt.Errorf("storage: cannot open %s for reading: %w", path, err)
 	}
-	s.w = newWriter(s.conn, s.st, s.subs.notify)
+	s.w = newWriter(s.conn, s.st, s.logSt, s.subs.notify)
 	ok = true
 	return s, nil
 }
@@ -103,7 +112,9 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closed = true
-	s.w.close()
+	if s.w != nil {
+		s.w.close()
+	}
 	s.subs.closeAll()
 	return s.closeDBs()
 }
@@ -112,6 +123,9 @@ func (s *Store) closeDBs() error {
 	var errs []error
 	if s.st != nil {
 		s.st.close()
+	}
+	if s.logSt != nil {
+		s.logSt.close()
 	}
 	if s.conn != nil {
 		errs = append(errs, s.conn.Close())
@@ -169,8 +183,18 @@ type DeliveryRecord struct {
 	Invitee         string    `json:"invitee"` // invitee URI, "" when none
 	InviteeEmail    string    `json:"invitee_email"`
 	EventURI        string    `json:"event_uri"` // scheduled event URI, "" when none
-	SignatureHeader string    `json:"-"`
-	Body            []byte    `json:"-"`
+	SignatureHeader string    `json:"-"`         // at most 512 bytes of it for a refused request
+	Body            []byte    `json:"-"`         // what is kept of the body; see BodyTruncated
+
+	// BodySize is how many bytes were received; BodyTruncated is true when
+	// Body holds fewer (a refused request keeps a 2 KiB prefix, a duplicate
+	// none). BodySHA256 is the hex SHA-256 of the whole body when only part
+	// of it is kept ("" otherwise). DuplicateOf is, for a duplicate, the id
+	// of the delivery first received with the same signature (0: unknown).
+	BodySize      int64  `json:"-"`
+	BodyTruncated bool   `json:"-"`
+	BodySHA256    string `json:"-"`
+	DuplicateOf   int64  `json:"-"`
 }
 
 // RecordDelivery stores d and applies its effect in one transaction, and
@@ -188,12 +212,13 @@ func (s *Store) RecordDelivery(ctx context.Context, d IncomingDelivery) (Deliver
 // holds up accepted deliveries: refused requests queue apart, a few ride
 // along each commit, and when their queue is full ErrRefusedLogFull is
 // returned at once.
+//
+// Only a prefix of the body (2 KiB) is kept, with the whole body's size and
+// SHA-256, and at most 512 bytes of the signature header; the refused rows
+// form a ring (see MaxRefusedRows) whose oldest rows go.
 func (s *Store) RecordRefused(ctx context.Context, r RefusedDelivery) (DeliveryRecord, error) {
-	if r.ReceivedAt.IsZero() {
-		r.ReceivedAt = time.Now()
-	}
-	r.ReceivedAt = r.ReceivedAt.UTC().Truncate(time.Microsecond) // as stored
-	return s.w.submit(ctx, &writeRequest{refused: &r})
+	rec := refusedRecord(r)
+	return s.w.submit(ctx, &writeRequest{refused: &rec})
 }
 
 // ApplyScheduledEvent applies what a backfill read from Calendly (GET

@@ -19,7 +19,6 @@ const (
 	maxRefusedBatch  = 32   // refused items per transaction, taken after the accepted ones
 	acceptedQueueLen = 1024 // callers wait (or give up with their context) when it is full
 	refusedQueueLen  = 256  // RecordRefused drops when it is full
-	maxRefusedBody   = 64 << 10
 )
 
 // ErrClosed is returned by writes after Close.
@@ -32,7 +31,7 @@ var ErrRefusedLogFull = errors.New("storage: too many refused requests to log; t
 // writeRequest is one item for the writer: exactly one of the four is set.
 type writeRequest struct {
 	delivery *IncomingDelivery
-	refused  *RefusedDelivery
+	refused  *DeliveryRecord                                 // a refused request, already cut to what is stored
 	changes  []change                                        // a backfill snapshot
 	exec     func(ctx context.Context, conn *sql.Conn) error // a small write of its own (secrets)
 	result   chan writeResult
@@ -46,7 +45,14 @@ type writeResult struct {
 type writer struct {
 	conn     *sql.Conn
 	st       *statements
+	log      *logStatements
 	onCommit func()
+
+	// Owned by the writer goroutine: the delivery-log upkeep (retention.go).
+	limits             retention
+	newest             time.Time
+	batchesSinceUpkeep int
+	lastUpkeep         time.Time
 
 	mu       sync.RWMutex // held for reading while enqueuing, for writing by close
 	closed   bool
@@ -55,9 +61,9 @@ type writer struct {
 	done     chan struct{}
 }
 
-func newWriter(conn *sql.Conn, st *statements, onCommit func()) *writer {
+func newWriter(conn *sql.Conn, st *statements, log *logStatements, onCommit func()) *writer {
 	w := &writer{
-		conn: conn, st: st, onCommit: onCommit,
+		conn: conn, st: st, log: log, onCommit: onCommit, limits: defaultRetention,
 		accepted: make(chan *writeRequest, acceptedQueueLen),
 		refused:  make(chan *writeRequest, refusedQueueLen),
 		done:     make(chan struct{}),
@@ -68,16 +74,19 @@ func newWriter(conn *sql.Conn, st *statements, onCommit func()) *writer {
 
 // submit queues req and waits for its batch to commit.
 func (w *writer) submit(ctx context.Context, req *writeRequest) (DeliveryRecord, error) {
+	if w == nil {
+		return DeliveryRecord{}, ErrReadOnly
+	}
 	req.result = make(chan writeResult, 1)
 	if err := w.enqueue(ctx, req); err != nil {
 		return DeliveryRecord{}, err
 	}
-	select {
-	case r := <-req.result:
-		return r.record, r.err
-	case <-ctx.Done():
-		return DeliveryRecord{}, fmt.Errorf("storage: gave up waiting for the write to commit: %w", ctx.Err())
-	}
+	// Once queued, the write happens whatever becomes of ctx, so the caller
+	// waits for what did happen: an answer that matches the database. The
+	// wait is bounded by the writer (each batch is a few statements under
+	// the busy timeout), not by the caller.
+	r := <-req.result
+	return r.record, r.err
 }
 
 func (w *writer) enqueue(ctx context.Context, req *writeRequest) error {
@@ -145,6 +154,10 @@ func (w *writer) run() {
 		}
 		batch, refused = drain(batch, refused, len(batch)+maxRefusedBatch)
 		w.commit(batch)
+		if w.upkeepDue() {
+			// Best effort: what fails now is trimmed at the next upkeep.
+			_, _ = w.upkeep()
+		}
 	}
 }
 
@@ -207,9 +220,16 @@ func (w *writer) attempt(batch []*writeRequest, isolated bool) ([]writeResult, e
 	for i, req := range batch {
 		if isolated {
 			results[i] = w.applyItem(ctx, req)
+		} else {
+			results[i] = w.apply(ctx, req)
+		}
+		if results[i].err == nil {
 			continue
 		}
-		if results[i] = w.apply(ctx, req); results[i].err != nil {
+		if w.transactionGone() {
+			return nil, fmt.Errorf("storage: SQLite rolled the whole write back, so none of it was saved (disk full or failing?): %w", results[i].err)
+		}
+		if !isolated {
 			_, _ = w.conn.ExecContext(ctx, "ROLLBACK")
 			return nil, errItemFailed
 		}
@@ -221,6 +241,23 @@ func (w *writer) attempt(batch []*writeRequest, isolated bool) ([]writeResult, e
 	return results, nil
 }
 
+// transactionGone tells whether SQLite has ended the batch's transaction on
+// its own: after some errors (SQLITE_FULL, SQLITE_IOERR, …) it rolls the
+// whole transaction back and the connection is in autocommit mode again,
+// where every later statement would commit by itself.
+func (w *writer) transactionGone() bool {
+	gone := true // when the connection cannot be asked, assume the worst
+	_ = w.conn.Raw(func(driverConn any) error {
+		// *sqlite3.SQLiteConn, through an interface: the cgo-less stub
+		// that cross-compiled vet sees has no such method.
+		if c, ok := driverConn.(interface{ AutoCommit() bool }); ok {
+			gone = c.AutoCommit()
+		}
+		return nil
+	})
+	return gone
+}
+
 // applyItem runs one request inside its own savepoint; a request that
 // fails leaves nothing behind but, for a delivery, its failure in the log.
 func (w *writer) applyItem(ctx context.Context, req *writeRequest) writeResult {
@@ -229,6 +266,9 @@ func (w *writer) applyItem(ctx context.Context, req *writeRequest) writeResult {
 	}
 	res := w.apply(ctx, req)
 	if res.err != nil {
+		if w.transactionGone() {
+			return res // the caller fails the whole batch
+		}
 		_, _ = w.st.rollbackTo.ExecContext(ctx)
 		_, _ = w.st.release.ExecContext(ctx)
 		if req.delivery != nil {
@@ -259,81 +299,6 @@ func (w *writer) apply(ctx context.Context, req *writeRequest) writeResult {
 		}
 	}
 	return writeResult{}
-}
-
-func deliveryRecord(d *IncomingDelivery) DeliveryRecord {
-	rec := DeliveryRecord{ReceivedAt: d.ReceivedAt, SignatureHeader: d.SignatureHeader, Body: d.Body}
-	if p := d.Parsed; p != nil {
-		rec.Event = p.Event
-		if p.Invitee != nil {
-			rec.Invitee, rec.InviteeEmail, rec.EventURI = p.Invitee.URI, p.Invitee.Email, p.Invitee.Event
-		}
-	}
-	return rec
-}
-
-func (w *writer) recordDelivery(ctx context.Context, d *IncomingDelivery) writeResult {
-	rec := deliveryRecord(d)
-	rec.Outcome = OutcomeApplied
-	if d.ReplayKey != "" {
-		res, err := w.st.insertReplayKey.ExecContext(ctx, d.ReplayKey, storedTime(d.ReceivedAt))
-		if err != nil {
-			return writeResult{err: fmt.Errorf("checking the replay key: %w", err)}
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return writeResult{err: fmt.Errorf("checking the replay key: %w", err)}
-		} else if n == 0 {
-			rec.Outcome = OutcomeDuplicate
-			rec.Reason = "already received with this signature (same t and v1); nothing changed"
-		}
-	}
-	if rec.Outcome == OutcomeApplied {
-		if c, ok := changeFromDelivery(d.Parsed); ok {
-			if err := w.st.applyChange(ctx, c); err != nil {
-				return writeResult{err: err}
-			}
-		} else {
-			rec.Reason = "changes no booking"
-		}
-	}
-	return w.insertLog(ctx, rec, d.ReplayKey)
-}
-
-func (w *writer) recordRefused(ctx context.Context, r *RefusedDelivery) writeResult {
-	body := r.Body
-	if len(body) > maxRefusedBody {
-		body = body[:maxRefusedBody]
-	}
-	rec := DeliveryRecord{ReceivedAt: r.ReceivedAt, Outcome: OutcomeRefused, Reason: r.Reason,
-		SignatureHeader: r.SignatureHeader, Body: body}
-	return w.insertLog(ctx, rec, "")
-}
-
-// logFailure records a delivery whose apply failed (and was rolled back), so
-// a developer sees it; Calendly will retry it because it was not answered 2xx.
-func (w *writer) logFailure(ctx context.Context, d *IncomingDelivery, cause error) writeResult {
-	rec := deliveryRecord(d)
-	rec.Outcome, rec.Reason = OutcomeFailed, "not applied: "+cause.Error()
-	res := w.insertLog(ctx, rec, d.ReplayKey)
-	res.err = cause
-	return res
-}
-
-func (w *writer) insertLog(ctx context.Context, rec DeliveryRecord, replayKey string) writeResult {
-	body := rec.Body
-	if body == nil {
-		body = []byte{}
-	}
-	res, err := w.st.insertDelivery.ExecContext(ctx, storedTime(rec.ReceivedAt), rec.Event, string(rec.Outcome), rec.Reason,
-		rec.Invitee, rec.InviteeEmail, rec.EventURI, replayKey, rec.SignatureHeader, body)
-	if err != nil {
-		return writeResult{err: fmt.Errorf("logging the delivery: %w", err)}
-	}
-	rec.ID, err = res.LastInsertId()
-	if err != nil {
-		return writeResult{err: fmt.Errorf("logging the delivery: %w", err)}
-	}
-	return writeResult{record: rec}
 }
 
 // prepareIncoming checks and completes a delivery before it is queued.

@@ -103,7 +103,8 @@ func TestRefusedRequestsCannotHoldUpDeliveries(t *testing.T) {
 	refusedIDs := make(chan int64, refusedQueueLen+1)
 	queued, full := 0, false
 	for range refusedQueueLen + 1 {
-		req := &writeRequest{refused: &RefusedDelivery{ReceivedAt: testT0, Reason: "bad signature"}, result: make(chan writeResult, 1)}
+		refused := refusedRecord(RefusedDelivery{ReceivedAt: testT0, Reason: "bad signature"})
+		req := &writeRequest{refused: &refused, result: make(chan writeResult, 1)}
 		if err := s.w.enqueue(ctx, req); errors.Is(err, ErrRefusedLogFull) {
 			full = true
 			break
@@ -230,5 +231,104 @@ func TestCloseReturns(t *testing.T) {
 		case <-time.After(30 * time.Second):
 			t.Fatalf("Close #%d did not return", i)
 		}
+	}
+}
+
+// holdWriter keeps the writer inside a write until the returned release is
+// called, so what is queued meanwhile makes one batch.
+func holdWriter(t *testing.T, s *Store) (release func()) {
+	t.Helper()
+	inside, released := make(chan struct{}), make(chan struct{})
+	held := make(chan error, 1)
+	go func() {
+		held <- s.exec(context.Background(), func(context.Context, *sql.Conn) error {
+			close(inside)
+			<-released
+			return nil
+		})
+	}()
+	<-inside
+	return func() {
+		close(released)
+		if err := <-held; err != nil {
+			t.Errorf("the holding write failed: %v", err)
+		}
+	}
+}
+
+// TestAQueuedWriteAnswersWhatHappened: a caller whose context ends after
+// its delivery was queued still gets the real outcome, because the write
+// still commits; before, it got a timeout (and the listener a 500) for a
+// delivery that was stored.
+func TestAQueuedWriteAnswersWhatHappened(t *testing.T) {
+	s := openTestStore(t)
+	release := holdWriter(t, s)
+	ctx, cancel := context.WithCancel(context.Background())
+	type answer struct {
+		rec DeliveryRecord
+		err error
+	}
+	answered := make(chan answer, 1)
+	go func() {
+		rec, err := s.RecordDelivery(ctx, simpleDelivery(t, "late"))
+		answered <- answer{rec, err}
+	}()
+	waitFor(t, "the delivery to queue", func() bool { return len(s.w.accepted) == 1 })
+	cancel()
+	release()
+	got := <-answered
+	if got.err != nil || got.rec.Outcome != OutcomeApplied || got.rec.ID == 0 {
+		t.Fatalf("RecordDelivery = %+v, %v; want the committed outcome, applied", got.rec, got.err)
+	}
+	if evs := mustEvents(t, s, EventFilter{}); len(evs) != 1 {
+		t.Errorf("%d events stored, want the 1 delivery", len(evs))
+	}
+}
+
+// TestABatchWhoseTransactionIsGoneFailsWhole: when SQLite rolls the whole
+// transaction back in the middle of a batch (disk full, I/O error; here a
+// trigger's RAISE(ROLLBACK)), every item of the batch fails and nothing of
+// it is stored. Before, the items after the bad one committed one by one
+// in autocommit mode while their callers were told they had failed.
+func TestABatchWhoseTransactionIsGoneFailsWhole(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "calwatch.db")
+	s, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	raw, err := sql.Open("sqlite3", dsn(path, writeParams))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.Exec(`CREATE TRIGGER disk_full BEFORE INSERT ON recipients WHEN NEW.key LIKE '%full%'
+		BEGIN SELECT RAISE(ROLLBACK, 'database or disk is full (simulated)'); END`); err != nil {
+		t.Fatal(err)
+	}
+	release := holdWriter(t, s)
+	ds := []IncomingDelivery{simpleDelivery(t, "good1"), simpleDelivery(t, "full"), simpleDelivery(t, "good2")}
+	reqs := make([]*writeRequest, len(ds))
+	for i := range ds {
+		reqs[i] = &writeRequest{delivery: &ds[i], result: make(chan writeResult, 1)}
+		if err := s.w.enqueue(context.Background(), reqs[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	release()
+	for i, r := range reqs {
+		if res := <-r.result; res.err == nil {
+			t.Errorf("item %d succeeded (%+v) although its transaction was rolled back", i, res.record)
+		}
+	}
+	if evs := mustEvents(t, s, EventFilter{}); len(evs) != 0 {
+		t.Errorf("%d events stored from a batch that failed whole, want none", len(evs))
+	}
+	if log, err := s.ListDeliveries(context.Background(), 0); err != nil || len(log) != 0 {
+		t.Errorf("delivery log holds %d rows (%v); want nothing from the failed batch", len(log), err)
+	}
+	// The writer goes on: the next delivery commits normally.
+	if rec := record(t, s, simpleDelivery(t, "after"))[0]; rec.Outcome != OutcomeApplied {
+		t.Errorf("next delivery = %+v", rec)
 	}
 }

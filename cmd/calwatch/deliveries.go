@@ -16,7 +16,7 @@ const defaultDeliveriesLimit = 100
 
 func newDeliveriesCmd(a *app) *cobra.Command {
 	cmd := groupCmd("deliveries", "Show the webhook delivery log")
-	cmd.AddCommand(newDeliveriesListCmd(a))
+	cmd.AddCommand(newDeliveriesListCmd(a), newDeliveriesPruneCmd(a))
 	return cmd
 }
 
@@ -58,16 +58,24 @@ func newDeliveriesListCmd(a *app) *cobra.Command {
 // the key, but with a short key it lets anyone guess the key offline, so it
 // is shown only when asked for (--show-signatures). A body that is not
 // UTF-8 (only a refused one can be) cannot be a JSON string as is, so it
-// also comes in base64.
+// also comes in base64. body_truncated says the body is only what was kept:
+// a refused request's 2 KiB prefix (with body_sha256 of the whole), or
+// nothing for a duplicate (duplicate_of names the delivery that has it);
+// body_size is what arrived.
 type deliveryJSON struct {
 	storage.DeliveryRecord
 	SignatureHeader string `json:"signature_header,omitempty"`
 	Body            string `json:"body"`
 	BodyBase64      string `json:"body_base64,omitempty"`
+	BodyTruncated   bool   `json:"body_truncated"`
+	BodySize        int64  `json:"body_size"`
+	BodySHA256      string `json:"body_sha256,omitempty"`
+	DuplicateOf     int64  `json:"duplicate_of,omitempty"`
 }
 
 func newDeliveryJSON(r storage.DeliveryRecord, showSignature bool) deliveryJSON {
-	d := deliveryJSON{DeliveryRecord: r, Body: string(r.Body)}
+	d := deliveryJSON{DeliveryRecord: r, Body: string(r.Body),
+		BodyTruncated: r.BodyTruncated, BodySize: r.BodySize, BodySHA256: r.BodySHA256, DuplicateOf: r.DuplicateOf}
 	if showSignature {
 		d.SignatureHeader = r.SignatureHeader
 	}
@@ -77,45 +85,58 @@ func newDeliveryJSON(r storage.DeliveryRecord, showSignature bool) deliveryJSON 
 	return d
 }
 
+// deliveriesListRun streams the log: --json writes each row as it is read
+// (bodies are read only for --json); the table needs every row for its
+// column widths, but no bodies.
 func deliveriesListRun(ctx context.Context, a *app, opts *deliveriesListOptions) error {
-	query := opts.limit
-	if query > 0 {
-		query++ // one more tells whether the log goes on
-	}
-	records, ok, err := readList(ctx, a, opts.json, func(s *storage.Store) ([]storage.DeliveryRecord, error) {
-		return s.ListDeliveries(ctx, query)
-	})
+	store, ok, err := openForReading(ctx, a, opts.json)
 	if !ok {
 		return err
 	}
-	truncated := opts.limit > 0 && len(records) > opts.limit
-	if truncated {
-		records = records[:opts.limit]
+	defer store.Close()
+	query := storage.DeliveryQuery{Limit: opts.limit, Sent: opts.json}
+	if query.Limit > 0 {
+		query.Limit++ // one more tells whether the log goes on
 	}
+	var list *jsonArrayWriter
 	if opts.json {
-		out := make([]deliveryJSON, 0, len(records))
-		for _, r := range records {
-			out = append(out, newDeliveryJSON(r, opts.showSignatures))
-		}
-		if err := writeJSON(a.out, out); err != nil {
+		list = newJSONArrayWriter(a.out)
+	}
+	var rows [][]string
+	shown, truncated := 0, false
+	for r, err := range store.Deliveries(ctx, query) {
+		if err != nil {
 			return err
 		}
-	} else {
-		if len(records) == 0 {
-			a.hint("no deliveries yet — %s", noDataHint)
-			return nil
+		if opts.limit > 0 && shown == opts.limit {
+			truncated = true
+			break
 		}
-		rows := make([][]string, 0, len(records))
-		for _, r := range records {
-			rows = append(rows, []string{
-				strconv.FormatInt(r.ID, 10),
-				localTime(r.ReceivedAt),
-				orDash(r.Event),
-				string(r.Outcome),
-				cell(r.InviteeEmail),
-				cell(r.Reason),
-			})
+		shown++
+		if list != nil {
+			if err := list.add(newDeliveryJSON(r, opts.showSignatures)); err != nil {
+				return err
+			}
+			continue
 		}
+		rows = append(rows, []string{
+			strconv.FormatInt(r.ID, 10),
+			localTime(r.ReceivedAt),
+			orDash(r.Event),
+			string(r.Outcome),
+			cell(r.InviteeEmail),
+			cell(r.Reason),
+		})
+	}
+	switch {
+	case list != nil:
+		if err := list.close(); err != nil {
+			return err
+		}
+	case shown == 0:
+		a.hint("no deliveries yet — %s", noDataHint)
+		return nil
+	default:
 		if err := writeTable(a.out, []string{"ID", "RECEIVED", "EVENT", "OUTCOME", "INVITEE", "REASON"}, rows); err != nil {
 			return err
 		}

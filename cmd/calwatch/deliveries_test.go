@@ -3,8 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -13,7 +16,8 @@ import (
 
 // The fields of storage.DeliveryRecord's JSON (as `listen --json` prints
 // them) plus what was sent.
-var deliveryKeys = []string{"id", "received_at", "event", "outcome", "reason", "invitee", "invitee_email", "event_uri", "body"}
+var deliveryKeys = []string{"id", "received_at", "event", "outcome", "reason", "invitee", "invitee_email", "event_uri", "body",
+	"body_truncated", "body_size", "body_sha256"}
 
 func TestDeliveriesListJSON(t *testing.T) {
 	bk := newBookings(t)
@@ -26,7 +30,14 @@ func TestDeliveriesListJSON(t *testing.T) {
 		t.Fatalf("%d deliveries listed, want %d (refused included)", len(log), len(bk.sent)+1)
 	}
 	for i, d := range log {
-		wantKeys(t, "delivery", d, deliveryKeys...)
+		keys := slices.Clone(deliveryKeys)
+		if d["outcome"] != "refused" { // body_sha256 only where it was computed
+			keys = slices.DeleteFunc(keys, func(k string) bool { return k == "body_sha256" })
+		}
+		wantKeys(t, "delivery", d, keys...)
+		if d["body_truncated"] != false || d["body_size"] != float64(len(d["body"].(string))) {
+			t.Errorf("entry %v: body_truncated %v, body_size %v; want a whole body of its size", d["id"], d["body_truncated"], d["body_size"])
+		}
 		if i > 0 && d["id"].(float64) >= log[i-1]["id"].(float64) {
 			t.Errorf("not newest first: id %v after %v", d["id"], log[i-1]["id"])
 		}
@@ -59,8 +70,9 @@ func TestDeliveriesListShowsSignaturesOnlyWhenAsked(t *testing.T) {
 	if len(log) != len(bk.sent)+1 || log[0]["signature_header"] != "t=1,v1=00" {
 		t.Fatalf("--show-signatures: %d entries, newest %v; want the refused one's header", len(log), log[0])
 	}
-	for i, d := range log[1:] {
-		wantKeys(t, "delivery", d, append(deliveryKeys, "signature_header")...)
+	for i, d := range log[1:] { // applied ones: no body_sha256
+		keys := slices.DeleteFunc(slices.Clone(deliveryKeys), func(k string) bool { return k == "body_sha256" })
+		wantKeys(t, "delivery", d, append(keys, "signature_header")...)
 		if sent := len(bk.sent) - 1 - i; d["signature_header"] != bk.headers[sent] {
 			t.Errorf("entry %d signature_header %v, want %s", i+1, d["signature_header"], bk.headers[sent])
 		}
@@ -118,5 +130,59 @@ func TestDeliveriesListJSONKeepsBinaryBodiesExact(t *testing.T) {
 	got, err := base64.StdEncoding.DecodeString(log[0]["body_base64"].(string))
 	if err != nil || !bytes.Equal(got, binary) {
 		t.Fatalf("body_base64 = %v (%v), want the exact bytes received", log[0]["body_base64"], err)
+	}
+}
+
+// TestDeliveriesListJSONMarksWhatWasCut: a refused body over 2 KiB shows
+// its prefix, marked truncated, with the whole body's size and SHA-256; a
+// duplicate shows no body and the delivery that has it.
+func TestDeliveriesListJSONMarksWhatWasCut(t *testing.T) {
+	bk := newBookings(t)
+	store, err := storage.Open(context.Background(), bk.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := bytes.Repeat([]byte("A"), 10_000)
+	if _, err := store.RecordRefused(context.Background(), storage.RefusedDelivery{Body: big, Reason: "too large"}); err != nil {
+		t.Fatal(err)
+	}
+	dup := bk.resend(t, store, 0)
+	store.Close()
+	log := decodeJSON[[]map[string]any](t, bk.cli(t, "deliveries", "list", "--json", "--limit", "2").wantExit(t, exitOK))
+	if len(log) != 2 {
+		t.Fatalf("want 2 entries, got %d", len(log))
+	}
+	sum := sha256.Sum256(big)
+	refused := log[1]
+	if refused["body"] != string(big[:storage.RefusedBodyPrefix]) || refused["body_truncated"] != true ||
+		refused["body_size"] != float64(len(big)) || refused["body_sha256"] != hex.EncodeToString(sum[:]) {
+		t.Errorf("refused entry: body %d chars, truncated %v, size %v, sha256 %v; want the 2 KiB prefix, truncated, size %d and the whole body's digest",
+			len(refused["body"].(string)), refused["body_truncated"], refused["body_size"], refused["body_sha256"], len(big))
+	}
+	if d := log[0]; d["outcome"] != "duplicate" || d["body"] != "" || d["body_truncated"] != true || d["duplicate_of"] != float64(dup.DuplicateOf) || dup.DuplicateOf == 0 {
+		t.Errorf("duplicate entry = %v %q truncated %v duplicate_of %v; want no body, truncated, pointing at #%d", d["outcome"], d["body"], d["body_truncated"], d["duplicate_of"], dup.DuplicateOf)
+	}
+}
+
+// TestJSONArrayWriterMatchesWriteJSON: the streamed array is byte for byte
+// what writeJSON prints for the whole slice, empty included.
+func TestJSONArrayWriterMatchesWriteJSON(t *testing.T) {
+	for _, items := range [][]map[string]any{{}, {{"a": 1}}, {{"a": "<&>"}, {"b": []int{1, 2}}, {"c": nil}}} {
+		var want, got bytes.Buffer
+		if err := writeJSON(&want, items); err != nil {
+			t.Fatal(err)
+		}
+		w := newJSONArrayWriter(&got)
+		for _, it := range items {
+			if err := w.add(it); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.close(); err != nil {
+			t.Fatal(err)
+		}
+		if got.String() != want.String() {
+			t.Errorf("streamed\n%s\nwant\n%s", got.String(), want.String())
+		}
 	}
 }

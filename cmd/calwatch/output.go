@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -68,6 +69,48 @@ func escapeSteering(b []byte) []byte {
 // steersTerminal reports the runes escapeSteering escapes.
 func steersTerminal(r rune) bool {
 	return r >= 0x80 && r <= 0x9f || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
+}
+
+// jsonArrayWriter writes a JSON array one element at a time, formatted as
+// writeJSON formats a whole one, so a long list is never held in memory.
+type jsonArrayWriter struct {
+	w   *bufio.Writer
+	n   int
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+func newJSONArrayWriter(w io.Writer) *jsonArrayWriter {
+	a := &jsonArrayWriter{w: bufio.NewWriter(w)}
+	a.enc = json.NewEncoder(&a.buf)
+	a.enc.SetEscapeHTML(false)
+	a.enc.SetIndent("  ", "  ")
+	return a
+}
+
+func (a *jsonArrayWriter) add(v any) error {
+	a.buf.Reset()
+	if err := a.enc.Encode(v); err != nil {
+		return fmt.Errorf("cannot encode the result as JSON: %w", err)
+	}
+	sep := ",\n  "
+	if a.n == 0 {
+		sep = "[\n  "
+	}
+	a.n++
+	a.w.WriteString(sep)
+	_, err := a.w.Write(escapeSteering(bytes.TrimSuffix(a.buf.Bytes(), []byte("\n"))))
+	return err
+}
+
+// close ends the array ([] when nothing was added) and flushes it.
+func (a *jsonArrayWriter) close() error {
+	if a.n == 0 {
+		a.w.WriteString("[]\n")
+	} else {
+		a.w.WriteString("\n]\n")
+	}
+	return a.w.Flush()
 }
 
 // cellStyle separates columns the way gh's lists do: two spaces, no borders.

@@ -144,21 +144,30 @@ func (a *app) dbPath() string { return a.paths().DatabasePath() }
 // errNoDatabase says the database file does not exist yet.
 var errNoDatabase = errors.New("no database")
 
-// openExistingStore opens the database for a command that only reads it,
-// without creating one where there is none (a mistyped --db, or nothing
-// received yet).
-func (a *app) openExistingStore(ctx context.Context) (*storage.Store, error) {
+// errIfNoDatabase says where the database was looked for when it does
+// not exist (a mistyped --db, or nothing received yet).
+func (a *app) errIfNoDatabase() error {
 	if _, err := os.Stat(a.dbPath()); errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%w at %s yet; check --db/--home, or %s", errNoDatabase, a.dbPath(), noDataHint)
+		return fmt.Errorf("%w at %s yet; check --db/--home, or %s", errNoDatabase, a.dbPath(), noDataHint)
 	}
-	return a.openStore(ctx)
+	return nil
 }
 
-// readList runs a list command's one read. Where there is no database yet
-// it answers for the command — an empty JSON array, or the reason on
-// stderr — and returns ok=false.
-func readList[T any](ctx context.Context, a *app, asJSON bool, read func(*storage.Store) ([]T, error)) (rows []T, ok bool, err error) {
-	store, err := a.openExistingStore(ctx)
+// openExistingStore opens the database read-only for a command that only
+// reads it: it creates, migrates and chmods nothing, so it works on
+// read-only media and beside a running (even older) listener.
+func (a *app) openExistingStore(ctx context.Context) (*storage.Store, error) {
+	if err := a.errIfNoDatabase(); err != nil {
+		return nil, err
+	}
+	return storage.OpenReadOnly(ctx, a.dbPath())
+}
+
+// openForReading opens the database for a list command. Where there is
+// none yet it answers for the command — an empty JSON array, or the reason
+// on stderr — and returns ok=false.
+func openForReading(ctx context.Context, a *app, asJSON bool) (store *storage.Store, ok bool, err error) {
+	store, err = a.openExistingStore(ctx)
 	if errors.Is(err, errNoDatabase) {
 		if asJSON {
 			return nil, false, writeJSON(a.out, []struct{}{})
@@ -166,7 +175,13 @@ func readList[T any](ctx context.Context, a *app, asJSON bool, read func(*storag
 		a.hint("%v", err)
 		return nil, false, nil
 	}
-	if err != nil {
+	return store, err == nil, err
+}
+
+// readList runs a list command's one read (see openForReading).
+func readList[T any](ctx context.Context, a *app, asJSON bool, read func(*storage.Store) ([]T, error)) (rows []T, ok bool, err error) {
+	store, ok, err := openForReading(ctx, a, asJSON)
+	if !ok {
 		return nil, false, err
 	}
 	defer store.Close()

@@ -151,3 +151,22 @@ func wantKeys(t *testing.T, what string, obj map[string]any, keys ...string) {
 		t.Errorf("%s keys\n got %v\nwant %v", what, got, keys)
 	}
 }
+
+// resend records the i-th accepted body again with its own signature, as
+// a replay would, and returns the duplicate's record.
+func (bk *bookings) resend(t *testing.T, store *storage.Store, i int) storage.DeliveryRecord {
+	t.Helper()
+	sig, err := calendly.Verify(bk.headers[i], bk.sent[i], []byte(storeKey), time.Now(), time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parsed, err := calendly.ParseDelivery(bk.sent[i])
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := store.RecordDelivery(context.Background(), storage.IncomingDelivery{ReceivedAt: time.Now(), SignatureHeader: bk.headers[i], ReplayKey: sig.ReplayKey(), Body: bk.sent[i], Parsed: parsed})
+	if err != nil || rec.Outcome != storage.OutcomeDuplicate {
+		t.Fatalf("replaying delivery %d: %v, outcome %q", i, err, rec.Outcome)
+	}
+	return rec
+}

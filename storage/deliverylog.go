@@ -1,0 +1,169 @@
+package storage
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+	"unicode/utf8"
+)
+
+// What a refused request keeps: anyone can send one, so its row is small
+// and the refused rows are a ring (see retention.go).
+const (
+	// RefusedBodyPrefix is how much of a refused body is stored.
+	RefusedBodyPrefix = 2 << 10
+	// MaxStoredSignatureHeader is how much of a refused request's
+	// signature header is stored.
+	MaxStoredSignatureHeader = 512
+	// maxStoredReason is how much of why a request was refused is kept
+	// (the reason may quote what was sent).
+	maxStoredReason = 512
+)
+
+const duplicateReason = "already received with this signature (same t and v1); nothing changed"
+
+// refusedRecord is what the log keeps of a refused request: a prefix of
+// the body with the whole body's size and SHA-256, and a bounded header.
+// It runs in the caller's goroutine, so the writer and the refused queue
+// only ever hold the short form.
+func refusedRecord(r RefusedDelivery) DeliveryRecord {
+	if r.ReceivedAt.IsZero() {
+		r.ReceivedAt = time.Now()
+	}
+	sum := sha256.Sum256(r.Body)
+	body := r.Body
+	if len(body) > RefusedBodyPrefix {
+		body = body[:RefusedBodyPrefix]
+	}
+	return DeliveryRecord{
+		ReceivedAt:      r.ReceivedAt.UTC().Truncate(time.Microsecond), // as stored
+		Outcome:         OutcomeRefused,
+		Reason:          cutText(r.Reason, maxStoredReason),
+		SignatureHeader: cutText(r.SignatureHeader, MaxStoredSignatureHeader),
+		Body:            append([]byte(nil), body...), // not a view that pins the whole request
+		BodySize:        int64(len(r.Body)),
+		BodyTruncated:   len(body) < len(r.Body),
+		BodySHA256:      hex.EncodeToString(sum[:]),
+	}
+}
+
+// cutText returns at most n bytes of s, not splitting a UTF-8 sequence.
+func cutText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && cut > n-utf8.UTFMax && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	if !utf8.RuneStart(s[cut]) { // not UTF-8 around here: cut at n
+		cut = n
+	}
+	return s[:cut]
+}
+
+func deliveryRecord(d *IncomingDelivery) DeliveryRecord {
+	rec := DeliveryRecord{ReceivedAt: d.ReceivedAt, SignatureHeader: d.SignatureHeader, Body: d.Body, BodySize: int64(len(d.Body))}
+	if p := d.Parsed; p != nil {
+		rec.Event = p.Event
+		if p.Invitee != nil {
+			rec.Invitee, rec.InviteeEmail, rec.EventURI = p.Invitee.URI, p.Invitee.Email, p.Invitee.Event
+		}
+	}
+	return rec
+}
+
+// recordDelivery logs d and applies it, unless its replay key was seen
+// before: then the row says duplicate, keeps no body and points at the
+// first delivery with that key. The log row goes first so the replay key
+// can name it; the common path is one statement per table, as before.
+func (w *writer) recordDelivery(ctx context.Context, d *IncomingDelivery) writeResult {
+	rec := deliveryRecord(d)
+	rec.Outcome = OutcomeApplied
+	c, changes := changeFromDelivery(d.Parsed)
+	if !changes {
+		rec.Reason = "changes no booking"
+	}
+	res := w.insertLog(ctx, rec, d.ReplayKey)
+	if res.err != nil || d.ReplayKey == "" {
+		return w.finishApply(ctx, res, c, changes)
+	}
+	inserted, err := w.log.insertReplayKey.ExecContext(ctx, d.ReplayKey, storedTime(d.ReceivedAt), res.record.ID)
+	if err != nil {
+		return writeResult{err: fmt.Errorf("checking the replay key: %w", err)}
+	}
+	if n, err := inserted.RowsAffected(); err != nil {
+		return writeResult{err: fmt.Errorf("checking the replay key: %w", err)}
+	} else if n == 1 {
+		return w.finishApply(ctx, res, c, changes)
+	}
+	return w.markDuplicate(ctx, res.record, d.ReplayKey)
+}
+
+// finishApply applies the delivery's change after its log row is written.
+func (w *writer) finishApply(ctx context.Context, res writeResult, c change, changes bool) writeResult {
+	if res.err != nil || !changes {
+		return res
+	}
+	if err := w.st.applyChange(ctx, c); err != nil {
+		return writeResult{err: err}
+	}
+	return res
+}
+
+// markDuplicate turns the log row just written into a duplicate's: no
+// body (the original has it), and the id of the original.
+func (w *writer) markDuplicate(ctx context.Context, rec DeliveryRecord, replayKey string) writeResult {
+	var original sql.NullInt64
+	err := w.log.findReplayKey.QueryRowContext(ctx, replayKey).Scan(&original)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return writeResult{err: fmt.Errorf("finding the first delivery with this signature: %w", err)}
+	}
+	rec.Outcome, rec.Reason, rec.DuplicateOf = OutcomeDuplicate, duplicateReason, original.Int64
+	if _, err := w.log.markDuplicate.ExecContext(ctx, rec.Reason, nullID(rec.DuplicateOf), rec.ID); err != nil {
+		return writeResult{err: fmt.Errorf("logging the duplicate: %w", err)}
+	}
+	rec.Body, rec.BodyTruncated = []byte{}, rec.BodySize > 0
+	return writeResult{record: rec}
+}
+
+func nullID(id int64) sql.NullInt64 { return sql.NullInt64{Int64: id, Valid: id != 0} }
+
+func (w *writer) recordRefused(ctx context.Context, r *DeliveryRecord) writeResult {
+	return w.insertLog(ctx, *r, "")
+}
+
+// logFailure records a delivery whose apply failed (and was rolled back), so
+// a developer sees it; Calendly will retry it because it was not answered 2xx.
+func (w *writer) logFailure(ctx context.Context, d *IncomingDelivery, cause error) writeResult {
+	rec := deliveryRecord(d)
+	rec.Outcome, rec.Reason = OutcomeFailed, "not applied: "+cause.Error()
+	res := w.insertLog(ctx, rec, d.ReplayKey)
+	res.err = cause
+	return res
+}
+
+func (w *writer) insertLog(ctx context.Context, rec DeliveryRecord, replayKey string) writeResult {
+	if rec.Body == nil {
+		rec.Body = []byte{}
+	}
+	var size sql.NullInt64
+	if rec.BodyTruncated {
+		size = sql.NullInt64{Int64: rec.BodySize, Valid: true}
+	}
+	res, err := w.log.insertDelivery.ExecContext(ctx, storedTime(rec.ReceivedAt), rec.Event, string(rec.Outcome), rec.Reason,
+		rec.Invitee, rec.InviteeEmail, rec.EventURI, replayKey, rec.SignatureHeader, rec.Body, size, rec.BodySHA256)
+	if err != nil {
+		return writeResult{err: fmt.Errorf("logging the delivery: %w", err)}
+	}
+	rec.ID, err = res.LastInsertId()
+	if err != nil {
+		return writeResult{err: fmt.Errorf("logging the delivery: %w", err)}
+	}
+	w.sawReceivedAt(rec.ReceivedAt)
+	return writeResult{record: rec}
+}

@@ -1,0 +1,82 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"iter"
+)
+
+// DeliveryQuery says which rows of the delivery log to read and how much
+// of each.
+type DeliveryQuery struct {
+	Limit int  // the newest Limit rows; ≤ 0: all
+	Sent  bool // also read what was sent: SignatureHeader and Body
+}
+
+// Deliveries streams the delivery log, newest first, one row at a time;
+// without q.Sent no body is read at all. Stop early by breaking out of the
+// loop; an error ends the sequence.
+func (s *Store) Deliveries(ctx context.Context, q DeliveryQuery) iter.Seq2[DeliveryRecord, error] {
+	return func(yield func(DeliveryRecord, error) bool) {
+		limit := q.Limit
+		if limit <= 0 {
+			limit = -1
+		}
+		sent := "'', x''"
+		if q.Sent {
+			sent = "signature_header, body"
+		}
+		rows, err := s.readDB.QueryContext(ctx, `
+SELECT id, received_at, event, outcome, reason, invitee_uri, invitee_email, event_uri,
+    coalesce(body_size, length(body)), coalesce(body_size > length(body), 0), body_sha256, coalesce(duplicate_of, 0), `+sent+`
+FROM deliveries ORDER BY id DESC LIMIT ?`, limit)
+		if err != nil {
+			yield(DeliveryRecord{}, fmt.Errorf("storage: reading the delivery log: %w", err))
+			return
+		}
+		defer rows.Close()
+		for rows.Next() {
+			r, err := scanDelivery(rows, q.Sent)
+			if !yield(r, err) || err != nil {
+				return
+			}
+		}
+		if err := rows.Err(); err != nil {
+			yield(DeliveryRecord{}, fmt.Errorf("storage: reading the delivery log: %w", err))
+		}
+	}
+}
+
+func scanDelivery(rows *sql.Rows, sent bool) (DeliveryRecord, error) {
+	var r DeliveryRecord
+	var received sql.NullString
+	var header string
+	var body []byte
+	if err := rows.Scan(&r.ID, &received, &r.Event, &r.Outcome, &r.Reason, &r.Invitee, &r.InviteeEmail, &r.EventURI,
+		&r.BodySize, &r.BodyTruncated, &r.BodySHA256, &r.DuplicateOf, &header, &body); err != nil {
+		return r, fmt.Errorf("storage: reading the delivery log: %w", err)
+	}
+	if sent {
+		r.SignatureHeader, r.Body = header, body
+		if r.Body == nil {
+			r.Body = []byte{}
+		}
+	}
+	var err error
+	r.ReceivedAt, err = parseStored(received)
+	return r, err
+}
+
+// ListDeliveries returns the delivery log, newest first, at most limit rows
+// (limit ≤ 0: all), with SignatureHeader and Body filled.
+func (s *Store) ListDeliveries(ctx context.Context, limit int) ([]DeliveryRecord, error) {
+	out := []DeliveryRecord{}
+	for r, err := range s.Deliveries(ctx, DeliveryQuery{Limit: limit, Sent: true}) {
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
