@@ -64,7 +64,10 @@ shell history and the process list.
 Signed deliveries past --rate-limit per second (default 50, with bursts of as
 many) are answered 429 and Calendly retries them later. Refused requests have
 their own limit at the same rate; past it they are answered 429 and not logged,
-so junk cannot crowd out real deliveries. 0 turns both limits off.
+so junk cannot crowd out real deliveries. Every request, before its body is
+read and whatever its path, also counts against four times that limit (one
+bucket for all senders: behind a tunnel they share one address). 0 turns all
+three limits off. Only Content-Type: application/json is read (else 415).
 
 While it runs, 'calwatch status' shows the webhook URL. Stop with Ctrl-C: the
 deliveries in flight are finished and the database is closed.`,

@@ -113,6 +113,7 @@ func postDelivery(t *testing.T, url, key string, body []byte) int {
 	if err != nil {
 		t.Fatal(err)
 	}
+	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(calendly.SignatureHeader, calendly.Sign([]byte(key), time.Now(), body))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

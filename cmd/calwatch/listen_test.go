@@ -337,6 +337,7 @@ func TestListenAcknowledgesAndStopsWhileStdoutIsNotRead(t *testing.T) {
 	body := []byte(`{"event":"invitee.created","created_at":"2026-03-02T09:15:00.000000Z","created_by":"https://api.calendly.com/users/U1","payload":{"uri":"https://api.calendly.com/scheduled_events/E1/invitees/I1","email":"a@example.com","event":"https://api.calendly.com/scheduled_events/E1","status":"active","created_at":"2026-03-02T09:15:00.000000Z","updated_at":"2026-03-02T09:15:00.000000Z"}}`)
 	for i := range 3 {
 		req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set(calendly.SignatureHeader, calendly.Sign([]byte(listenTestKey), time.Now(), body))
 		resp, err := client.Do(req)
 		if err != nil {

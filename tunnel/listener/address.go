@@ -97,8 +97,10 @@ func isHostName(h string) bool {
 
 // PublicWebhookURL joins the origin of a tunnel the user runs themselves
 // (e.g. https://abc.example.com) with the webhook path. The origin must be
-// an http or https URL with a host and nothing after it but an optional
-// "/": the listener's path is what gets appended.
+// an https URL (http only to this machine: deliveries carry names and
+// email addresses, which must not cross a network in clear) with a host
+// and nothing after it but an optional "/": the listener's path is what
+// gets appended.
 func PublicWebhookURL(origin, path string) (string, error) {
 	u, err := url.Parse(origin)
 	if err != nil {
@@ -106,7 +108,7 @@ func PublicWebhookURL(origin, path string) (string, error) {
 	}
 	switch {
 	case u.Scheme != "http" && u.Scheme != "https":
-		return "", fmt.Errorf("public URL %q must start with https:// (or http://)", shorten(origin))
+		return "", fmt.Errorf("public URL %q must start with https://", shorten(origin))
 	case u.Host == "" || u.Hostname() == "":
 		return "", fmt.Errorf("public URL %q has no host", shorten(origin))
 	case u.User != nil:
@@ -115,11 +117,23 @@ func PublicWebhookURL(origin, path string) (string, error) {
 		return "", fmt.Errorf("public URL %q must not have a query or fragment", shorten(origin))
 	case u.Path != "" && u.Path != "/":
 		return "", fmt.Errorf("public URL %q has a path; pass only the origin and choose the path with --path", shorten(origin))
+	case u.Scheme == "http" && !isLoopbackHost(u.Hostname()):
+		return "", fmt.Errorf("public URL %q would carry bookings' personal data in clear; use https:// (http:// only for localhost)", shorten(origin))
 	}
 	if err := CheckPath(path); err != nil {
 		return "", err
 	}
 	return u.Scheme + "://" + u.Host + path, nil
+}
+
+// isLoopbackHost reports whether host names this machine: localhost or a
+// loopback address.
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // LocalWebhookURL is the URL of a listener bound to addr. A wildcard

@@ -47,9 +47,17 @@ func TestPublicWebhookURL(t *testing.T) {
 	if err != nil || got != "https://abc.example.com"+DefaultPath {
 		t.Errorf("got %q, %v", got, err)
 	}
-	got, err = PublicWebhookURL("http://host:8443", "/x")
-	if err != nil || got != "http://host:8443/x" {
-		t.Errorf("got %q, %v", got, err)
+	// http:// only to this machine (a reverse proxy in front of it).
+	for _, origin := range []string{"http://localhost:8443", "http://127.0.0.1:8443", "http://[::1]:8443", "HTTP://LOCALHOST"} {
+		if _, err := PublicWebhookURL(origin, "/x"); err != nil {
+			t.Errorf("PublicWebhookURL(%q) = %v, want ok", origin, err)
+		}
+	}
+	for _, origin := range []string{"http://host:8443", "http://hooks.example.com", "http://10.0.0.1", "http://localhost.example.com", "http://[::1%25lo]"} {
+		_, err := PublicWebhookURL(origin, "/x")
+		if err == nil || !strings.Contains(err.Error(), "https://") || strings.Contains(err.Error(), "\n") {
+			t.Errorf("PublicWebhookURL(%q) = %v, want a one-line refusal naming https://", origin, err)
+		}
 	}
 	for _, u := range []string{"", "abc.example.com", "ftp://a.example", "https://", "https://u:p@a.example", "https://a.example/hook", "https://a.example?x=1", "https://a.example#f", "https://a.example?"} {
 		if _, err := PublicWebhookURL(u, DefaultPath); err == nil {

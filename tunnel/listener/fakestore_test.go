@@ -16,9 +16,15 @@ type fakeStore struct {
 	refused   []storage.RefusedDelivery
 	nextID    int64
 
-	fail    error         // RecordDelivery returns it when set
-	entered chan struct{} // if set, RecordDelivery signals here on entry
-	release chan struct{} // if set, RecordDelivery waits for it
+	fail       error         // RecordDelivery returns it when set
+	failLogged bool          // with fail: storage logged the failure, as *storage.Store does
+	entered    chan struct{} // if set, RecordDelivery signals here on entry
+	release    chan struct{} // if set, RecordDelivery waits for it
+	// outlastDeadline makes RecordDelivery commit only after its context's
+	// deadline, as a storage that always waits for an enqueued write does
+	// when the commit is slow.
+	outlastDeadline bool
+	ctxErrs         []error // the context's Err() as each RecordDelivery committed
 }
 
 func newFakeStore() *fakeStore { return &fakeStore{seen: map[string]bool{}} }
@@ -30,15 +36,23 @@ func (f *fakeStore) RecordDelivery(ctx context.Context, d storage.IncomingDelive
 	if f.release != nil {
 		<-f.release
 	}
+	if f.outlastDeadline {
+		<-ctx.Done()
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.fail != nil {
-		return storage.DeliveryRecord{}, f.fail
-	}
+	f.ctxErrs = append(f.ctxErrs, ctx.Err())
 	f.nextID++
 	rec := storage.DeliveryRecord{ID: f.nextID, ReceivedAt: d.ReceivedAt, Event: d.Parsed.Event, Outcome: storage.OutcomeApplied}
 	if d.Parsed.Invitee != nil {
 		rec.Invitee, rec.InviteeEmail, rec.EventURI = d.Parsed.Invitee.URI, d.Parsed.Invitee.Email, d.Parsed.Invitee.Event
+	}
+	if f.fail != nil && f.failLogged {
+		rec.Outcome, rec.Reason = storage.OutcomeFailed, "not applied: "+f.fail.Error()
+		return rec, f.fail
+	}
+	if f.fail != nil {
+		return storage.DeliveryRecord{}, f.fail
 	}
 	if f.seen[d.ReplayKey] {
 		rec.Outcome = storage.OutcomeDuplicate

@@ -2,7 +2,10 @@
 // takes Calendly deliveries on one exact path, verifies the signature over
 // the raw bytes before anything is parsed, has storage record and apply the
 // delivery, and answers 2xx only once that is durably committed; and the
-// http.Server around it, with a timeout on every phase and a graceful stop.
+// http.Server around it, with a timeout on every phase, a cap on open
+// connections and a graceful stop. Before any body is read, a request must
+// pass one rate limit for all senders, the path, POST and Content-Type:
+// application/json; the body is read as it arrives, up to a limit.
 package listener
 
 import (
@@ -10,7 +13,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"sync/atomic"
@@ -32,8 +34,15 @@ const DefaultMaxBodyBytes = 1 << 20
 // DefaultStoreTimeout bounds how long one delivery may wait for storage.
 const DefaultStoreTimeout = 20 * time.Second
 
-// maxRefusedBodyBytes is how much of a refused body is kept in the log.
-const maxRefusedBodyBytes = 64 << 10
+// maxHeaderBytes bounds a request's headers, and so the signature header
+// handed to storage with a refused request; a delivery's are well under it.
+const maxHeaderBytes = 16 << 10
+
+// requestLimitFactor sets the limit on all requests, checked before any
+// body is read, from RateLimit when RequestLimit is not given: high enough
+// that the two buckets after verification bind first for any mix of
+// refused and signed requests, low enough to bound the work a flood causes.
+const requestLimitFactor = 4
 
 // DeliveryStore is the part of storage the listener needs; *storage.Store
 // implements it.
@@ -59,6 +68,15 @@ type Config struct {
 	// this rate, so a flood of junk cannot crowd out signed deliveries.
 	RateLimit float64
 	Burst     int
+	// RequestLimit is requests per second on any path, checked first,
+	// before any body is read (RequestBurst at once). 0 means
+	// requestLimitFactor times RateLimit and Burst (none when RateLimit is
+	// 0). It is one bucket for every sender: behind a tunnel every request
+	// comes from the tunnel agent's address, so a per-address limit would
+	// be one bucket anyway. It bounds the work a flood causes; Calendly
+	// retries a delivery answered 429.
+	RequestLimit float64
+	RequestBurst int
 	// Tolerance is how old or new a signature's timestamp may be
 	// (default calendly.DefaultTolerance).
 	Tolerance time.Duration
@@ -67,8 +85,9 @@ type Config struct {
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// OnRecord, if set, is called with every row the handler stored:
-	// applied, duplicate and refused deliveries, after the answer has been
-	// written and flushed. It may be called concurrently; while it runs the
+	// applied, duplicate, refused and failed deliveries, after the answer
+	// has been written and flushed. A failed delivery that storage could
+	// not log at all comes with ID 0. It may be called concurrently; while it runs the
 	// request is still open, so it should return quickly.
 	OnRecord func(storage.DeliveryRecord)
 	// OnError, if set, is called when storage fails. The error never holds
@@ -83,7 +102,10 @@ type Handler struct {
 	// by refused requests only; both nil when there is no limit.
 	deliveryLimiter *rate.Limiter
 	refusedLimiter  *rate.Limiter
-	draining        atomic.Bool
+	// requestLimiter is charged by every request before its body is read;
+	// nil when there is no limit.
+	requestLimiter *rate.Limiter
+	draining       atomic.Bool
 }
 
 // NewHandler checks cfg, fills its defaults and returns the handler.
@@ -115,6 +137,9 @@ func NewHandler(cfg Config) (*Handler, error) {
 	if cfg.RateLimit < 0 {
 		return nil, fmt.Errorf("listener: rate limit %v is negative", cfg.RateLimit)
 	}
+	if cfg.RequestLimit < 0 {
+		return nil, fmt.Errorf("listener: request limit %v is negative", cfg.RequestLimit)
+	}
 	h := &Handler{cfg: cfg}
 	if cfg.RateLimit > 0 {
 		burst := cfg.Burst
@@ -123,6 +148,16 @@ func NewHandler(cfg Config) (*Handler, error) {
 		}
 		h.deliveryLimiter = rate.NewLimiter(rate.Limit(cfg.RateLimit), burst)
 		h.refusedLimiter = rate.NewLimiter(rate.Limit(cfg.RateLimit), burst)
+		if cfg.RequestLimit == 0 {
+			cfg.RequestLimit, cfg.RequestBurst = requestLimitFactor*cfg.RateLimit, requestLimitFactor*burst
+		}
+	}
+	if cfg.RequestLimit > 0 {
+		burst := cfg.RequestBurst
+		if burst <= 0 {
+			burst = max(1, int(cfg.RequestLimit))
+		}
+		h.requestLimiter = rate.NewLimiter(rate.Limit(cfg.RequestLimit), burst)
 	}
 	return h, nil
 }
@@ -134,17 +169,25 @@ func (h *Handler) Path() string { return h.cfg.Path }
 // now on, so Calendly retries them later; requests already inside finish.
 func (h *Handler) Drain() { h.draining.Store(true) }
 
-// ServeHTTP answers one request. The checks run in this order: path (404),
-// method (405), shutdown (503), size (413), signature over the raw bytes
-// (401), delivery shape (400); then storage records and applies it (5xx on
-// failure) and only after the commit comes the 200, which is sent before
-// OnRecord hears of the row. The rate limit (429) is two buckets: a refusal
-// (413, 401, 400) is charged to one, and when that is empty the request is
-// answered 429 and not logged, so a flood of junk fills neither the
-// delivery log nor the other bucket; a verified delivery is charged to the
-// other, and when that is empty it is answered 429 before storage sees it,
-// so Calendly retries it later.
+// ServeHTTP answers one request. The checks run in this order: the request
+// limit (429), path (404), method (405), Content-Type (415), shutdown
+// (503), size (413), signature over the raw bytes (401), delivery shape
+// (400); then storage records and applies it (5xx on failure) and only
+// after the commit comes the 200, which is sent before OnRecord hears of
+// the row. Nothing before the size check reads the body or logs anything,
+// and every error answer closes the connection.
+//
+// Past the request limit comes the rate limit (429), two buckets: a
+// refusal (413, 401, 400) is charged to one, and when that is empty the
+// request is answered 429 and not logged, so a flood of junk fills neither
+// the delivery log nor the other bucket; a verified delivery is charged to
+// the other, and when that is empty it is answered 429 before storage sees
+// it, so Calendly retries it later.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.requestLimiter != nil && !h.requestLimiter.Allow() {
+		tooMany(w)
+		return
+	}
 	if r.URL.Path != h.cfg.Path {
 		writeJSON(w, http.StatusNotFound, errorBody("no webhook here"))
 		return
@@ -152,6 +195,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		writeJSON(w, http.StatusMethodNotAllowed, errorBody("only POST is accepted here"))
+		return
+	}
+	if !isJSONContentType(r.Header) {
+		writeJSON(w, http.StatusUnsupportedMediaType, errorBody("only Content-Type: application/json is accepted here"))
 		return
 	}
 	if h.draining.Load() {
@@ -167,7 +214,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		rec, logged := h.recordRefused(r.Context(), storage.RefusedDelivery{
-			ReceivedAt: receivedAt, SignatureHeader: sigHeader, Body: truncateBody(body), Reason: reason,
+			ReceivedAt: receivedAt, SignatureHeader: truncate(sigHeader, maxHeaderBytes), Body: body, Reason: reason,
 		})
 		writeJSON(w, code, errorBody(reason))
 		if logged {
@@ -175,7 +222,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
-	body, err := h.readBody(w, r)
+	body, err := readBody(r.Body, r.ContentLength, h.cfg.MaxBodyBytes)
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
@@ -203,45 +250,42 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		tooMany(w)
 		return
 	}
-
-	ctx, cancel := h.storeContext(r)
-	defer cancel()
-	rec, err := h.cfg.Store.RecordDelivery(ctx, storage.IncomingDelivery{
+	h.store(w, r, storage.IncomingDelivery{
 		ReceivedAt:      receivedAt,
 		SignatureHeader: sigHeader,
 		ReplayKey:       sig.ReplayKey(),
 		Body:            body,
 		Parsed:          delivery,
 	})
-	if err != nil {
-		code := http.StatusInternalServerError
-		if h.draining.Load() {
-			code = http.StatusServiceUnavailable
-		}
-		h.reportError(fmt.Errorf("a %s delivery was not stored (answered %d, so Calendly retries it): %w", delivery.Event, code, err))
-		writeJSON(w, code, errorBody("could not store the delivery; retry later"))
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"id": rec.ID, "outcome": rec.Outcome})
-	h.reportAfterAnswer(w, rec)
 }
 
-// readBody reads at most MaxBodyBytes. Over the limit it returns an
-// *http.MaxBytesError and what it read so far.
-func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	if r.ContentLength > h.cfg.MaxBodyBytes {
-		return nil, &http.MaxBytesError{Limit: h.cfg.MaxBodyBytes}
+// store has storage record and apply d, answers from the outcome storage
+// returns (never from whether the request's context ended meanwhile), and
+// then reports the row, failed ones included.
+func (h *Handler) store(w http.ResponseWriter, r *http.Request, d storage.IncomingDelivery) {
+	ctx, cancel := h.storeContext(r)
+	defer cancel()
+	rec, err := h.cfg.Store.RecordDelivery(ctx, d)
+	if err == nil {
+		writeJSON(w, http.StatusOK, map[string]any{"id": rec.ID, "outcome": rec.Outcome})
+		h.reportAfterAnswer(w, rec)
+		return
 	}
-	limited := http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes)
-	if r.ContentLength > 0 {
-		body := make([]byte, r.ContentLength)
-		n, err := io.ReadFull(limited, body)
-		if err != nil {
-			return body[:n], err
+	code := http.StatusInternalServerError
+	if h.draining.Load() {
+		code = http.StatusServiceUnavailable
+	}
+	h.reportError(fmt.Errorf("a %s delivery was not stored (answered %d, so Calendly retries it): %w", d.Parsed.Event, code, err))
+	writeJSON(w, code, errorBody("could not store the delivery; retry later"))
+	if rec.Outcome != storage.OutcomeFailed {
+		// Storage could not even log the failure: report it unlogged.
+		rec = storage.DeliveryRecord{ReceivedAt: d.ReceivedAt, Event: d.Parsed.Event, Outcome: storage.OutcomeFailed,
+			Reason: fmt.Sprintf("not stored (answered %d): %v", code, err)}
+		if inv := d.Parsed.Invitee; inv != nil {
+			rec.Invitee, rec.InviteeEmail, rec.EventURI = inv.URI, inv.Email, inv.Event
 		}
-		return body, nil
 	}
-	return io.ReadAll(limited)
+	h.reportAfterAnswer(w, rec)
 }
 
 // storeContext keeps the delivery's storage call alive when the client
@@ -285,11 +329,12 @@ func tooMany(w http.ResponseWriter) {
 	writeJSON(w, http.StatusTooManyRequests, errorBody("too many requests; retry later"))
 }
 
-func truncateBody(b []byte) []byte {
-	if len(b) > maxRefusedBodyBytes {
-		return b[:maxRefusedBodyBytes]
+// truncate keeps at most n bytes of s.
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
 	}
-	return b
+	return s
 }
 
 func errorBody(msg string) map[string]string { return map[string]string{"error": msg} }
@@ -304,6 +349,12 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if code >= 400 {
+		// An error answer ends the connection: a sender that misbehaves
+		// cannot keep it for more requests, and an unread body is not
+		// drained first.
+		w.Header().Set("Connection", "close")
+	}
 	w.WriteHeader(code)
 	_, _ = w.Write(b)
 }

@@ -112,6 +112,7 @@ func TestExactRepeatIs200AndChangesNothing(t *testing.T) {
 	sig := calendly.Sign([]byte(testKey), testNow, body)
 	send := func() map[string]any {
 		req := httptest.NewRequest(http.MethodPost, DefaultPath, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set(calendly.SignatureHeader, sig)
 		return checkAnswer(t, serve(h, req), http.StatusOK)
 	}
@@ -171,8 +172,27 @@ func TestRefusals(t *testing.T) {
 			return r
 		}, http.StatusUnauthorized, true},
 		{"unsigned garbage is 401 not 400", func() *http.Request {
-			return httptest.NewRequest(http.MethodPost, DefaultPath, strings.NewReader("not json"))
+			r := httptest.NewRequest(http.MethodPost, DefaultPath, strings.NewReader("not json"))
+			r.Header.Set("Content-Type", "application/json")
+			return r
 		}, http.StatusUnauthorized, true},
+		{"signed, JSON with a UTF-8 charset", func() *http.Request {
+			r := signedRequest([]byte("hello"), testKey, testNow)
+			r.Header.Set("Content-Type", "Application/JSON ; charset=UTF-8")
+			return r
+		}, http.StatusBadRequest, true}, // past the 415 check: the body was read
+		{"text/plain, as any web page can post", withContentType(valid, "text/plain;charset=UTF-8"), http.StatusUnsupportedMediaType, false},
+		{"a form", withContentType(valid, "application/x-www-form-urlencoded"), http.StatusUnsupportedMediaType, false},
+		{"multipart", withContentType(valid, "multipart/form-data; boundary=x"), http.StatusUnsupportedMediaType, false},
+		{"no Content-Type", withContentType(valid, ""), http.StatusUnsupportedMediaType, false},
+		{"JSON in UTF-16", withContentType(valid, "application/json; charset=utf-16"), http.StatusUnsupportedMediaType, false},
+		{"JSON with a broken parameter", withContentType(valid, "application/json; charset"), http.StatusUnsupportedMediaType, false},
+		{"application/jsonx", withContentType(valid, "application/jsonx"), http.StatusUnsupportedMediaType, false},
+		{"two Content-Types", func() *http.Request {
+			r := signedRequest(valid, testKey, testNow)
+			r.Header.Add("Content-Type", "text/plain")
+			return r
+		}, http.StatusUnsupportedMediaType, false},
 		{"signed, not JSON", func() *http.Request { return signedRequest([]byte("hello"), testKey, testNow) }, http.StatusBadRequest, true},
 		{"signed, not an object", func() *http.Request { return signedRequest([]byte(`[1,2]`), testKey, testNow) }, http.StatusBadRequest, true},
 		{"signed, wrong field type", func() *http.Request {
@@ -210,10 +230,26 @@ func TestRefusals(t *testing.T) {
 			if strings.Contains(store.lastRefused().Reason, testKey) {
 				t.Error("refusal reason contains the signing key")
 			}
+			if rec.Header().Get("Connection") != "close" {
+				t.Errorf("a %d answer keeps the connection open", tc.want)
+			}
 			if tc.want == http.StatusMethodNotAllowed && rec.Header().Get("Allow") != http.MethodPost {
 				t.Errorf("405 without Allow: POST (got %q)", rec.Header().Get("Allow"))
 			}
 		})
+	}
+}
+
+// withContentType is a request signed with the key whose Content-Type is
+// ct (none when empty).
+func withContentType(body []byte, ct string) func() *http.Request {
+	return func() *http.Request {
+		r := signedRequest(body, testKey, testNow)
+		r.Header.Del("Content-Type")
+		if ct != "" {
+			r.Header.Set("Content-Type", ct)
+		}
+		return r
 	}
 }
 
@@ -242,7 +278,9 @@ func TestRateLimitAnswers429(t *testing.T) {
 
 func TestJunkFloodLeavesSignedDeliveriesAnswered(t *testing.T) {
 	store := newFakeStore()
-	h := newTestHandler(t, store, func(c *Config) { c.RateLimit, c.Burst = 0.001, 2 })
+	// The request limit, before any body is read, is one bucket for every
+	// sender; here it is set out of the way to see the two after it.
+	h := newTestHandler(t, store, func(c *Config) { c.RateLimit, c.Burst, c.RequestLimit, c.RequestBurst = 0.001, 2, 0.001, 100 })
 	body := fixture(t, "invitee_created.json")
 	const junk = 50
 	var tooMany int

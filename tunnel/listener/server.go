@@ -25,7 +25,7 @@ var DefaultTimeouts = Timeouts{
 	ReadHeader: 5 * time.Second,
 	Read:       15 * time.Second,
 	Write:      DefaultStoreTimeout + 5*time.Second,
-	Idle:       90 * time.Second,
+	Idle:       30 * time.Second,
 	Shutdown:   DefaultStoreTimeout + 5*time.Second,
 }
 
@@ -42,11 +42,19 @@ func (t Timeouts) withDefaults() Timeouts {
 	return t
 }
 
-// maxHeaderBytes bounds request headers; a delivery's are well under 8 KiB.
-const maxHeaderBytes = 64 << 10
+// DefaultMaxConnections is how many connections a Server keeps open at
+// once unless told otherwise: far more than Calendly opens (one per
+// delivery in flight), few enough that idle or slow connections cannot
+// exhaust file descriptors or memory.
+const DefaultMaxConnections = 256
 
 // Server is the HTTP server around a Handler.
 type Server struct {
+	// MaxConnections caps the connections open at once (0:
+	// DefaultMaxConnections); past it new ones wait in the kernel's accept
+	// queue until one closes. Set it before Run.
+	MaxConnections int
+
 	handler  *Handler
 	http     *http.Server
 	shutdown time.Duration
@@ -77,6 +85,11 @@ func NewServer(h *Handler, t Timeouts) *Server {
 // connections, and waits (up to the Shutdown timeout) for the deliveries in
 // flight to be committed and answered. It returns nil after a clean stop.
 func (s *Server) Run(ctx context.Context, ln net.Listener) error {
+	maxConns := s.MaxConnections
+	if maxConns <= 0 {
+		maxConns = DefaultMaxConnections
+	}
+	ln = limitConnections(ln, maxConns)
 	served := make(chan error, 1)
 	go func() { served <- s.http.Serve(ln) }()
 	select {

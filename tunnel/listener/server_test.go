@@ -1,15 +1,13 @@
 package listener
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
-
-	"github.com/calwatch/calwatch/calendly"
 )
 
 // TestGracefulStopFinishesInFlightDelivery: a delivery being stored when the
@@ -19,10 +17,7 @@ func TestGracefulStopFinishesInFlightDelivery(t *testing.T) {
 	store.entered = make(chan struct{}, 1)
 	store.release = make(chan struct{})
 	h := newTestHandler(t, store, func(c *Config) { c.Now = time.Now })
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ln := listenWatched(t)
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	runDone := make(chan error, 1)
@@ -31,8 +26,8 @@ func TestGracefulStopFinishesInFlightDelivery(t *testing.T) {
 	body := fixture(t, "invitee_created.json")
 	answer := make(chan int, 1)
 	go func() {
-		req, _ := http.NewRequest(http.MethodPost, "http://"+ln.Addr().String()+DefaultPath, bytes.NewReader(body))
-		req.Header.Set(calendly.SignatureHeader, calendly.Sign([]byte(testKey), time.Now(), body))
+		req := signedRequest(body, testKey, time.Now())
+		req.RequestURI, req.URL.Scheme, req.URL.Host = "", "http", ln.Addr().String()
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Errorf("in-flight delivery got no answer: %v", err)
@@ -44,15 +39,11 @@ func TestGracefulStopFinishesInFlightDelivery(t *testing.T) {
 		answer <- resp.StatusCode
 	}()
 
-	<-store.entered // the delivery is inside storage
-	stop()          // SIGINT arrives
-	// Wait until the handler drains, then check Run is still waiting.
-	deadline := time.Now().Add(5 * time.Second)
-	for !h.draining.Load() {
-		if time.Now().After(deadline) {
-			t.Fatal("the handler never started draining")
-		}
-		time.Sleep(time.Millisecond)
+	within(t, "the delivery reaching storage", store.entered)
+	stop() // SIGINT arrives
+	within(t, "the listener closing", ln.closed)
+	if !h.draining.Load() {
+		t.Error("the listener closed before the handler started draining")
 	}
 	select {
 	case err := <-runDone:
@@ -72,6 +63,41 @@ func TestGracefulStopFinishesInFlightDelivery(t *testing.T) {
 	}
 	if applied, _ := store.counts(); applied != 1 {
 		t.Errorf("%d deliveries stored, want 1", applied)
+	}
+}
+
+// watchedListener tells, by closing closed, when it has been closed.
+type watchedListener struct {
+	net.Listener
+	once   sync.Once
+	closed chan struct{}
+}
+
+func (l *watchedListener) Close() error {
+	err := l.Listener.Close()
+	l.once.Do(func() { close(l.closed) })
+	return err
+}
+
+func listenWatched(t *testing.T) *watchedListener {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	return &watchedListener{Listener: ln, closed: make(chan struct{})}
+}
+
+// within waits for ch; the deadline only turns a hang into a failure.
+func within[T any](t *testing.T, what string, ch <-chan T) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(10 * time.Second):
+		t.Fatalf("timed out waiting for %s", what)
+		panic("unreachable")
 	}
 }
 
