@@ -81,9 +81,12 @@ func TestDataKeyLivesInTheKeyring(t *testing.T) {
 // running.
 type hangingKeyring struct{ release chan struct{} }
 
-func (h hangingKeyring) Get(string, string) (string, error) { <-h.release; return "", errors.New("late") }
-func (h hangingKeyring) Set(string, string, string) error   { <-h.release; return errors.New("late") }
-func (h hangingKeyring) Delete(string, string) error        { <-h.release; return errors.New("late") }
+func (h hangingKeyring) Get(string, string) (string, error) {
+	<-h.release
+	return "", errors.New("late")
+}
+func (h hangingKeyring) Set(string, string, string) error { <-h.release; return errors.New("late") }
+func (h hangingKeyring) Delete(string, string) error      { <-h.release; return errors.New("late") }
 
 func TestDataKeyFallsBackToAFileWhenTheKeyringHangs(t *testing.T) {
 	hang := hangingKeyring{release: make(chan struct{})}
@@ -124,8 +127,14 @@ func (r refusingKeyring) Get(string, string) (string, error) {
 	r.t.Error("keyring used")
 	return "", errors.New("no")
 }
-func (r refusingKeyring) Set(string, string, string) error { r.t.Error("keyring used"); return errors.New("no") }
-func (r refusingKeyring) Delete(string, string) error      { r.t.Error("keyring used"); return errors.New("no") }
+func (r refusingKeyring) Set(string, string, string) error {
+	r.t.Error("keyring used")
+	return errors.New("no")
+}
+func (r refusingKeyring) Delete(string, string) error {
+	r.t.Error("keyring used")
+	return errors.New("no")
+}
 
 func TestDataKeyFileModeNeverTouchesTheKeyring(t *testing.T) {
 	dir := t.TempDir()
