@@ -32,9 +32,24 @@ const (
 var ErrNotLoggedIn = errors.New("not logged in to Calendly; run calwatch login (or set CALENDLY_TOKEN for one run)")
 
 // ErrLoginRequired is the "log in again" state: the stored grant cannot be
-// refreshed any more (the refresh token was spent elsewhere, revoked, or
-// the secrets cannot be opened). It wraps calendly.ErrReauthRequired.
-var ErrLoginRequired = fmt.Errorf("%w; run calwatch login", calendly.ErrReauthRequired)
+// used any more (the refresh token was spent elsewhere or revoked, the
+// account was logged out, or its secrets no longer open). It matches
+// calendly.ErrReauthRequired too.
+var ErrLoginRequired error = loginRequired{}
+
+type loginRequired struct{}
+
+func (loginRequired) Error() string {
+	return "the Calendly login can no longer be used; run calwatch login again"
+}
+func (loginRequired) Is(target error) bool { return target == calendly.ErrReauthRequired }
+
+// loginRequiredBecause is ErrLoginRequired with its reason.
+func loginRequiredBecause(reason string) error {
+	return fmt.Errorf("%w (%s)", ErrLoginRequired, reason)
+}
+
+const reasonSealed = "the stored secrets do not open with this home's data key"
 
 // Hosts are the Calendly origins a login talks to; "" is the real host.
 type Hosts struct {
@@ -211,13 +226,13 @@ func sealPair(sealer *storage.Sealer, tok *oauth2.Token) (access, refresh []byte
 func openPair(sealer *storage.Sealer, in storage.Integration) (*oauth2.Token, error) {
 	access, err := sealer.Open(in.AccessToken, identityAccessToken)
 	if err != nil {
-		return nil, fmt.Errorf("%w (%w)", ErrLoginRequired, err)
+		return nil, loginRequiredBecause(reasonSealed)
 	}
 	tok := &oauth2.Token{AccessToken: string(access), TokenType: "Bearer", Expiry: in.TokenExpiresAt}
 	if len(in.RefreshToken) > 0 {
 		refresh, err := sealer.Open(in.RefreshToken, identityRefreshToken)
 		if err != nil {
-			return nil, fmt.Errorf("%w (%w)", ErrLoginRequired, err)
+			return nil, loginRequiredBecause(reasonSealed)
 		}
 		tok.RefreshToken = string(refresh)
 	}

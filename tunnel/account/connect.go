@@ -60,7 +60,7 @@ func (h *Home) Connect(ctx context.Context, opts ConnectOptions) (*Connection, e
 	}
 	sealer, err := h.Keys.Sealer(ctx)
 	if errors.Is(err, ErrNoDataKey) {
-		return nil, fmt.Errorf("%w (the data key that sealed it is gone)", ErrLoginRequired)
+		return nil, loginRequiredBecause("the data key that sealed it is gone")
 	}
 	if err != nil {
 		return nil, err
@@ -89,7 +89,7 @@ func (h *Home) connectOAuth(conn *Connection, in storage.Integration, sealer *st
 	if len(in.ClientSecret) > 0 {
 		var err error
 		if secret, err = sealer.Open(in.ClientSecret, identityClientSecret); err != nil {
-			return fmt.Errorf("%w (%w)", ErrLoginRequired, err)
+			return loginRequiredBecause(reasonSealed)
 		}
 	}
 	app, err := calendly.NewOAuthApp(in.ClientID, string(secret), DefaultRedirectURI, nil, h.clientOptions(hosts)...)

@@ -194,3 +194,4 @@ func assertNoPlaintext(t *testing.T, dir string, secrets ...string) {
 		}
 	}
 }
+type storageIntegration = storage.Integration

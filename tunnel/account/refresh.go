@@ -39,9 +39,9 @@ type SharedTokenSource struct {
 	flight   singleflight.Group
 
 	mu      sync.Mutex
-	current *oauth2.Token                  // the pair last loaded, saved or handed out
+	current *oauth2.Token                   // the pair last loaded, saved or handed out
 	inner   *calendly.PersistingTokenSource // refreshes current; holds a pair it could not save yet
-	dead    error                          // the ErrLoginRequired a refresh ended in, until the stored pair changes
+	dead    error                           // the ErrLoginRequired a refresh ended in, until the stored pair changes
 }
 
 // String and GoString keep tokens out of anything printed.
@@ -77,7 +77,9 @@ func (s *SharedTokenSource) save(ctx context.Context, tok *oauth2.Token) error {
 }
 
 // Token is TokenContext without a deadline.
-func (s *SharedTokenSource) Token() (*oauth2.Token, error) { return s.TokenContext(context.Background()) }
+func (s *SharedTokenSource) Token() (*oauth2.Token, error) {
+	return s.TokenContext(context.Background())
+}
 
 // TokenContext returns a valid access token. ctx bounds the wait; a
 // refresh that has begun runs to its end (saved) even if the caller leaves.
@@ -151,8 +153,12 @@ func (s *SharedTokenSource) refreshLocked(ctx context.Context) (*oauth2.Token, e
 	tok, err := inner.TokenContext(ctx)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if errors.Is(err, calendly.ErrReauthRequired) || errors.Is(err, storage.ErrNotFound) {
-		s.dead = fmt.Errorf("%w (%w)", ErrLoginRequired, err)
+	switch {
+	case errors.Is(err, calendly.ErrReauthRequired):
+		s.dead = loginRequiredBecause("Calendly refused the refresh token: it was spent or revoked")
+		return nil, s.dead
+	case errors.Is(err, storage.ErrNotFound):
+		s.dead = loginRequiredBecause("the account was logged out or replaced while refreshing")
 		return nil, s.dead
 	}
 	if err != nil {
@@ -166,13 +172,13 @@ func (s *SharedTokenSource) refreshLocked(ctx context.Context) (*oauth2.Token, e
 func (s *SharedTokenSource) loadStored(ctx context.Context) (*oauth2.Token, error) {
 	in, err := s.store.Integration(ctx)
 	if errors.Is(err, storage.ErrNotFound) {
-		return nil, fmt.Errorf("%w (the account was logged out)", ErrLoginRequired)
+		return nil, loginRequiredBecause("the account was logged out")
 	}
 	if err != nil {
 		return nil, err
 	}
 	if in.UserURI != s.userURI {
-		return nil, fmt.Errorf("%w (another account, %s, is logged in now; restart calwatch)", ErrLoginRequired, in.UserURI)
+		return nil, loginRequiredBecause("another account is logged in now; restart calwatch")
 	}
 	return openPair(s.sealer, in)
 }
