@@ -194,4 +194,5 @@ func assertNoPlaintext(t *testing.T, dir string, secrets ...string) {
 		}
 	}
 }
+
 type storageIntegration = storage.Integration
