@@ -28,6 +28,16 @@ type Connection struct {
 	OAuthApp *calendly.OAuthApp
 }
 
+// Close waits for a token refresh under way to be saved (bounded by ctx),
+// so a process that stops — Ctrl-C, SIGTERM — right after Calendly rotated
+// the pair does not lose it. Call it before exiting.
+func (c *Connection) Close(ctx context.Context) error {
+	if c.Tokens == nil {
+		return nil
+	}
+	return c.Tokens.wait(ctx)
+}
+
 // ConnectOptions choose how Connect finds the account.
 type ConnectOptions struct {
 	// EnvToken is CALENDLY_TOKEN: used for this run, never stored.

@@ -39,6 +39,9 @@ type calendlyFake struct {
 	mu        sync.Mutex
 	gate      chan struct{} // when set, refresh grants wait for it to close
 	entered   chan struct{} // when set, closed as a gated refresh arrives
+	// loseAnswers: refresh grants are served, then the connection is
+	// dropped before the answer leaves, as a network failure would.
+	loseAnswers atomic.Bool
 }
 
 func newCalendlyFake(t *testing.T, opts calendlytest.Options) *calendlyFake {
@@ -69,6 +72,13 @@ func (f *calendlyFake) serveAuth(w http.ResponseWriter, r *http.Request) {
 			}
 			if gate != nil {
 				<-gate
+			}
+			if f.loseAnswers.Load() {
+				f.emu.Handler().ServeHTTP(httptest.NewRecorder(), r)
+				if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+					conn.Close()
+				}
+				return
 			}
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"sync"
 	"time"
 
@@ -42,6 +43,10 @@ type SharedTokenSource struct {
 	current *oauth2.Token                   // the pair last loaded, saved or handed out
 	inner   *calendly.PersistingTokenSource // refreshes current; holds a pair it could not save yet
 	dead    error                           // the ErrLoginRequired a refresh ended in, until the stored pair changes
+	// answerLost: the last refresh request got no answer, so Calendly may
+	// have spent the refresh token without calwatch learning the new pair.
+	answerLost bool
+	inFlight   sync.WaitGroup // locked refreshes under way, for Close
 }
 
 // String and GoString keep tokens out of anything printed.
@@ -93,11 +98,18 @@ func (s *SharedTokenSource) TokenContext(ctx context.Context) (*oauth2.Token, er
 		return cur, nil
 	}
 	detached := context.WithoutCancel(ctx)
-	ch := s.flight.DoChan("refresh", func() (any, error) {
+	s.inFlight.Add(1) // done once the flight, save included, has ended
+	flight := s.flight.DoChan("refresh", func() (any, error) {
 		ctx, cancel := context.WithTimeout(detached, refreshBudget)
 		defer cancel()
 		return s.refreshLocked(ctx)
 	})
+	ch := make(chan singleflight.Result, 1)
+	go func() {
+		res := <-flight
+		s.inFlight.Done()
+		ch <- res
+	}()
 	select {
 	case <-ctx.Done():
 		return nil, fmt.Errorf("gave up waiting for the Calendly token refresh: %w", ctx.Err())
@@ -153,19 +165,41 @@ func (s *SharedTokenSource) refreshLocked(ctx context.Context) (*oauth2.Token, e
 	tok, err := inner.TokenContext(ctx)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	lost := s.answerLost
+	s.answerLost = false
+	var transportErr *url.Error
 	switch {
+	case errors.Is(err, calendly.ErrReauthRequired) && lost:
+		s.dead = loginRequiredBecause("an earlier refresh got no answer, and Calendly had spent the refresh token")
+		return nil, s.dead
 	case errors.Is(err, calendly.ErrReauthRequired):
 		s.dead = loginRequiredBecause("Calendly refused the refresh token: it was spent or revoked")
 		return nil, s.dead
 	case errors.Is(err, storage.ErrNotFound):
 		s.dead = loginRequiredBecause("the account was logged out or replaced while refreshing")
 		return nil, s.dead
+	case errors.As(err, &transportErr) || errors.Is(err, context.DeadlineExceeded):
+		s.answerLost = true
+		return nil, fmt.Errorf("the Calendly token endpoint did not answer the refresh (%w); the next call tries once more, and if Calendly had already spent the refresh token it will ask you to log in again", err)
 	}
 	if err != nil {
 		return nil, err
 	}
 	s.current = tok
 	return tok, nil
+}
+
+// wait waits for a refresh under way (its save included) to finish, or for
+// ctx to end.
+func (s *SharedTokenSource) wait(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() { s.inFlight.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("a Calendly token refresh is still being saved: %w", ctx.Err())
+	}
 }
 
 // loadStored reads and opens the stored pair.

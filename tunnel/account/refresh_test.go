@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -98,17 +99,18 @@ func TestACallerGivingUpDoesNotLoseTheRotatedPair(t *testing.T) {
 	if err := <-errc; !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want the caller's cancellation", err)
 	}
+	// The process stops (Ctrl-C): Close waits for the pair to be saved.
+	short, cancelShort := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancelShort()
+	if err := conn.Close(short); err == nil {
+		t.Fatal("Close returned while the refresh was still at Calendly")
+	}
 	release()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		after, _ := home.Store.Integration(context.Background())
-		if string(after.RefreshToken) != string(before.RefreshToken) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the rotated pair was never saved after its caller gave up")
-		}
-		time.Sleep(10 * time.Millisecond)
+	if err := conn.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := home.Store.Integration(context.Background()); string(after.RefreshToken) == string(before.RefreshToken) {
+		t.Fatal("Close returned before the rotated pair was saved")
 	}
 	next := connect(t, dir)
 	if _, _, err := next.Client.Users.Me(context.Background()); err != nil {
@@ -220,4 +222,32 @@ func mustIntegration(t *testing.T, home *Home) storageIntegration {
 		t.Fatal(err)
 	}
 	return in
+}
+
+// TestARefreshWhoseAnswerIsLostIsExplained: Calendly rotated the pair but
+// the answer never arrived. The error says so; the one retry finds the
+// token spent and ends in "log in again" with the reason, not a loop.
+func TestARefreshWhoseAnswerIsLostIsExplained(t *testing.T) {
+	f := newCalendlyFake(t, calendlytest.Options{AutoApprove: true})
+	dir := t.TempDir()
+	home := testHome(t, dir)
+	loginOAuth(t, f, home)
+	expireStoredTokens(t, home)
+	conn := connect(t, dir)
+	f.loseAnswers.Store(true)
+	_, err := conn.Tokens.TokenContext(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "did not answer") || errors.Is(err, ErrLoginRequired) {
+		t.Fatalf("err = %v; want the lost answer explained", err)
+	}
+	f.loseAnswers.Store(false)
+	_, err = conn.Tokens.TokenContext(context.Background())
+	if !errors.Is(err, ErrLoginRequired) || !strings.Contains(err.Error(), "no answer") {
+		t.Fatalf("err = %v; want log in again, saying an answer was lost", err)
+	}
+	for range 3 {
+		conn.Tokens.TokenContext(context.Background())
+	}
+	if n := f.refreshes.Load(); n != 2 {
+		t.Errorf("%d refresh grants, want 2 (the lost one and one retry)", n)
+	}
 }
