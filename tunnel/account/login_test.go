@@ -1,11 +1,15 @@
 package account
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -276,4 +280,39 @@ func FuzzParseCallback(f *testing.F) {
 			t.Fatalf("accepted %q as code %q", query, code)
 		}
 	})
+}
+
+// TestNoSecretInTheDatabaseOrItsWAL: after a login and a refresh, neither
+// the database file nor its write-ahead log holds a token, the client
+// secret or the data key, in plain text or base64.
+func TestNoSecretInTheDatabaseOrItsWAL(t *testing.T) {
+	f := newCalendlyFake(t, calendlytest.Options{AutoApprove: true})
+	dir := t.TempDir()
+	home := testHome(t, dir)
+	home.Keys.Mode = "file"
+	loginOAuth(t, f, home)
+	first, _ := openPair(mustSealer(t, home), mustIntegration(t, home))
+	expireStoredTokens(t, home)
+	conn := connect(t, dir)
+	second, err := conn.Tokens.TokenContext(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := readKeyFile(filepath.Join(dir, KeyFileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	secrets := []string{first.AccessToken, first.RefreshToken, second.AccessToken, second.RefreshToken, testClientSecret,
+		string(key), base64.StdEncoding.EncodeToString(key), base64.RawURLEncoding.EncodeToString(key)}
+	for _, name := range []string{"calwatch.db", "calwatch.db-wal"} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil || len(b) == 0 {
+			t.Fatalf("%s: %v (%d bytes); the test must read it while it holds data", name, err, len(b))
+		}
+		for i, s := range secrets {
+			if bytes.Contains(b, []byte(s)) {
+				t.Errorf("%s holds secret #%d in plain text", name, i)
+			}
+		}
+	}
 }
