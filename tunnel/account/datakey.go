@@ -91,17 +91,19 @@ func (k *KeyStore) EnsureSealer(ctx context.Context) (*storage.Sealer, error) {
 // Delete removes the data key from the keyring and the key file (logout).
 // Whatever it sealed can no longer be opened.
 func (k *KeyStore) Delete(ctx context.Context) error {
-	var errs []error
-	if err := os.Remove(k.file()); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		errs = append(errs, fmt.Errorf("cannot delete the key file %s: %w", k.file(), err))
+	err := os.Remove(k.file())
+	inFile := err == nil
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("cannot delete the key file %s: %w; delete it by hand", k.file(), err)
 	}
-	if k.Mode != "file" {
-		err := k.call(ctx, func(kr Keyring) error { return kr.Delete(keyringService, k.user()) })
-		if err != nil && !errors.Is(err, keyring.ErrNotFound) {
-			errs = append(errs, fmt.Errorf("cannot delete the data key from the OS keyring: %w", err))
-		}
+	if k.Mode == "file" {
+		return nil
 	}
-	return errors.Join(errs...)
+	err = k.call(ctx, func(kr Keyring) error { return kr.Delete(keyringService, k.user()) })
+	if err == nil || errors.Is(err, keyring.ErrNotFound) || inFile {
+		return nil // with a key file, the keyring held no key (or none is reachable)
+	}
+	return fmt.Errorf("cannot delete the data key from the OS keyring (%w); unlock the keyring and run calwatch logout again", err)
 }
 
 func (k *KeyStore) file() string { return filepath.Join(k.Dir, KeyFileName) }

@@ -189,3 +189,19 @@ func FuzzParseKey(f *testing.F) {
 		}
 	})
 }
+
+func TestDeletingAFileKeyNeedsNoKeyring(t *testing.T) {
+	keyring.MockInitWithError(errors.New("no dbus"))
+	t.Cleanup(keyring.MockInit)
+	dir := t.TempDir()
+	ks := &KeyStore{Dir: dir}
+	if _, err := ks.EnsureSealer(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := ks.Delete(context.Background()); err != nil {
+		t.Errorf("deleting a key kept in a file failed on the missing keyring: %v", err)
+	}
+	if _, err := ks.Sealer(context.Background()); err == nil {
+		t.Error("the key is still there after Delete")
+	}
+}

@@ -100,7 +100,7 @@ func (f OAuthFlow) Token(ctx context.Context) (*oauth2.Token, error) {
 	if res.err != nil {
 		return nil, res.err
 	}
-	f.say("signed in at Calendly; fetching the tokens")
+	f.say("Signed in at Calendly; fetching the tokens…")
 	return f.App.Exchange(ctx, res.code, session.verifier)
 }
 
