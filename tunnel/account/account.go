@@ -80,10 +80,21 @@ type Account struct {
 	AuthURL         string     `json:"auth_url"`
 }
 
+// Store is the part of calwatch's database the account uses
+// (*storage.Store). Its secrets arrive and leave sealed.
+type Store interface {
+	Integration(ctx context.Context) (storage.Integration, error)
+	SaveIntegration(ctx context.Context, in storage.Integration) error
+	SaveTokens(ctx context.Context, userURI string, pair storage.TokenPair) error
+	DeleteIntegration(ctx context.Context) error
+	Subscriptions(ctx context.Context) ([]storage.Subscription, error)
+	ForgetSubscription(ctx context.Context, uri string) error
+}
+
 // Home is the account of one calwatch home: its database, its data key and
 // the folder of its refresh lock.
 type Home struct {
-	Store      *storage.Store
+	Store      Store
 	Keys       *KeyStore
 	StateDir   string       // the refresh lock lives here
 	HTTPClient *http.Client // nil: http.DefaultClient

@@ -38,7 +38,7 @@ func TestLoginWithTokenStoresTheAccountSealed(t *testing.T) {
 	if me, _, err := conn.Client.Users.Me(ctx); err != nil || me.URI != user.URI {
 		t.Fatalf("the stored token does not work: %v", err)
 	}
-	home.Store.Close()
+	home.Store.(*storage.Store).Close()
 	assertNoPlaintext(t, dir, testPAT)
 }
 
@@ -93,7 +93,7 @@ func TestLoginWithOAuthAutoApprove(t *testing.T) {
 	}
 	in, _ := home.Store.Integration(ctx)
 	tok, _ := openPair(mustSealer(t, home), in)
-	home.Store.Close()
+	home.Store.(*storage.Store).Close()
 	assertNoPlaintext(t, dir, tok.AccessToken, tok.RefreshToken, testClientSecret)
 }
 

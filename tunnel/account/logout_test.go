@@ -35,7 +35,7 @@ func TestLogoutDeletesOnlyOurSubscriptionsRevokesAndForgets(t *testing.T) {
 	for _, u := range []string{"https://a.example/hook", "https://b.example/hook"} {
 		uri := subscribe(t, conn.Client, acct, u)
 		ours = append(ours, uri)
-		if err := home.Store.RememberSubscription(ctx, storage.Subscription{URI: uri, CallbackURL: u, Scope: "user"}); err != nil {
+		if err := home.Store.(*storage.Store).RememberSubscription(ctx, storage.Subscription{URI: uri, CallbackURL: u, Scope: "user"}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -83,7 +83,7 @@ func TestLogoutWhenCalendlyCannotBeReachedStillForgetsLocally(t *testing.T) {
 	if _, err := home.LoginWithToken(ctx, testPAT, f.hosts()); err != nil {
 		t.Fatal(err)
 	}
-	home.Store.RememberSubscription(ctx, storage.Subscription{URI: f.emu.URL + "/webhook_subscriptions/W1", CallbackURL: "https://x.example/h"})
+	home.Store.(*storage.Store).RememberSubscription(ctx, storage.Subscription{URI: f.emu.URL + "/webhook_subscriptions/W1", CallbackURL: "https://x.example/h"})
 	f.emu.Close()
 	report, err := home.Logout(ctx)
 	if err != nil {
@@ -98,7 +98,7 @@ func TestLogoutWhenCalendlyCannotBeReachedStillForgetsLocally(t *testing.T) {
 	if _, err := home.Account(ctx); !errors.Is(err, ErrNotLoggedIn) {
 		t.Errorf("account after logout: %v", err)
 	}
-	home.Store.Close()
+	home.Store.(*storage.Store).Close()
 	assertNoPlaintext(t, dir, testPAT)
 }
 

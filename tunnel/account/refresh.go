@@ -32,7 +32,7 @@ const refreshBudget = 45 * time.Second
 // calendly.PersistingTokenSource that saves through storage.SaveTokens.
 type SharedTokenSource struct {
 	app      *calendly.OAuthApp
-	store    *storage.Store
+	store    Store
 	sealer   *storage.Sealer
 	userURI  string
 	lockPath string
@@ -53,7 +53,7 @@ type SharedTokenSource struct {
 func (s *SharedTokenSource) String() string   { return "account.SharedTokenSource" }
 func (s *SharedTokenSource) GoString() string { return s.String() }
 
-func newSharedTokenSource(app *calendly.OAuthApp, store *storage.Store, sealer *storage.Sealer, userURI, lockPath string, stored *oauth2.Token) (*SharedTokenSource, error) {
+func newSharedTokenSource(app *calendly.OAuthApp, store Store, sealer *storage.Sealer, userURI, lockPath string, stored *oauth2.Token) (*SharedTokenSource, error) {
 	s := &SharedTokenSource{app: app, store: store, sealer: sealer, userURI: userURI, lockPath: lockPath, now: time.Now}
 	if err := s.adopt(stored); err != nil {
 		return nil, err
