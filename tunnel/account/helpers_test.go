@@ -206,3 +206,12 @@ func assertNoPlaintext(t *testing.T, dir string, secrets ...string) {
 }
 
 type storageIntegration = storage.Integration
+
+// openHelperHome is testHome for a helper process (no *testing.T).
+func openHelperHome(dir string) (*Home, error) {
+	store, err := storage.Open(context.Background(), filepath.Join(dir, "calwatch.db"))
+	if err != nil {
+		return nil, err
+	}
+	return &Home{Store: store, Keys: &KeyStore{Dir: dir, Mode: "file"}, StateDir: dir}, nil
+}
