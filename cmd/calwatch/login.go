@@ -201,7 +201,9 @@ func (a *app) accountHome(store *storage.Store) (*account.Home, error) {
 
 // connectAccount is the account's Calendly client for this run:
 // CALENDLY_TOKEN when set (never stored), else the stored login. Commands
-// that talk to Calendly call it; account.ErrNotLoggedIn says what to do.
+// that talk to Calendly call it (account.ErrNotLoggedIn says what to do),
+// and call the connection's Close before they exit, so a token refresh
+// under way is saved.
 func (a *app) connectAccount(ctx context.Context, store *storage.Store) (*account.Connection, error) {
 	home, err := a.accountHome(store)
 	if err != nil {
