@@ -316,3 +316,18 @@ func TestNoSecretInTheDatabaseOrItsWAL(t *testing.T) {
 		}
 	}
 }
+
+func TestLoginSaysWhenTheCallbackPortIsTaken(t *testing.T) {
+	f := newCalendlyFake(t, calendlytest.Options{})
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	redirect := "http://" + busy.Addr().String() + "/callback"
+	flow := OAuthFlow{App: f.app(t, redirect), Timeout: time.Second, ShowURL: func(string) { t.Error("the URL was shown although nothing can receive the answer") }}
+	_, err = testHome(t, t.TempDir()).LoginWithOAuth(context.Background(), flow, f.hosts())
+	if err == nil || !strings.Contains(err.Error(), busy.Addr().String()) || !strings.Contains(err.Error(), "--redirect-uri") {
+		t.Errorf("err = %v; want the port named and what to do", err)
+	}
+}
