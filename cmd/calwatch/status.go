@@ -27,9 +27,10 @@ func newStatusCmd(a *app) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "status",
-		Short: "Show whether calwatch listen is running and its webhook URL",
-		Long: `Show whether 'calwatch listen' is running for this --home, and if so its
-webhook URL, address, process id and database. Exits 0 either way.`,
+		Short: "Show the Calendly account, and whether calwatch listen is running and its webhook URL",
+		Long: `Show the Calendly account this --home is logged in to (user, organization,
+scopes, when its access token expires), and whether 'calwatch listen' is running,
+and if so its webhook URL, address, process id and database. Exits 0 either way.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return statusRun(cmd.Context(), a, asJSON) },
 	}
