@@ -35,10 +35,22 @@ const DefaultRedirectURI = "http://localhost:8765/callback"
 
 // redirectURIs are the registered redirect URIs, matched exactly.
 func (a *authority) redirectURIs() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	if len(a.opts.RedirectURIs) == 0 {
 		return []string{DefaultRedirectURI}
 	}
-	return a.opts.RedirectURIs
+	return slices.Clone(a.opts.RedirectURIs)
+}
+
+// RegisterRedirectURI adds uri to the OAuth app's registered redirect URIs,
+// as a developer does in Calendly's console (the first one registered this
+// way replaces DefaultRedirectURI, like Options.RedirectURIs). Tests that
+// pick a free loopback port after starting the emulator use it.
+func (s *Server) RegisterRedirectURI(uri string) {
+	s.auth.mu.Lock()
+	defer s.auth.mu.Unlock()
+	s.auth.opts.RedirectURIs = append(s.auth.opts.RedirectURIs, uri)
 }
 
 // pkceChallenge is RFC 7636's S256 challenge: 43 base64url characters.

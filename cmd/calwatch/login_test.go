@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/zalando/go-keyring"
 
@@ -140,14 +141,16 @@ func stubBrowser(t *testing.T, open func(string) error) {
 	t.Cleanup(func() { openBrowser = orig })
 }
 
-func loginRedirect(t *testing.T) string {
+func loginRedirect(t *testing.T, emu *calendlytest.Server) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	return fmt.Sprintf("http://127.0.0.1:%d/callback", l.Addr().(*net.TCPAddr).Port)
+	redirect := fmt.Sprintf("http://127.0.0.1:%d/callback", l.Addr().(*net.TCPAddr).Port)
+	emu.RegisterRedirectURI(redirect)
+	return redirect
 }
 
 func TestLoginWithOAuthNoBrowserPrintsTheURLAndLogoutRevokes(t *testing.T) {
@@ -161,10 +164,17 @@ func TestLoginWithOAuthNoBrowserPrintsTheURLAndLogoutRevokes(t *testing.T) {
 	done := make(chan int, 1)
 	go func() {
 		done <- run(context.Background(), []string{"login", "--client-id", loginTestClientID, "--no-browser",
-			"--redirect-uri", loginRedirect(t), "--api-url", emu.URL, "--auth-url", emu.URL, "--home", home},
+			"--redirect-uri", loginRedirect(t, emu), "--api-url", emu.URL, "--auth-url", emu.URL, "--home", home},
 			&streams{in: strings.NewReader(""), out: &out, errOut: errOut})
 	}()
-	signIn := <-errOut.urls
+	var signIn string
+	select {
+	case signIn = <-errOut.urls:
+	case code := <-done:
+		t.Fatalf("login ended (exit %d) before printing a sign-in URL on a line of its own: %s", code, errOut.String())
+	case <-time.After(30 * time.Second):
+		t.Fatalf("no sign-in URL printed within 30 s: %s", errOut.String())
+	}
 	resp, err := http.Get(signIn) // the person opens the printed URL
 	if err != nil {
 		t.Fatal(err)
@@ -203,7 +213,7 @@ func TestLoginWithOAuthOpensTheBrowser(t *testing.T) {
 		}()
 		return nil
 	})
-	r := runCLI(t, nil, "login", "--client-id", loginTestClientID, "--redirect-uri", loginRedirect(t), "--home", home).wantExit(t, exitOK)
+	r := runCLI(t, nil, "login", "--client-id", loginTestClientID, "--redirect-uri", loginRedirect(t, emu), "--home", home).wantExit(t, exitOK)
 	if status := <-opened; status != http.StatusOK {
 		t.Errorf("the browser's page answered %d", status)
 	}

@@ -21,7 +21,7 @@ local secrets are removed regardless.`,
 }
 
 func logoutRun(ctx context.Context, a *app) error {
-	store, err := a.openExistingStore(ctx)
+	store, err := a.openStoreIfExists(ctx)
 	if errors.Is(err, errNoDatabase) {
 		a.hint("Not logged in; nothing to do.")
 		return nil

@@ -191,5 +191,5 @@ func cell(s string) string {
 // so it never mixes with data. It may quote text from outside, so it
 // passes through safetext.
 func (a *app) hint(format string, args ...any) {
-	fmt.Fprintln(a.errOut, safetext.Line(fmt.Sprintf(format, args...)))
+	fmt.Fprintln(a.errOut, safetext.Block(fmt.Sprintf(format, args...)))
 }

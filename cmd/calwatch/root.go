@@ -165,6 +165,15 @@ func (a *app) openExistingStore(ctx context.Context) (*storage.Store, error) {
 	return storage.OpenReadOnly(ctx, a.dbPath())
 }
 
+// openStoreIfExists opens the database for writing, but only when there is
+// one (logout has nothing to do where nothing was ever stored).
+func (a *app) openStoreIfExists(ctx context.Context) (*storage.Store, error) {
+	if err := a.errIfNoDatabase(); err != nil {
+		return nil, err
+	}
+	return a.openStore(ctx)
+}
+
 // openForReading opens the database for a list command. Where there is
 // none yet it answers for the command — an empty JSON array, or the reason
 // on stderr — and returns ok=false.

@@ -22,6 +22,10 @@ type statusReport struct {
 	StartedAt  *time.Time `json:"started_at,omitempty"`
 	// Account is the stored Calendly login; absent when there is none.
 	Account *account.Account `json:"account,omitempty"`
+	// AccountError says why the account could not be read (a database a
+	// starting listener is still preparing, or one of another version);
+	// the rest of the report stands.
+	AccountError string `json:"account_error,omitempty"`
 }
 
 func newStatusCmd(a *app) *cobra.Command {
@@ -50,7 +54,7 @@ func statusRun(ctx context.Context, a *app, asJSON bool) error {
 		report.StartedAt = &state.StartedAt
 	}
 	if report.Account, err = a.storedAccount(ctx); err != nil {
-		return err
+		report.AccountError = err.Error()
 	}
 	if asJSON {
 		b, err := json.Marshal(report)
@@ -60,7 +64,11 @@ func statusRun(ctx context.Context, a *app, asJSON bool) error {
 		_, err = a.out.Write(append(b, '\n'))
 		return err
 	}
-	if err := writeAccountStatus(a.out, report.Account); err != nil {
+	if report.AccountError != "" {
+		if _, err := fmt.Fprintln(a.out, "Calendly account unknown:", safetext.Line(report.AccountError)); err != nil {
+			return err
+		}
+	} else if err := writeAccountStatus(a.out, report.Account); err != nil {
 		return err
 	}
 	if !running {

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"database/sql"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -95,5 +97,32 @@ func TestStatusRefusesADamagedStateFile(t *testing.T) {
 	msg := strings.TrimSpace(stderr)
 	if strings.Contains(msg, "\n") || !strings.Contains(msg, paths.StatePath()) || !strings.Contains(msg, "start it again") {
 		t.Errorf("error %q: want one line naming the file and what to do", msg)
+	}
+}
+
+// TestStatusReportsWhatItCanOfAnUnreadableDatabase: while a starting
+// listener is still preparing its database (or the file is not calwatch's),
+// status still answers, and says why the account is unknown.
+func TestStatusReportsWhatItCanOfAnUnreadableDatabase(t *testing.T) {
+	home := t.TempDir()
+	db, err := sql.Open("sqlite3", filepath.Join(home, "calwatch.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("CREATE TABLE t (x)"); err != nil { // a database, schema version 0
+		t.Fatal(err)
+	}
+	db.Close()
+	code, stdout, _ := runListenCLI(t, nil, "status", "--json", "--home", home)
+	var report statusReport
+	if err := json.Unmarshal([]byte(stdout), &report); code != exitOK || err != nil {
+		t.Fatalf("status --json: exit %d, %q (%v)", code, stdout, err)
+	}
+	if report.Listening || report.Account != nil || !strings.Contains(report.AccountError, "schema version 0") {
+		t.Errorf("report %+v; want not listening, and why the account is unknown", report)
+	}
+	code, stdout, _ = runListenCLI(t, nil, "status", "--home", home)
+	if code != exitOK || !strings.Contains(stdout, "Calendly account unknown") || !strings.Contains(stdout, "Not listening") {
+		t.Errorf("status: exit %d, %q", code, stdout)
 	}
 }

@@ -105,6 +105,7 @@ func (f *calendlyFake) hosts() Hosts { return Hosts{APIURL: f.emu.URL, AuthURL: 
 // app is the OAuth app at the fake, with redirect as its redirect URI.
 func (f *calendlyFake) app(t *testing.T, redirect string) *calendly.OAuthApp {
 	t.Helper()
+	f.emu.RegisterRedirectURI(redirect)
 	app, err := calendly.NewOAuthApp(testClientID, testClientSecret, redirect, nil, calendly.WithAuthURL(f.auth.URL), calendly.WithBaseURL(f.emu.URL))
 	if err != nil {
 		t.Fatal(err)

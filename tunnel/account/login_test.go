@@ -5,11 +5,13 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -171,10 +173,19 @@ func TestLoginWithOAuthAccessDenied(t *testing.T) {
 	home := testHome(t, t.TempDir())
 	deny := func(signIn string) error {
 		go func() {
-			u, _ := url.Parse(signIn)
-			form := u.Query()
-			form.Set("decision", "deny")
-			resp, err := http.PostForm(f.auth.URL+"/oauth/authorize", form)
+			// The consent page carries a one-time CSRF token its form posts back.
+			page, err := http.Get(signIn)
+			if err != nil {
+				return
+			}
+			body, _ := io.ReadAll(page.Body)
+			page.Body.Close()
+			m := regexp.MustCompile(`name="csrf_token" value="([^"]+)"`).FindSubmatch(body)
+			if m == nil {
+				t.Errorf("the consent page has no CSRF token:\n%s", body)
+				return
+			}
+			resp, err := http.PostForm(f.auth.URL+"/oauth/authorize", url.Values{"csrf_token": {string(m[1])}, "decision": {"deny"}})
 			if err == nil {
 				resp.Body.Close()
 			}
