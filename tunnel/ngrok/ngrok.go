@@ -95,7 +95,7 @@ var _ tunnel.Tunnel = (*Tunnel)(nil)
 // opened).
 func Start(cfg Config) (*Tunnel, error) {
 	if cfg.Authtoken == "" {
-		return nil, errNoToken
+		return nil, ErrNoToken
 	}
 	if cfg.Domain != "" {
 		if err := CheckDomain(cfg.Domain); err != nil {

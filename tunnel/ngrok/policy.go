@@ -7,6 +7,13 @@ import (
 	"unicode/utf8"
 )
 
+// CheckVerifyKey refuses a signing key that --ngrok-verify cannot hand to
+// ngrok unaltered.
+func CheckVerifyKey(signingKey []byte) error {
+	_, err := verifyWebhookPolicy(signingKey)
+	return err
+}
+
 // verifyWebhookPolicy is ngrok's traffic policy that checks every request's
 // Calendly-Webhook-Signature with signingKey at ngrok's edge and answers a
 // forged or unsigned one 403 there, so it never reaches this machine (the

@@ -51,8 +51,8 @@ const (
 	domainPage = "https://dashboard.ngrok.com/domains"
 )
 
-// errNoToken is the problem of a missing NGROK_AUTHTOKEN.
-var errNoToken = &Problem{Kind: NoToken, msg: "no ngrok authtoken: set NGROK_AUTHTOKEN to the token from " + tokenPage + " (a free account has one)"}
+// ErrNoToken is the problem of a missing NGROK_AUTHTOKEN; Start returns it.
+var ErrNoToken = &Problem{Kind: NoToken, msg: "no ngrok authtoken: set NGROK_AUTHTOKEN to the token from " + tokenPage + " (a free account has one)"}
 
 // codeRE finds ngrok's error codes; ngrok-go parses them the same way.
 var codeRE = regexp.MustCompile(`ERR_NGROK_[0-9]{1,6}`)
