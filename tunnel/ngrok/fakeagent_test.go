@@ -66,6 +66,24 @@ func TestRealAgentThroughFakeNgrokCarriesTrafficAndRecovers(t *testing.T) {
 		t.Fatalf("through the tunnel after reconnecting: %d %v", status, err)
 	}
 
+	// ngrok ends the endpoint itself; it is bound again, at a new URL.
+	if err := fake.stopTunnel("endpoint stopped by an administrator", "ERR_NGROK_3200", "https://second.ngrok.app"); err != nil {
+		t.Fatal(err)
+	}
+	ev = nextEvent(t, tun, 10*time.Second)
+	if off, ok := ev.(tunnel.Offline); !ok || !strings.Contains(off.Err.Error(), "ERR_NGROK_3200") {
+		t.Fatalf("after ngrok stopped the endpoint: %#v, want Offline with its code", ev)
+	}
+	if ev := nextEvent(t, tun, 15*time.Second); ev != (tunnel.URLChanged{Old: "https://calwatch-test.ngrok.app", New: "https://second.ngrok.app"}) {
+		t.Fatalf("after binding again: %#v, want URLChanged", ev)
+	}
+	if ev := nextEvent(t, tun, 10*time.Second); ev != (tunnel.Online{URL: "https://second.ngrok.app"}) || tun.URL() != "https://second.ngrok.app" {
+		t.Fatalf("after binding again: %#v (URL %s), want Online at the new URL", ev, tun.URL())
+	}
+	if status, _, err := fake.get("/third"); err != nil || status != http.StatusOK {
+		t.Fatalf("through the new endpoint: %d %v", status, err)
+	}
+
 	if err := tun.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -44,10 +44,11 @@ type fakeNgrok struct {
 
 // Message shapes from ngrok-go internal/tunnel/proto (msg.go).
 const (
-	authReq   = 0
-	bindReq   = 1
-	unbindReq = 2
-	proxyReq  = 3
+	authReq       = 0
+	bindReq       = 1
+	unbindReq     = 2
+	proxyReq      = 3
+	stopTunnelReq = 9
 )
 
 type authMsg struct {
@@ -172,7 +173,10 @@ func (f *fakeNgrok) answer(str muxado.TypedStream) {
 		f.binds = append(f.binds, req.Opts)
 		f.bindIDs = append(f.bindIDs, id)
 		f.mu.Unlock()
-		resp := bindResp{ID: id, URL: f.url, Proto: "https", Opts: map[string]any{"URL": f.url}, Error: f.bindError}
+		f.mu.Lock()
+		url := f.url
+		f.mu.Unlock()
+		resp := bindResp{ID: id, URL: url, Proto: "https", Opts: map[string]any{"URL": url}, Error: f.bindError}
 		resp.Extra.Token, resp.Extra.TunnelID = "fake-bind-token", "fake-tunnel"
 		enc.Encode(resp)
 	default: // unbind and anything else: an empty answer
@@ -198,7 +202,7 @@ func (f *fakeNgrok) get(path string) (int, string, error) {
 	hdr, _ := json.Marshal(proxyHeader{ID: id, ClientAddr: "203.0.113.9:40000", Proto: "https", EdgeType: "1"})
 	binary.Write(str, binary.LittleEndian, int64(len(hdr)))
 	str.Write(hdr)
-	req, _ := http.NewRequest(http.MethodGet, f.url+path, nil)
+	req, _ := http.NewRequest(http.MethodGet, "https://fake.invalid"+path, nil)
 	if err := req.Write(str); err != nil {
 		return 0, "", err
 	}
@@ -210,6 +214,22 @@ func (f *fakeNgrok) get(path string) (int, string, error) {
 	var b strings.Builder
 	bufio.NewReader(resp.Body).WriteTo(&b)
 	return resp.StatusCode, b.String(), nil
+}
+
+// stopTunnel has ngrok end the endpoint while the session stays, with
+// ngrok's message and code, and answers later binds with url.
+func (f *fakeNgrok) stopTunnel(msg, code, url string) error {
+	f.mu.Lock()
+	sess := f.sessions[len(f.sessions)-1]
+	id := f.bindIDs[len(f.bindIDs)-1]
+	f.url = url
+	f.mu.Unlock()
+	str, err := sess.OpenTypedStream(stopTunnelReq)
+	if err != nil {
+		return err
+	}
+	defer str.Close()
+	return json.NewEncoder(str).Encode(map[string]string{"Id": id, "Message": msg, "ErrorCode": code})
 }
 
 // dropAll cuts every agent session, as a network outage would.
