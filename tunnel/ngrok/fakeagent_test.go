@@ -150,3 +150,44 @@ func TestRealAgentDomainRefusedStops(t *testing.T) {
 		t.Fatalf("event %#v, want Stopped with the refused domain (ERR_NGROK_320)", ev)
 	}
 }
+
+// Close is prompt even while the agent sleeps between reconnects, which
+// ngrok-go does without looking at the session's context.
+func TestRealAgentClosesPromptlyWhileReconnecting(t *testing.T) {
+	quietDefaultLog(t)
+	fake := newFakeNgrok(t, "https://calwatch-test.ngrok.app")
+	cfg := Config{Authtoken: token, StuckAfter: 2 * time.Second, KeepTrying: true}
+	fake.configure(&cfg)
+	tun, err := Start(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev := nextEvent(t, tun, 10*time.Second); ev != (tunnel.Online{URL: "https://calwatch-test.ngrok.app"}) {
+		t.Fatalf("first event %#v, want Online", ev)
+	}
+	fake.close() // ngrok is gone: the agent retries at 0.5, 1.5, 3.5 s, ...
+	if ev := nextEvent(t, tun, 10*time.Second); !isOffline(ev) {
+		t.Fatalf("after ngrok went away: %#v, want Offline", ev)
+	}
+	// 2 s later the watchdog speaks, while the agent sleeps until 3.5 s.
+	if ev := nextEvent(t, tun, 10*time.Second); !isStuck(ev, "cannot reach ngrok") {
+		t.Fatalf("then: %#v, want Stuck with cannot reach ngrok", ev)
+	}
+	started := time.Now()
+	if err := tun.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(started); took > time.Second {
+		t.Errorf("Close took %s while the agent slept between reconnects", took)
+	}
+	if ev := nextEvent(t, tun, 10*time.Second); ev != (tunnel.Stopped{}) {
+		t.Fatalf("after Close: %#v, want Stopped{}", ev)
+	}
+}
+
+func isOffline(ev tunnel.Event) bool { _, ok := ev.(tunnel.Offline); return ok }
+
+func isStuck(ev tunnel.Event, says string) bool {
+	s, ok := ev.(tunnel.Stuck)
+	return ok && strings.Contains(s.Err.Error(), says)
+}

@@ -207,10 +207,13 @@ func (t *Tunnel) run(opts []sdk.EndpointOption) {
 			return
 		}
 		t.bound(ep.URL())
+		// Ending the session does not end Accept while the agent sleeps
+		// between reconnects; closing the endpoint does.
+		unhook := context.AfterFunc(t.ctx, func() { closeEndpoint(ep) })
 		err = t.pump(ep)
-		closeCtx, cancel := context.WithTimeout(context.Background(), closeWait)
-		ep.CloseWithContext(closeCtx)
-		cancel()
+		if unhook() {
+			closeEndpoint(ep)
+		}
 		if t.ctx.Err() != nil {
 			final = t.giveUpReason()
 			return
@@ -224,6 +227,12 @@ func (t *Tunnel) run(opts []sdk.EndpointOption) {
 			return
 		}
 	}
+}
+
+func closeEndpoint(ep sdk.EndpointListener) {
+	ctx, cancel := context.WithTimeout(context.Background(), closeWait)
+	defer cancel()
+	ep.CloseWithContext(ctx)
 }
 
 // pump hands the endpoint's connections to the relay until it fails.
