@@ -169,3 +169,57 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// Ctrl-C while ngrok is still connecting ends listen at once, cleanly, and
+// closes the tunnel.
+func TestListenStopsWhileTheTunnelConnects(t *testing.T) {
+	fake := tunneltest.New()
+	useNgrok(t, func(ngrok.Config) (tunnel.Tunnel, error) { return fake, nil })
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errOut lockedBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"listen", "--home", t.TempDir(), "--addr", "127.0.0.1:0", "--signing-key", listenTestKey}, &streams{in: strings.NewReader(""), out: &out, errOut: &errOut})
+	}()
+	waitFor(t, "the opening line", func() bool { return strings.Contains(errOut.String(), "Opening an ngrok tunnel") })
+	cancel()
+	select {
+	case code := <-done:
+		if code != exitOK {
+			t.Errorf("exit %d after Ctrl-C while connecting\nstderr: %s", code, errOut.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("listen did not stop within 10 s of Ctrl-C while the tunnel connected")
+	}
+	select {
+	case ev := <-fake.Events():
+		if ev != (tunnel.Stopped{}) {
+			t.Errorf("the tunnel's event after listen stopped: %#v, want Stopped{} (closed)", ev)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("listen stopped without closing the tunnel")
+	}
+}
+
+// When the tunnel gives up after having been online, listen says so and the
+// local listener keeps serving.
+func TestListenKeepsTheLocalListenerWhenTheTunnelStops(t *testing.T) {
+	fake := tunneltest.New()
+	useNgrok(t, func(ngrok.Config) (tunnel.Tunnel, error) {
+		fake.GoOnline("https://one.fake.example")
+		return fake, nil
+	})
+	home := t.TempDir()
+	l := startListen(t, home, "--signing-key", listenTestKey)
+	fake.Fail(errors.New("ngrok refused the tunnel (ERR_NGROK_9999)"))
+	waitFor(t, "the stop on stderr", func() bool {
+		return strings.Contains(l.stderr.String(), "Tunnel stopped: ngrok refused the tunnel (ERR_NGROK_9999); the local listener keeps running.")
+	})
+	local := listener.LocalWebhookURL(mustAddr(t, statusJSON(t, home).Addr), listener.DefaultPath)
+	if code := postDelivery(t, local, listenTestKey, loadgen.InviteeCreated("after", 1, 3000).Body); code != http.StatusOK {
+		t.Errorf("the local listener answered %d after the tunnel stopped", code)
+	}
+	if code := l.stopListen(t); code != exitOK {
+		t.Fatalf("listen exited %d\nstderr: %s", code, l.stderr)
+	}
+}
