@@ -279,7 +279,7 @@ func (t *Tunnel) onAgentEvent(ev sdk.Event) {
 			t.events.Emit(tunnel.Online{URL: t.url})
 		}
 	case *sdk.EventAgentDisconnected:
-		if ev.Error == nil {
+		if ev.Error == nil || t.ctx.Err() != nil {
 			return // the session is over; run reports why
 		}
 		t.log.Warn("ngrok agent disconnected", "err", ev.Error)

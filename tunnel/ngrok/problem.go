@@ -99,6 +99,8 @@ func codeProblem(code string) *Problem {
 		p.Kind, p.msg = DomainRefused, "ngrok will not serve the --ngrok-domain on this account: use a domain listed at "+domainPage+", or leave the flag out"+see
 	case "ERR_NGROK_9016", "ERR_NGROK_2032", "ERR_NGROK_7027", "ERR_NGROK_15007":
 		p.Kind, p.msg = PolicyRefused, "ngrok refused the webhook verification policy: leave out --ngrok-verify (calwatch verifies every delivery itself)"+see
+	case "ERR_NGROK_120", "ERR_NGROK_121":
+		p.Kind, p.msg = Refused, "ngrok no longer accepts the ngrok agent built into this calwatch: update calwatch"+see
 	default:
 		p.Kind, p.msg = Refused, "ngrok refused the tunnel"+see
 	}

@@ -44,6 +44,7 @@ func TestDiagnoseNgrokRefusals(t *testing.T) {
 		{"session limit", authFailed(codedError{"Your account is limited to 1 simultaneous ngrok agent sessions.", "ERR_NGROK_108"}), SessionLimit, "ERR_NGROK_108", "stop the other ngrok agent"},
 		{"domain of another account", publicError{"failed to start tunnel: This domain is reserved for another account.", "ERR_NGROK_320"}, DomainRefused, "ERR_NGROK_320", "--ngrok-domain"},
 		{"verification not on plan", publicError{"Your account is not authorized to use webhook verification.", "ERR_NGROK_9016"}, PolicyRefused, "ERR_NGROK_9016", "--ngrok-verify"},
+		{"agent too old", authFailed(codedError{"Your ngrok-agent version \"3.0.0\" is too old.", "ERR_NGROK_121"}), Refused, "ERR_NGROK_121", "update calwatch"},
 		{"unknown code in text only", errors.New("something new\n\nERR_NGROK_9999"), Refused, "ERR_NGROK_9999", "ngrok refused the tunnel"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
