@@ -15,7 +15,6 @@ const (
 	KindLocal Kind = "local"      // nobody outside: the local listener only
 	KindFixed Kind = "public-url" // a tunnel or proxy the user runs to the local listener
 	KindNgrok Kind = "ngrok"      // an ngrok tunnel served in-process
-	KindFake  Kind = "fake"       // tunneltest.Fake
 )
 
 // Tunnel is one way the outside reaches the listener.

@@ -15,6 +15,7 @@ import (
 // Fake is a tunnel.Tunnel driven by the test. Its zero value is not
 // usable; call New.
 type Fake struct {
+	kind   tunnel.Kind
 	events *tunnel.Emitter
 	ln     *pipeListener
 
@@ -25,10 +26,14 @@ type Fake struct {
 
 var _ tunnel.Tunnel = (*Fake)(nil)
 
-// New returns a Fake that is not online yet. Its events buffer holds 64;
-// past that the oldest are dropped, as with every tunnel.
-func New() *Fake {
-	return &Fake{events: tunnel.NewEmitter(64), ln: newPipeListener()}
+// New returns a Fake that is not online yet and stands for an ngrok tunnel
+// (Kind is tunnel.KindNgrok; NewKind picks another). Its events buffer
+// holds 64; past that the oldest are dropped, as with every tunnel.
+func New() *Fake { return NewKind(tunnel.KindNgrok) }
+
+// NewKind returns a Fake whose Kind is kind.
+func NewKind(kind tunnel.Kind) *Fake {
+	return &Fake{kind: kind, events: tunnel.NewEmitter(64), ln: newPipeListener()}
 }
 
 // GoOnline reports the tunnel reachable at url (Online); when an earlier
@@ -67,8 +72,8 @@ func (f *Fake) emit(ev tunnel.Event) {
 // Dial opens a connection that arrives on Listener, as public traffic would.
 func (f *Fake) Dial(ctx context.Context) (net.Conn, error) { return f.ln.dial(ctx) }
 
-// Kind is tunnel.KindFake.
-func (f *Fake) Kind() tunnel.Kind { return tunnel.KindFake }
+// Kind is what New or NewKind made it stand for.
+func (f *Fake) Kind() tunnel.Kind { return f.kind }
 
 // URL is the URL of the last GoOnline.
 func (f *Fake) URL() string {

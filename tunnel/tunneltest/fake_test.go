@@ -13,6 +13,9 @@ import (
 
 func TestFakeReportsWhatTheTestMakesHappen(t *testing.T) {
 	f := New()
+	if f.Kind() != tunnel.KindNgrok || NewKind(tunnel.KindFixed).Kind() != tunnel.KindFixed {
+		t.Errorf("kinds %q, %q", f.Kind(), NewKind(tunnel.KindFixed).Kind())
+	}
 	if f.URL() != "" {
 		t.Fatalf("URL before GoOnline = %q, want empty", f.URL())
 	}
