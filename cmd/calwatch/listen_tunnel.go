@@ -69,26 +69,26 @@ func checkTunnelOptions(opts *listenOptions, key []byte) error {
 
 func usesNgrok(opts *listenOptions) bool { return !opts.noTunnel && opts.publicURL == "" }
 
-// openTunnel opens the way in that the options choose and, for ngrok,
-// waits until it is online or has given up (with what is wrong) or ctx
-// ends (nil tunnel, nil error). local is the local listener.
+// openTunnel opens the way in that the options choose and waits until it
+// is online (at once but for ngrok), has given up (with what is wrong), or
+// ctx ends (nil tunnel, nil error). local is the local listener.
 func (a *app) openTunnel(ctx context.Context, opts *listenOptions, key []byte, local net.Listener) (tunnel.Tunnel, error) {
+	var tun tunnel.Tunnel
+	var err error
+	logPath := filepath.Join(a.dirs().state, ngrokLogFile)
 	switch {
 	case opts.noTunnel:
-		return tunnel.Local(local.Addr()), nil
+		tun = tunnel.Local(local.Addr())
 	case opts.publicURL != "":
-		return tunnel.Fixed(opts.publicURL)
+		tun, err = tunnel.Fixed(opts.publicURL)
+	default:
+		cfg := ngrok.Config{Authtoken: os.Getenv(ngrokTokenEnv), Domain: opts.ngrokDomain, LogPath: logPath}
+		if opts.ngrokVerify {
+			cfg.VerifyKey = key
+		}
+		fmt.Fprintf(a.errOut, "Opening an ngrok tunnel (its log: %s)...\n", logPath)
+		tun, err = startNgrok(cfg)
 	}
-	cfg := ngrok.Config{
-		Authtoken: os.Getenv(ngrokTokenEnv),
-		Domain:    opts.ngrokDomain,
-		LogPath:   filepath.Join(a.dirs().state, ngrokLogFile),
-	}
-	if opts.ngrokVerify {
-		cfg.VerifyKey = key
-	}
-	fmt.Fprintf(a.errOut, "Opening an ngrok tunnel (its log: %s)...\n", cfg.LogPath)
-	tun, err := startNgrok(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +104,7 @@ func (a *app) openTunnel(ctx context.Context, opts *listenOptions, key []byte, l
 			case tunnel.Stopped:
 				tun.Close()
 				if ev.Err == nil {
-					return nil, errors.New("the ngrok tunnel stopped before it came online; see " + cfg.LogPath)
+					return nil, errors.New("the ngrok tunnel stopped before it came online; see " + logPath)
 				}
 				return nil, fmt.Errorf("%w (to run without ngrok: --public-url URL or --no-tunnel)", ev.Err)
 			}

@@ -122,6 +122,9 @@ func TestListenServesTheTunnelAndFollowsItsURL(t *testing.T) {
 	if code := l.stopListen(t); code != exitOK {
 		t.Fatalf("listen exited %d\nstderr: %s", code, l.stderr)
 	}
+	if n := strings.Count(l.stderr.String(), "Tunnel online:"); n != 1 {
+		t.Errorf("%d 'Tunnel online' lines, want 1 (after the change only; the start has its own line)\n%s", n, l.stderr)
+	}
 	if _, err := fake.Dial(context.Background()); err == nil {
 		t.Error("the tunnel is still open after listen stopped")
 	}
