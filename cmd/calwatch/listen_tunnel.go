@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/calwatch/calwatch/tui/safetext"
 	"github.com/calwatch/calwatch/tunnel"
 	"github.com/calwatch/calwatch/tunnel/ngrok"
 )
@@ -117,7 +118,8 @@ func (a *app) openTunnel(ctx context.Context, opts *listenOptions, key []byte, l
 // webhook URL current. It returns when the tunnel's events end.
 func (a *app) reportTunnel(tun tunnel.Tunnel, printer *deliveryPrinter, path string, urlChanged func(webhookURL string)) {
 	say := func(format string, args ...any) {
-		printer.enqueue(printLine{text: fmt.Appendf(nil, format+"\n", args...)})
+		// URLs and reasons come from the tunnel's far side.
+		printer.enqueue(printLine{text: []byte(safetext.Line(fmt.Sprintf(format, args...)) + "\n")})
 	}
 	for ev := range tun.Events() {
 		switch ev := ev.(type) {

@@ -34,3 +34,53 @@ func FuzzCheckDomain(f *testing.F) {
 		}
 	})
 }
+
+func TestCheckOrigin(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://abc.ngrok.app":       "https://abc.ngrok.app",
+		"https://abc.ngrok.app/":      "https://abc.ngrok.app",
+		"http://abc.ngrok.app:8080":   "http://abc.ngrok.app:8080",
+		"https://x-1.ngrok-free.app/": "https://x-1.ngrok-free.app",
+	} {
+		u, _ := url.Parse(in)
+		if got, err := checkOrigin(u); err != nil || got != want {
+			t.Errorf("checkOrigin(%s) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"tcp://1.tcp.ngrok.io:1234", "https://u@abc.ngrok.app", "https://abc.ngrok.app/path", "https://abc.ngrok.app?q", "https://bad_host.ngrok.app", "https://abc.ngrok.app:0", "https://abc.ngrok.app:080", "https://[::1]:443", "https://localhost"} {
+		u, err := url.Parse(bad)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := checkOrigin(u); err == nil {
+			t.Errorf("checkOrigin(%s) accepted it as %q", bad, got)
+		}
+	}
+}
+
+// FuzzCheckOrigin: an origin accepted from ngrok is printable ASCII with
+// no spaces and parses back to the same scheme and host.
+func FuzzCheckOrigin(f *testing.F) {
+	for _, s := range []string{"https://abc.ngrok.app", "http://a.b:1", "https://a.b/%2F", "https://a\u202e.b", "https://a.b:99999"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		u, err := url.Parse(s)
+		if err != nil {
+			return
+		}
+		origin, err := checkOrigin(u)
+		if err != nil {
+			return
+		}
+		for _, c := range []byte(origin) {
+			if c <= ' ' || c >= 0x7f {
+				t.Fatalf("accepted origin %q holds byte %#x", origin, c)
+			}
+		}
+		back, err := url.Parse(origin)
+		if err != nil || back.Scheme != u.Scheme || back.Host != u.Host || back.Path != "" {
+			t.Fatalf("origin %q of %q does not parse back (%v)", origin, s, err)
+		}
+	})
+}

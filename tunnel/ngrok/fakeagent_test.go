@@ -191,3 +191,23 @@ func isStuck(ev tunnel.Event, says string) bool {
 	s, ok := ev.(tunnel.Stuck)
 	return ok && strings.Contains(s.Err.Error(), says)
 }
+
+// A URL from ngrok that calwatch cannot use is refused, not printed.
+func TestRealAgentRefusesAnEndpointURLItCannotUse(t *testing.T) {
+	quietDefaultLog(t)
+	fake := newFakeNgrok(t, "https://bad_host.ngrok.app")
+	cfg := Config{Authtoken: token, StuckAfter: time.Minute}
+	fake.configure(&cfg)
+	tun, err := Start(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tun.Close()
+	ev := nextEvent(t, tun, 10*time.Second)
+	if s, ok := ev.(tunnel.Stopped); !ok || s.Err == nil || !strings.Contains(s.Err.Error(), "URL calwatch cannot use") || strings.Contains(s.Err.Error(), "bad_host") {
+		t.Fatalf("event %#v, want Stopped saying the URL cannot be used, without quoting it", ev)
+	}
+	if tun.URL() != "" {
+		t.Errorf("URL %q after refusing it", tun.URL())
+	}
+}

@@ -16,11 +16,13 @@ package ngrok
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/url"
+	"strconv"
 	"sync"
 	"time"
 
@@ -206,7 +208,14 @@ func (t *Tunnel) run(opts []sdk.EndpointOption) {
 			t.log.Error("ngrok refused the endpoint", "err", err)
 			return
 		}
-		t.bound(ep.URL())
+		origin, err := checkOrigin(ep.URL())
+		if err != nil {
+			closeEndpoint(ep)
+			t.log.Error("ngrok gave the endpoint a URL calwatch cannot use", "url", ep.URL().String(), "err", err)
+			final = &Problem{Kind: Refused, msg: "ngrok gave the endpoint a URL calwatch cannot use (" + err.Error() + "); details in the ngrok log"}
+			return
+		}
+		t.bound(origin)
 		// Ending the session does not end Accept while the agent sleeps
 		// between reconnects; closing the endpoint does.
 		unhook := context.AfterFunc(t.ctx, func() { closeEndpoint(ep) })
@@ -248,9 +257,28 @@ func (t *Tunnel) pump(ep sdk.EndpointListener) error {
 	}
 }
 
-// bound records a new endpoint URL and reports it.
-func (t *Tunnel) bound(u *url.URL) {
-	origin := u.Scheme + "://" + u.Host
+// checkOrigin is the public origin of an endpoint URL that ngrok sent:
+// https or http, a host name as CheckDomain accepts it, and an optional
+// numeric port. It refuses anything else rather than print or subscribe it.
+func checkOrigin(u *url.URL) (string, error) {
+	switch {
+	case u.Scheme != "https" && u.Scheme != "http":
+		return "", errors.New("its scheme is not https")
+	case u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Path != "" && u.Path != "/":
+		return "", errors.New("it is more than an origin")
+	case CheckDomain(u.Hostname()) != nil:
+		return "", errors.New("its host is not a plain domain name")
+	}
+	if port := u.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 || strconv.Itoa(n) != port {
+			return "", errors.New("its port is not a number")
+		}
+	}
+	return u.Scheme + "://" + u.Host, nil
+}
+
+// bound records a new endpoint origin and reports it.
+func (t *Tunnel) bound(origin string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.url != "" && t.url != origin {
