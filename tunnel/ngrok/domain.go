@@ -1,7 +1,10 @@
 package ngrok
 
 import (
+	"errors"
 	"fmt"
+	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -41,4 +44,24 @@ func quoted(s string) string {
 		s = s[:80] + "..."
 	}
 	return fmt.Sprintf("%q", s)
+}
+
+// checkOrigin is the public origin of an endpoint URL that ngrok sent:
+// https or http, a host name as CheckDomain accepts it, and an optional
+// numeric port. It refuses anything else rather than print or subscribe it.
+func checkOrigin(u *url.URL) (string, error) {
+	switch {
+	case u.Scheme != "https" && u.Scheme != "http":
+		return "", errors.New("its scheme is not https")
+	case u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Path != "" && u.Path != "/":
+		return "", errors.New("it is more than an origin")
+	case CheckDomain(u.Hostname()) != nil:
+		return "", errors.New("its host is not a plain domain name")
+	}
+	if port := u.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 || strconv.Itoa(n) != port {
+			return "", errors.New("its port is not a number")
+		}
+	}
+	return u.Scheme + "://" + u.Host, nil
 }

@@ -16,13 +16,10 @@ package ngrok
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
-	"net/url"
-	"strconv"
 	"sync"
 	"time"
 
@@ -255,26 +252,6 @@ func (t *Tunnel) pump(ep sdk.EndpointListener) error {
 			c.Close()
 		}
 	}
-}
-
-// checkOrigin is the public origin of an endpoint URL that ngrok sent:
-// https or http, a host name as CheckDomain accepts it, and an optional
-// numeric port. It refuses anything else rather than print or subscribe it.
-func checkOrigin(u *url.URL) (string, error) {
-	switch {
-	case u.Scheme != "https" && u.Scheme != "http":
-		return "", errors.New("its scheme is not https")
-	case u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Path != "" && u.Path != "/":
-		return "", errors.New("it is more than an origin")
-	case CheckDomain(u.Hostname()) != nil:
-		return "", errors.New("its host is not a plain domain name")
-	}
-	if port := u.Port(); port != "" {
-		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 || strconv.Itoa(n) != port {
-			return "", errors.New("its port is not a number")
-		}
-	}
-	return u.Scheme + "://" + u.Host, nil
 }
 
 // bound records a new endpoint origin and reports it.
