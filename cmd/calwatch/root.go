@@ -110,6 +110,7 @@ func newRootCmd(a *app) *cobra.Command {
 		newDeliveriesCmd(a),
 		newTriggerCmd(a),
 		newEmulatorCmd(a),
+		newSubscriptionsCmd(a),
 	)
 	for _, c := range root.Commands() {
 		c.SilenceUsage, c.SilenceErrors = true, true
