@@ -330,3 +330,24 @@ func TestNewRefusesIncompleteOptions(t *testing.T) {
 		}
 	}
 }
+
+func TestEventsReadAsOneLine(t *testing.T) {
+	for _, e := range []Event{
+		Started{Kind: KindBackfill, Since: time.Now()},
+		Progress{Kind: KindCatchUp, Listed: 120, Queued: 20, Done: 14},
+		RateLimited{Until: time.Now().Add(42 * time.Second), Wait: 42 * time.Second},
+		Finished{Kind: KindPoll, Stats: Stats{EventsListed: 3}},
+		Finished{Kind: KindPoll, Err: errors.New("boom")},
+	} {
+		s := e.(interface{ String() string }).String()
+		if s == "" || strings.Contains(s, "\n") {
+			t.Errorf("%#v reads %q, want one line", e, s)
+		}
+	}
+	if s := (Progress{Kind: KindCatchUp, Listed: 120, Queued: 20, Done: 14}).String(); !strings.Contains(s, "14 of 20") {
+		t.Errorf("progress reads %q, want it to say 14 of 20", s)
+	}
+	if s := (RateLimited{Wait: 42 * time.Second}).String(); !strings.Contains(s, "42s") {
+		t.Errorf("rate limit reads %q, want the wait", s)
+	}
+}

@@ -1,6 +1,7 @@
 package backfill
 
 import (
+	"fmt"
 	"time"
 )
 
@@ -49,6 +50,32 @@ type Finished struct {
 	Kind  Kind
 	Stats Stats
 	Err   error
+}
+
+// The String methods are the one-line progress a terminal shows. A
+// Finished error may quote Calendly: pass it through safetext.Line first.
+
+func (e Started) String() string {
+	return fmt.Sprintf("%s: listing Calendly events from %s", e.Kind, e.Since.Local().Format("2006-01-02"))
+}
+
+func (e Progress) String() string {
+	listing := "listing…"
+	if e.ListingDone {
+		listing = "listed"
+	}
+	return fmt.Sprintf("%s: %d events %s, invitees read for %d of %d", e.Kind, e.Listed, listing, e.Done, e.Queued)
+}
+
+func (e RateLimited) String() string {
+	return fmt.Sprintf("Calendly's rate limit is used up; waiting %s (until %s)", e.Wait.Round(time.Second), e.Until.Local().Format("15:04:05"))
+}
+
+func (e Finished) String() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%s failed: %v", e.Kind, e.Err)
+	}
+	return fmt.Sprintf("%s done: %d events listed, %d read, %d invitees in %s", e.Kind, e.Stats.EventsListed, e.Stats.EventsRead, e.Stats.InviteesRead, e.Stats.Took.Round(time.Millisecond))
 }
 
 func (Started) isEvent()     {}
