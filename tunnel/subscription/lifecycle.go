@@ -3,6 +3,11 @@
 // what calwatch created (with its signing key sealed), reuse or re-create it
 // on a 409 or when Calendly disabled it, delete it on exit, and list and
 // prune. It never deletes or changes a subscription calwatch did not create.
+//
+// A session runs Ensure for the URL it serves, then Prune with that URL in
+// use (so a run killed before its cleanup leaves nothing behind: exactly one
+// subscription of calwatch's remains), and Remove on exit unless
+// --keep-subscription. An *UnavailableError from Ensure means: poll instead.
 package subscription
 
 import (

@@ -93,3 +93,32 @@ func TestPruneRemovesOurStaleOnesOnly(t *testing.T) {
 		t.Errorf("remembered after prune: %+v, want only %s", subs, keep.URI)
 	}
 }
+
+// TestRestartOnANewURLLeavesOneOfOurs: calwatch was killed (no cleanup)
+// and restarts on a new tunnel URL; Ensure then Prune with the new URL in
+// use, as the session does, leaves exactly one subscription of ours.
+func TestRestartOnANewURLLeavesOneOfOurs(t *testing.T) {
+	f := newFixture(t, calendlytest.Options{})
+	ctx := context.Background()
+	before, _ := receiver(t)
+	after, _ := receiver(t)
+	killed, err := f.life.Ensure(ctx, Request{CallbackURL: before})
+	if err != nil {
+		t.Fatal(err)
+	}
+	restarted := f.lifecycle(t, f.store)
+	active, err := restarted.Ensure(ctx, Request{CallbackURL: after})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := restarted.Prune(ctx, active.CallbackURL); err != nil {
+		t.Fatal(err)
+	}
+	listed, err := restarted.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(listed) != 1 || listed[0].URI != active.URI || !listed[0].Ours {
+		t.Errorf("after restart: %+v; want only %s (the killed run's %s deleted)", listed, active.URI, killed.URI)
+	}
+}
