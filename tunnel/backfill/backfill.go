@@ -42,6 +42,10 @@ const (
 	DefaultPollInterval = 60 * time.Second
 )
 
+// maxPendingApplies bounds the snapshots read but not yet stored: enough
+// for the store to commit them in shared batches.
+const maxPendingApplies = 64
+
 // Options say whose events to sync and how.
 type Options struct {
 	// User or Organization is the URI whose scheduled events are listed
@@ -193,17 +197,32 @@ func (s *Syncer) runKind(ctx context.Context, kind Kind) (stats Stats, err error
 			})
 		})
 	})
+	// Readers wait on Calendly; what they read is applied apart, many at
+	// once, so the store's group commit writes them in shared transactions.
+	applying := make(chan struct{}, maxPendingApplies)
 	for range s.opts.Concurrency {
 		g.Go(func() error {
 			for j := range jobs {
-				n, err := s.readEvent(gctx, j.event)
+				snap, err := s.readEvent(gctx, j.event)
 				if err != nil {
 					return err
 				}
-				update(func() {
-					progress.Done++
-					stats.EventsRead++
-					stats.InviteesRead += n
+				select {
+				case applying <- struct{}{}:
+				case <-gctx.Done():
+					return gctx.Err()
+				}
+				g.Go(func() error {
+					defer func() { <-applying }()
+					if err := s.store.ApplySnapshot(gctx, snap); err != nil {
+						return fmt.Errorf("backfill: storing %s: %w", snap.Event.URI, err)
+					}
+					update(func() {
+						progress.Done++
+						stats.EventsRead++
+						stats.InviteesRead += len(snap.Invitees)
+					})
+					return nil
 				})
 			}
 			return nil
@@ -291,9 +310,8 @@ func needsInvitees(ev calendly.ScheduledEvent, st storage.EventSyncState, known 
 	return !ev.StartTime.After(now) && !ev.EndTime.Before(noShowFrom)
 }
 
-// readEvent reads every invitee of ev and applies the snapshot. It returns
-// how many invitees it applied.
-func (s *Syncer) readEvent(ctx context.Context, ev calendly.ScheduledEvent) (int, error) {
+// readEvent reads every invitee of ev, as a snapshot to apply.
+func (s *Syncer) readEvent(ctx context.Context, ev calendly.ScheduledEvent) (storage.Snapshot, error) {
 	readAt := s.opts.Now() // before the first request: see storage.Snapshot
 	var invitees []calendly.Invitee
 	opts := calendly.ListInviteesOptions{ListOptions: calendly.ListOptions{Count: calendly.MaxPageSize}}
@@ -306,20 +324,17 @@ func (s *Syncer) readEvent(ctx context.Context, ev calendly.ScheduledEvent) (int
 			return resp, err
 		})
 		if err != nil {
-			return 0, fmt.Errorf("backfill: reading the invitees of %s: %w", ev.URI, err)
+			return storage.Snapshot{}, fmt.Errorf("backfill: reading the invitees of %s: %w", ev.URI, err)
 		}
 		invitees = append(invitees, page...)
 		if resp.NextPageToken == "" {
 			break
 		}
 		if seenTokens[resp.NextPageToken] {
-			return 0, fmt.Errorf("backfill: Calendly repeated a page token for the invitees of %s; stopping instead of looping", ev.URI)
+			return storage.Snapshot{}, fmt.Errorf("backfill: Calendly repeated a page token for the invitees of %s; stopping instead of looping", ev.URI)
 		}
 		seenTokens[resp.NextPageToken] = true
 		opts.PageToken = resp.NextPageToken
 	}
-	if err := s.store.ApplySnapshot(ctx, storage.Snapshot{Event: ev, Invitees: invitees, ReadAt: readAt}); err != nil {
-		return 0, fmt.Errorf("backfill: storing %s: %w", ev.URI, err)
-	}
-	return len(invitees), nil
+	return storage.Snapshot{Event: ev, Invitees: invitees, ReadAt: readAt}, nil
 }
