@@ -46,6 +46,10 @@ const (
 // for the store to commit them in shared batches.
 const maxPendingApplies = 64
 
+// noShowSweepInterval is how often polling re-reads recent meetings for
+// no-shows (a catch-up on start or reconnect always does).
+const noShowSweepInterval = 15 * time.Minute
+
 // Options say whose events to sync and how.
 type Options struct {
 	// User or Organization is the URI whose scheduled events are listed
@@ -76,7 +80,9 @@ type Syncer struct {
 	owner  string
 	gate   *rateGate
 	report reporter
-	run    sync.Mutex
+	run    sync.Mutex // held by a sync; guards lastSweep
+	// lastSweep is when the last completed sync re-read recent meetings.
+	lastSweep time.Time
 }
 
 // New checks opts and returns a Syncer.
@@ -163,10 +169,16 @@ func (s *Syncer) runKind(ctx context.Context, kind Kind) (stats Stats, err error
 		since = started.Add(-DefaultWindow)
 	}
 	// No-shows marked or removed since the last sync may belong to
-	// meetings that ended up to NoShowWindow before it.
+	// meetings that ended up to NoShowWindow before it. Every start and
+	// reconnect sweeps them; polling only every noShowSweepInterval, so a
+	// poll each minute does not re-read a week of meetings each minute.
+	sweep := kind != KindPoll || started.Sub(s.lastSweep) >= noShowSweepInterval
 	noShowFrom := started.Add(-s.opts.NoShowWindow)
 	if hasCursor && cursor.LastStartedAt.Add(-s.opts.NoShowWindow).Before(noShowFrom) {
 		noShowFrom = cursor.LastStartedAt.Add(-s.opts.NoShowWindow)
+	}
+	if !sweep {
+		noShowFrom = time.Time{}
 	}
 	s.report.emit(Started{Kind: kind, Since: since})
 	defer func() {
@@ -189,13 +201,17 @@ func (s *Syncer) runKind(ctx context.Context, kind Kind) (stats Stats, err error
 	jobs := make(chan job)
 	g.Go(func() error {
 		defer close(jobs)
-		return s.list(gctx, since, started, noShowFrom, jobs, func(listed, queued int) {
+		err := s.list(gctx, since, started, noShowFrom, jobs, func(listed, queued int) {
 			update(func() {
 				progress.Listed += listed
 				progress.Queued += queued
 				stats.EventsListed += listed
 			})
 		})
+		if err == nil {
+			update(func() { progress.ListingDone = true })
+		}
+		return err
 	})
 	// Readers wait on Calendly; what they read is applied apart, many at
 	// once, so the store's group commit writes them in shared transactions.
@@ -231,7 +247,9 @@ func (s *Syncer) runKind(ctx context.Context, kind Kind) (stats Stats, err error
 	if err := g.Wait(); err != nil {
 		return stats, err
 	}
-	update(func() { progress.ListingDone = true })
+	if sweep {
+		s.lastSweep = started
+	}
 	err = s.store.SaveSyncCursor(ctx, storage.SyncCursor{
 		Owner: s.owner, WindowStart: since, LastStartedAt: started,
 		LastCompletedAt: s.opts.Now(), EventsListed: stats.EventsListed,
@@ -299,7 +317,8 @@ func (s *Syncer) list(ctx context.Context, since, now, noShowFrom time.Time, job
 // needsInvitees says whether an event's invitees must be read: it is new
 // to the store, it changed (updated_at or its invitee counts moved), or it
 // is a meeting that ended (or is running) recently enough for a no-show
-// to have changed without moving updated_at.
+// to have changed without moving updated_at (a zero noShowFrom: not
+// looked for in this sync).
 func needsInvitees(ev calendly.ScheduledEvent, st storage.EventSyncState, known bool, now, noShowFrom time.Time) bool {
 	switch {
 	case !known, !st.UpdatedAt.Equal(ev.UpdatedAt.Time):
@@ -307,7 +326,7 @@ func needsInvitees(ev calendly.ScheduledEvent, st storage.EventSyncState, known 
 	case st.Invitees != ev.InviteesCounter.Total, st.ActiveInvitees != ev.InviteesCounter.Active:
 		return true
 	}
-	return !ev.StartTime.After(now) && !ev.EndTime.Before(noShowFrom)
+	return !noShowFrom.IsZero() && !ev.StartTime.After(now) && !ev.EndTime.Before(noShowFrom)
 }
 
 // readEvent reads every invitee of ev, as a snapshot to apply.

@@ -351,3 +351,45 @@ func TestEventsReadAsOneLine(t *testing.T) {
 		t.Errorf("rate limit reads %q, want the wait", s)
 	}
 }
+
+// TestPollSweepsRecentMeetingsLessOften: a catch-up on start re-reads the
+// meetings that just ended (for no-shows); a poll round right after does
+// not, so polling each minute does not re-read a week of meetings each
+// minute.
+func TestPollSweepsRecentMeetingsLessOften(t *testing.T) {
+	emu := calendlytest.NewServer(calendlytest.Options{Tokens: []string{testToken}})
+	defer emu.Close()
+	if _, err := emu.Book(calendlytest.BookRequest{Email: "past@example.com", Name: "Past", StartTime: time.Now().Add(-2 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	events := make(chan Event, 64)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	syncer := newSyncer(t, newClient(t, emu, testToken), openStore(t), emu.DefaultUser().URI, func(o *Options) {
+		o.Events = events
+		o.Sleep = func(ctx context.Context, d time.Duration) error { cancel(); return ctx.Err() }
+	})
+	if _, err := syncer.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	catchUp, err := syncer.Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if catchUp.EventsRead != 1 {
+		t.Errorf("a catch-up read %d events, want the 1 meeting that just ended", catchUp.EventsRead)
+	}
+	if err := syncer.Poll(ctx, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	close(events)
+	var poll *Finished
+	for e := range events {
+		if f, ok := e.(Finished); ok && f.Kind == KindPoll {
+			poll = &f
+		}
+	}
+	if poll == nil || poll.Err != nil || poll.Stats.EventsRead != 0 || poll.Stats.EventsListed != 1 {
+		t.Errorf("the poll round right after = %+v; want 1 event listed and none read", poll)
+	}
+}
