@@ -357,3 +357,5 @@ func (s *Syncer) readEvent(ctx context.Context, ev calendly.ScheduledEvent) (sto
 	}
 	return storage.Snapshot{Event: ev, Invitees: invitees, ReadAt: readAt}, nil
 }
+
+var _ Store = (*storage.Store)(nil)
