@@ -3,6 +3,9 @@ package storage
 import (
 	"context"
 	"errors"
+	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -165,5 +168,44 @@ func TestEventSyncStatesCountsInvitees(t *testing.T) {
 	}
 	if !got.UpdatedAt.Equal(ev.UpdatedAt.Time) || got.Invitees != 2 || got.ActiveInvitees != 1 {
 		t.Errorf("state = %+v, want updated_at %v, 2 invitees, 1 active", got, ev.UpdatedAt.Time)
+	}
+}
+
+// TestSyncMigrationKeepsRememberedSubscriptions: a database from before the
+// sync migration keeps the subscriptions it remembered; they read back
+// with no events, owner or auth kind (so the lifecycle replaces them
+// rather than trusting a key it cannot place).
+func TestSyncMigrationKeepsRememberedSubscriptions(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "calwatch.db")
+	all, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	syncMigration := slices.IndexFunc(all, func(m string) bool { return strings.Contains(m, "CREATE TABLE sync_cursor") })
+	if syncMigration < 1 {
+		t.Fatalf("the sync migration is not among the %d embedded ones", len(all))
+	}
+	conn := openRawConn(t, path)
+	if err := migrateScripts(ctx, conn, all[:syncMigration]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.ExecContext(ctx, `INSERT INTO webhook_subscriptions (uri, callback_url, scope, signing_key, created_at)
+VALUES ('https://api.calendly.com/webhook_subscriptions/old', 'https://x.example/hook', 'user', x'00', '2026-06-01T09:00:00.000000Z')`); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
+
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatalf("Open after the upgrade: %v", err)
+	}
+	defer s.Close()
+	subs, err := s.Subscriptions(ctx)
+	if err != nil || len(subs) != 1 {
+		t.Fatalf("subscriptions = %+v, %v", subs, err)
+	}
+	if got := subs[0]; got.URI != "https://api.calendly.com/webhook_subscriptions/old" || len(got.Events) != 0 || got.Owner != "" || got.AuthKind != "" {
+		t.Errorf("after the upgrade: %+v", got)
 	}
 }
