@@ -9,20 +9,28 @@ import (
 	"github.com/calwatch/calwatch/calendly"
 )
 
-// FuzzRequest: a request (callback URL, events and scope as flags give
-// them) is accepted only when Calendly could take it: an absolute http(s)
+// FuzzRequest: a request (callback URL, --events through ParseEvents, and
+// scope, as flags give them) is accepted only when Calendly could take it: an absolute http(s)
 // URL, known events, a user or organization scope.
 func FuzzRequest(f *testing.F) {
-	f.Add("https://abc.ngrok.app/hook/s3cr3t", "invitee.created,invitee.canceled", "user")
+	f.Add("https://abc.ngrok.app/hook/s3cr3t", "invitee.created, invitee.canceled,invitee.created", "user")
 	f.Add("http://127.0.0.1:8080/x", "", "organization")
+	f.Add("https://x.example/hook", "invitee.created,,", "user")
 	f.Add("/relative", "invitee.created", "user")
 	f.Add("https://x.example/hook", "invitee.exploded", "")
 	f.Add("javascript:alert(1)", "", "group")
 	f.Fuzz(func(t *testing.T, callback, events, scope string) {
-		req := Request{CallbackURL: callback, Scope: scope}
-		if events != "" {
-			req.Events = strings.Split(events, ",")
+		parsed, err := ParseEvents(events)
+		if err != nil {
+			if strings.Contains(err.Error(), "\n") {
+				t.Fatalf("refusal %q is not one line", err)
+			}
+			return
 		}
+		if len(parsed) == 0 || len(slices.Compact(slices.Sorted(slices.Values(parsed)))) != len(parsed) {
+			t.Fatalf("ParseEvents(%q) = %v: empty or with repeats", events, parsed)
+		}
+		req := Request{CallbackURL: callback, Scope: scope, Events: parsed}
 		if err := req.normalise(); err != nil {
 			if err.Error() == "" || strings.Contains(err.Error(), "\n") {
 				t.Fatalf("refusal %q is not one line", err)

@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"net/url"
 	"slices"
+	"strings"
 
 	"github.com/calwatch/calwatch/calendly"
 	"github.com/calwatch/calwatch/storage"
@@ -50,6 +51,28 @@ const (
 var DefaultEvents = []string{
 	calendly.EventInviteeCreated, calendly.EventInviteeCanceled,
 	calendly.EventInviteeNoShowCreated, calendly.EventInviteeNoShowDeleted,
+}
+
+// ParseEvents reads an --events flag: event names separated by commas
+// (spaces around them allowed, repeats dropped); "" gives DefaultEvents.
+func ParseEvents(flag string) ([]string, error) {
+	if strings.TrimSpace(flag) == "" {
+		return slices.Clone(DefaultEvents), nil
+	}
+	var out []string
+	for name := range strings.SplitSeq(flag, ",") {
+		name = strings.TrimSpace(name)
+		if name == "" {
+			return nil, fmt.Errorf("--events %q has an empty name; separate event names with single commas", flag)
+		}
+		if !slices.Contains(calendly.KnownEvents, name) {
+			return nil, fmt.Errorf("--events: unknown event %q; choose from %s", name, strings.Join(calendly.KnownEvents, ", "))
+		}
+		if !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	return out, nil
 }
 
 // keyIdentity is the sealing identity of a subscription's signing key.

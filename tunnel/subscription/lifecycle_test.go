@@ -292,3 +292,18 @@ func TestEnsureRefusesBadRequests(t *testing.T) {
 		}
 	}
 }
+
+func TestParseEvents(t *testing.T) {
+	got, err := ParseEvents(" invitee.canceled , invitee.created,invitee.canceled")
+	if err != nil || !slices.Equal(got, []string{calendly.EventInviteeCanceled, calendly.EventInviteeCreated}) {
+		t.Errorf("ParseEvents = %v, %v", got, err)
+	}
+	if got, err := ParseEvents(""); err != nil || !slices.Equal(got, DefaultEvents) {
+		t.Errorf("ParseEvents(\"\") = %v, %v; want the defaults", got, err)
+	}
+	for _, bad := range []string{"invitee.created,,invitee.canceled", "invitee.exploded", ","} {
+		if _, err := ParseEvents(bad); err == nil {
+			t.Errorf("ParseEvents(%q) accepted", bad)
+		}
+	}
+}
