@@ -393,3 +393,21 @@ func TestPollSweepsRecentMeetingsLessOften(t *testing.T) {
 		t.Errorf("the poll round right after = %+v; want 1 event listed and none read", poll)
 	}
 }
+
+// TestOrganizationBackfill: an organization-scope sync lists by the
+// organization and keeps its cursor under the organization's URI.
+func TestOrganizationBackfill(t *testing.T) {
+	emu := calendlytest.NewServer(calendlytest.Options{Tokens: []string{testToken}, Seed: 9})
+	defer emu.Close()
+	store := openStore(t)
+	org := emu.Organization()
+	syncer := newSyncer(t, newClient(t, emu, testToken), store, "", func(o *Options) { o.Organization = org })
+	stats, err := syncer.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cursor, err := store.SyncCursor(context.Background(), org)
+	if err != nil || cursor.EventsListed != stats.EventsListed || stats.EventsListed == 0 {
+		t.Errorf("cursor = %+v, %v after listing %d events; want it under the organization", cursor, err, stats.EventsListed)
+	}
+}
