@@ -3,6 +3,9 @@ package subscription
 import (
 	"errors"
 	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/calwatch/calwatch/calendly"
 )
@@ -55,7 +58,19 @@ func (e *ForeignError) Error() string {
 		owner = u
 	}
 	return fmt.Sprintf("the callback URL %s already has a webhook subscription calwatch did not create (%s, created by %s for %s); calwatch leaves it alone: delete it where it was made, or use another URL",
-		e.CallbackURL, e.Existing.URI, holder, owner)
+		printable(e.CallbackURL), printable(e.Existing.URI), printable(holder), printable(owner))
+}
+
+// printable keeps what Calendly sent from steering a terminal when an
+// error is printed: control and format characters (bidi overrides
+// included) become "?".
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == utf8.RuneError {
+			return '?'
+		}
+		return r
+	}, s)
 }
 
 // NotOursError: asked to delete a subscription calwatch did not create.

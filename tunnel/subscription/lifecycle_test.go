@@ -307,3 +307,13 @@ func TestParseEvents(t *testing.T) {
 		}
 	}
 }
+
+func TestForeignErrorCannotSteerATerminal(t *testing.T) {
+	err := &ForeignError{CallbackURL: "https://x.example/hook", Existing: calendly.WebhookSubscription{
+		URI: "https://api.calendly.com/webhook_subscriptions/w\x1b[2J", Creator: calendly.Ptr("https://api.calendly.com/users/\u202eevil"),
+		Organization: "o",
+	}}
+	if msg := err.Error(); strings.ContainsAny(msg, "\x1b\u202e") {
+		t.Errorf("the error carries control characters: %q", msg)
+	}
+}
