@@ -187,14 +187,15 @@ func (s *Syncer) runKind(ctx context.Context, kind Kind) (stats Stats, err error
 		s.report.emit(Finished{Kind: kind, Stats: stats, Err: err})
 	}()
 
-	var mu sync.Mutex // guards progress and stats
+	// mu guards progress and stats, and orders the progress events: they
+	// are sent under it (a send never blocks), so the last one is the latest.
+	var mu sync.Mutex
 	progress := Progress{Kind: kind}
 	update := func(fn func()) {
 		mu.Lock()
+		defer mu.Unlock()
 		fn()
-		p := progress
-		mu.Unlock()
-		s.report.emit(p)
+		s.report.emit(progress)
 	}
 
 	g, gctx := errgroup.WithContext(ctx)

@@ -13,6 +13,16 @@ import (
 // reset time: Calendly's rate-limit window is a minute.
 const defaultRatePause = time.Minute
 
+// minRatePause is the least every request waits after a 429.
+const minRatePause = time.Second
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
 // rateGate is one rate limit shared by every request of a sync: when an
 // answer says the limit is used up (a 429, or X-RateLimit-Remaining: 0),
 // every request waits until X-RateLimit-Reset instead of failing.
@@ -41,7 +51,9 @@ func (g *rateGate) call(ctx context.Context, fn func() (*calendly.Response, erro
 			if reset.IsZero() {
 				reset = g.now().Add(defaultRatePause)
 			}
-			g.pauseUntil(reset)
+			// A reset already past (X-RateLimit-Reset: 0, a skewed clock)
+			// must not turn into a loop of requests that are refused.
+			g.pauseUntil(later(reset, g.now().Add(minRatePause)))
 			continue
 		}
 		if resp != nil && resp.Rate.Limit > 0 && resp.Rate.Remaining == 0 && !resp.Rate.Reset.IsZero() {
