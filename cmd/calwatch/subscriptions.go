@@ -131,19 +131,37 @@ func (a *app) subscriptionLifecycle(ctx context.Context, apiURL string) (*subscr
 	if err != nil {
 		return nil, nil, fmt.Errorf("cannot read the Calendly account (GET /users/me): %w", err)
 	}
-	store, err := a.openStore(ctx)
-	if err != nil {
+	// Like the other read-back commands, these never create a database:
+	// where there is none, calwatch has created no subscription.
+	var store subscription.Store = noSubscriptions{}
+	done := func() {}
+	switch opened, err := a.openExistingStore(ctx); {
+	case errors.Is(err, errNoDatabase):
+	case err != nil:
 		return nil, nil, err
+	default:
+		store, done = opened, func() { opened.Close() }
 	}
 	life, err := subscription.New(client, store, refusingSealer{}, subscription.Account{
 		User: me.URI, Organization: me.CurrentOrganization, AuthKind: subscription.AuthPAT,
 	})
 	if err != nil {
-		store.Close()
+		done()
 		return nil, nil, err
 	}
-	return life, func() { store.Close() }, nil
+	return life, done, nil
 }
+
+// noSubscriptions is the store where there is no database yet.
+type noSubscriptions struct{}
+
+func (noSubscriptions) RememberSubscription(context.Context, storage.Subscription) error {
+	return errors.New("there is no database to remember a subscription in")
+}
+func (noSubscriptions) Subscriptions(context.Context) ([]storage.Subscription, error) {
+	return nil, nil
+}
+func (noSubscriptions) ForgetSubscription(context.Context, string) error { return nil }
 
 // envClient is a Calendly client from CALENDLY_TOKEN and --api-url /
 // CALENDLY_API_URL.

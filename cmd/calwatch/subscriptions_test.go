@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -107,4 +108,25 @@ func TestSubscriptionsNeedALogin(t *testing.T) {
 	t.Setenv("CALENDLY_TOKEN", "")
 	r := runCLI(t, nil, "--home", t.TempDir(), "subscriptions", "list").wantExit(t, exitFailure)
 	r.wantOneLineError(t, "CALENDLY_TOKEN")
+}
+
+// TestSubscriptionsListWithoutADatabase: a home where calwatch never ran
+// lists the account's subscriptions, none marked ours, and creates no
+// database.
+func TestSubscriptionsListWithoutADatabase(t *testing.T) {
+	emu, _, _, _ := subscriptionsFixture(t)
+	home := t.TempDir()
+	listed := decodeJSON[[]map[string]any](t, runCLI(t, nil, "--home", home, "subscriptions", "list", "--json", "--api-url", emu.URL).wantExit(t, exitOK))
+	for _, s := range listed {
+		if s["ours"] != false {
+			t.Errorf("%v is marked ours in a home with no database", s["uri"])
+		}
+	}
+	if len(listed) != 2 {
+		t.Errorf("listed %d subscriptions, want the account's 2", len(listed))
+	}
+	runCLI(t, nil, "--home", home, "subscriptions", "prune", "--api-url", emu.URL).wantExit(t, exitOK)
+	if _, err := os.Stat(filepath.Join(home, "calwatch.db")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("subscriptions created a database: %v", err)
+	}
 }
