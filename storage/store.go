@@ -6,8 +6,9 @@
 // Applying is idempotent and order-independent. Deliveries and backfill
 // reads become one normalised change; every stored field is a
 // last-writer-wins register on Calendly's own timestamps (updated_at of the
-// scheduled event or invitee, canceled sticky, the no-show's own time) with a
-// content digest as tie-break; reschedule links and contacts are unions; and
+// scheduled event or invitee, canceled sticky, the no-show's own time, or
+// for a backfill snapshot that shows no no-show, the time it was read) with
+// a content digest as tie-break; reschedule links and contacts are unions; and
 // the booked / canceled / rescheduled history is derived from that state, so
 // the same set of deliveries reads back the same in any order.
 //
