@@ -21,6 +21,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/calwatch/calwatch/calendly"
 	"github.com/calwatch/calwatch/storage"
@@ -260,7 +261,9 @@ func (l *Lifecycle) create(ctx context.Context, req Request) (Active, error) {
 		})
 	}
 	if err != nil {
-		_, delErr := l.client.WebhookSubscriptions.Delete(context.WithoutCancel(ctx), created.URI)
+		undo, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		_, delErr := l.client.WebhookSubscriptions.Delete(undo, created.URI)
 		return Active{}, fmt.Errorf("subscription: created %s but could not remember it, so deleted it again (delete: %v): %w", created.URI, delErr, err)
 	}
 	return Active{URI: created.URI, CallbackURL: created.CallbackURL, Events: created.Events, Scope: created.Scope, SigningKey: key}, nil

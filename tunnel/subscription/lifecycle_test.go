@@ -317,3 +317,29 @@ func TestForeignErrorCannotSteerATerminal(t *testing.T) {
 		t.Errorf("the error carries control characters: %q", msg)
 	}
 }
+
+// forgetfulStore cannot remember anything (a full disk, say).
+type forgetfulStore struct{ Store }
+
+func (forgetfulStore) RememberSubscription(context.Context, storage.Subscription) error {
+	return errors.New("disk full")
+}
+
+// TestUnrememberedSubscriptionIsDeletedAgain: what calwatch cannot
+// remember it could never clean up, so it does not keep it.
+func TestUnrememberedSubscriptionIsDeletedAgain(t *testing.T) {
+	f := newFixture(t, calendlytest.Options{})
+	ctx := context.Background()
+	url, _ := receiver(t)
+	_, err := f.lifecycle(t, forgetfulStore{f.store}).Ensure(ctx, Request{CallbackURL: url})
+	if err == nil || !strings.Contains(err.Error(), "disk full") || !strings.Contains(err.Error(), "deleted it again") {
+		t.Fatalf("err = %v, want the storage failure and that the subscription was deleted again", err)
+	}
+	listed, err := f.life.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(listed) != 0 {
+		t.Errorf("left at Calendly: %+v", listed)
+	}
+}

@@ -77,6 +77,8 @@ func (l *Lifecycle) Prune(ctx context.Context, inUse ...string) ([]Pruned, error
 			}
 			out = append(out, p)
 			continue
+		case errors.Is(err, calendly.ErrPermissionDenied):
+			continue // made under another login; this one cannot act on it
 		case err != nil:
 			return out, fmt.Errorf("subscription: checking %s: %w", sub.URI, err)
 		case current.State == calendly.StateDisabled:
