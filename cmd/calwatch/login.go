@@ -207,10 +207,11 @@ func (a *app) accountHome(store *storage.Store) (*account.Home, error) {
 // that talk to Calendly call it (account.ErrNotLoggedIn says what to do),
 // and call the connection's Close before they exit, so a token refresh
 // under way is saved.
-func (a *app) connectAccount(ctx context.Context, store *storage.Store) (*account.Connection, error) {
+// hosts are --api-url/--auth-url where the command has them.
+func (a *app) connectAccount(ctx context.Context, store *storage.Store, hosts account.Hosts) (*account.Connection, error) {
 	home, err := a.accountHome(store)
 	if err != nil {
 		return nil, err
 	}
-	return home.Connect(ctx, account.ConnectOptions{EnvToken: os.Getenv(envToken), Hosts: envHosts(account.Hosts{})})
+	return home.Connect(ctx, account.ConnectOptions{EnvToken: os.Getenv(envToken), Hosts: envHosts(hosts)})
 }
