@@ -177,7 +177,7 @@ func (c *calendarPane) renderMonth(st Styles, w, h int) []string {
 	for d := start; d.Before(first.AddDate(0, 1, 0)); d = d.AddDate(0, 0, 7) {
 		weeks++
 	}
-	twoLines := h >= 2+2*weeks
+	twoLines := h >= 1+2*weeks
 	var lines []string
 	var head strings.Builder
 	for i := range 7 {
@@ -185,7 +185,7 @@ func (c *calendarPane) renderMonth(st Styles, w, h int) []string {
 		if cell < 5 {
 			name = name[:2]
 		}
-		head.WriteString(fitLeft(name, cell))
+		head.WriteString(fitLeft(name, cell-1) + " ")
 	}
 	lines = append(lines, st.Faint.Render(head.String()))
 	for wk := range weeks {
@@ -197,30 +197,8 @@ func (c *calendarPane) renderMonth(st Styles, w, h int) []string {
 				marks.WriteString(strings.Repeat(" ", cell))
 				continue
 			}
-			num := fmt.Sprint(d.Day())
 			n := c.counts[d.Format(time.DateOnly)]
-			if !twoLines && n.Booked+n.Canceled > 0 {
-				num += "*"
-			}
-			switch {
-			case d.Equal(c.selected):
-				num = "[" + num + "]"
-			default:
-				num = " " + num + " "
-			}
-			today := d.Equal(c.today)
-			if today {
-				num += "•"
-			} else {
-				num += " "
-			}
-			styled := fitLeft(num, cell)
-			if today {
-				styled = st.Today.Render(styled)
-			}
-			if d.Equal(c.selected) {
-				styled = st.Focused.Render(styled)
-			}
+			styled := dayCell(st, d, c.selected, c.today, n, !twoLines, cell)
 			nums.WriteString(styled)
 			marks.WriteString(countCell(st, n, cell))
 		}
@@ -237,18 +215,48 @@ func (c *calendarPane) renderMonth(st Styles, w, h int) []string {
 	return lines
 }
 
+// dayCell is a day number in cell cells: "[18]" when selected, a "•"
+// after today and, when the counts have no line of their own, a "*" after
+// a day with bookings.
+func dayCell(st Styles, d, selected, today time.Time, n storage.DayCount, mark bool, cell int) string {
+	suffix := " "
+	switch {
+	case d.Equal(today):
+		suffix = "•"
+	case mark && n.Booked+n.Canceled > 0:
+		suffix = "*"
+	}
+	num := fitLeft(fmt.Sprint(d.Day()), cell-1)
+	if d.Equal(selected) {
+		// "[18]" keeps the digits where they stand in other weeks.
+		trimmed := strings.TrimLeft(num, " ")
+		num = strings.Repeat(" ", max(0, len(num)-len(trimmed)-1)) + "[" + trimmed
+		suffix = "]"
+		if d.Equal(today) && cell >= 5 {
+			suffix = "]•"
+			num = num[1:]
+		}
+	}
+	styled := fitLeft(num+suffix, cell)
+	switch {
+	case d.Equal(selected):
+		styled = st.Focused.Render(styled)
+	case d.Equal(today):
+		styled = st.Today.Render(styled)
+	}
+	return styled
+}
+
 func countCell(st Styles, n storage.DayCount, cell int) string {
 	if n.Booked+n.Canceled == 0 {
 		return strings.Repeat(" ", cell)
 	}
 	if cell < 7 {
-		s := fmt.Sprint(n.Booked)
+		mark := " "
 		if n.Canceled > 0 {
-			s += "!"
-		} else {
-			s += " "
+			mark = "!"
 		}
-		return fitLeft(s+" ", cell)
+		return fitLeft(fmt.Sprint(n.Booked), cell-1) + mark
 	}
 	s := st.OK.Render(fmt.Sprintf("●%d", n.Booked))
 	if n.Booked == 0 {
@@ -263,7 +271,7 @@ func countCell(st Styles, n storage.DayCount, cell int) string {
 // renderWeek draws one row per hour that holds a booking, one column a day.
 func (c *calendarPane) renderWeek(st Styles, w, h int) []string {
 	from := weekStart(c.selected)
-	col := max(6, (w-7)/7)
+	col := max(7, min(18, (w-7)/7))
 	var head strings.Builder
 	head.WriteString("       ")
 	for i := range 7 {
@@ -275,7 +283,7 @@ func (c *calendarPane) renderWeek(st Styles, w, h int) []string {
 		if d.Equal(c.today) {
 			label += "•"
 		}
-		head.WriteString(fit(label, col))
+		head.WriteString(fit(label, col-1) + " ")
 	}
 	lines := []string{st.Faint.Render(head.String())}
 	if !c.from.Equal(from) || len(c.rows) == 0 {
@@ -352,13 +360,12 @@ func (c *calendarPane) renderAgenda(st Styles, w, h int) []string {
 
 // relDay is "today", "tomorrow", "yesterday" or "Mon 22 Jun".
 func relDay(d, today time.Time) string {
-	switch int(midnight(d).Sub(today).Hours()+12) / 24 {
-	case 0:
+	switch day := midnight(d); {
+	case day.Equal(today):
 		return "today"
-	case 1:
+	case day.Equal(today.AddDate(0, 0, 1)):
 		return "tomorrow"
-	}
-	if midnight(d).Equal(today.AddDate(0, 0, -1)) {
+	case day.Equal(today.AddDate(0, 0, -1)):
 		return "yesterday"
 	}
 	return d.Format("Mon 2 Jan")

@@ -100,7 +100,7 @@ func (d *dayPane) render(st Styles, now time.Time, focused bool, w, h int) []str
 		state := bookingState(b, now)
 		var row string
 		if compact {
-			row = fmt.Sprintf("%s %s %s", local.Format("15:04"), fit(bookingWho(b), max(4, w-6-10)), state)
+			row = fmt.Sprintf(" %s %s %s", local.Format("15:04"), fit(bookingWho(b), max(4, w-18)), fit(state, 10))
 		} else {
 			row = fmt.Sprintf("  %s %-4s %s %s %s", local.Format("15:04"), bookingLen(b), fit(bookingWho(b), whoW), fit(outside(b.Name), typeW), state)
 		}
@@ -202,11 +202,11 @@ func bookingNote(b storage.BookingRow) string {
 	who := outside(b.Invitee)
 	switch {
 	case b.Status == "canceled" && b.MovedAway:
-		return "⇄ " + who + ": moved to another time (⏎ shows where)"
+		return "⇄ " + who + ": moved to another time"
 	case b.Status == "canceled" && b.Reason != "":
 		return "✗ " + who + ": " + fmt.Sprintf("%q", outside(b.Reason))
 	case b.MovedFrom:
-		return "⇄ " + who + ": moved here (⏎ shows from where)"
+		return "⇄ " + who + ": moved here from another time"
 	}
 	return ""
 }

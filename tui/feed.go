@@ -7,6 +7,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/calwatch/calwatch/storage"
 )
@@ -189,12 +190,37 @@ func feedWho(r storage.FeedRow) string {
 	return "?"
 }
 
+// feedColumns are the feed's column widths for an inside w cells wide.
+type feedColumns struct{ verdict, who, kind int }
+
+func columnsFor(w int) feedColumns {
+	c := feedColumns{verdict: 5}
+	if w < 60 {
+		c.verdict = 1
+	}
+	// "  " TIME(8) " " ST(3) " " V " " EVENT(9) " " WHO [" " TYPE] SIZE(7)
+	rest := w - 2 - 9 - 4 - (c.verdict + 1) - 10 - 7
+	if w >= 60 {
+		c.who = max(8, min(20, rest/2))
+		c.kind = max(0, rest-c.who-1)
+	} else {
+		c.who = max(4, rest)
+	}
+	return c
+}
+
+func (c feedColumns) header(w int) string {
+	head := "  " + fit("TIME", 8) + " ST  " + fit("V", c.verdict) + " " + fit("EVENT", 9) + " " + fit("INVITEE", c.who)
+	if c.kind > 0 {
+		head += " " + fit("EVENT TYPE", c.kind)
+	}
+	return fit(head, w-7) + fitLeft("SIZE", 7)
+}
+
 // lines renders the feed with day separators; it returns the lines and
 // the index of the selected row's line.
 func (f *feedPane) lines(st Styles, loc *time.Location, today time.Time, focused bool, w int) ([]string, int) {
-	wide := w >= 60
-	whoW := max(6, min(18, (w-40)/2))
-	typeW := max(0, w-2-9-4-6-10-whoW-7-3)
+	cols := columnsFor(w)
 	var out []string
 	sel := 0
 	var lastDay time.Time
@@ -202,18 +228,18 @@ func (f *feedPane) lines(st Styles, loc *time.Location, today time.Time, focused
 		local := r.ReceivedAt.In(loc)
 		if d := midnight(local); !d.Equal(lastDay) {
 			lastDay = d
-			label := relDayLong(d, today)
-			out = append(out, st.Faint.Render(fit("  ── "+label+" "+strings.Repeat("─", w), w)))
+			sep := "  ── " + relDayLong(d, today) + " " + strings.Repeat("─", w)
+			out = append(out, st.Faint.Render(ansi.Truncate(sep, w, "")))
 		}
 		code := answerCode(r.DeliveryRecord)
 		v := verdict(r.DeliveryRecord)
-		if !wide {
+		if cols.verdict == 1 {
 			v = v[:strings.IndexByte(v, ' ')]
 		}
 		row := fmt.Sprintf("%s %s %s %s %s", local.Format("15:04:05"), st.code(code).Render(fmt.Sprint(code)),
-			fit(v, max(1, len([]rune(v)))), fit(shortEvent(r.Event), 9), fit(feedWho(r), whoW))
-		if wide && typeW >= 6 {
-			row += " " + fit(outside(r.EventName), typeW)
+			fit(v, cols.verdict), fit(shortEvent(r.Event), 9), fit(feedWho(r), cols.who))
+		if cols.kind > 0 {
+			row += " " + fit(outside(r.EventName), cols.kind)
 		}
 		row = fit("  "+row, w-7) + fitLeft(sizeShort(r.BodyBytes), 7)
 		if i == f.cursor {
@@ -250,11 +276,7 @@ func (f *feedPane) render(st Styles, conn Connection, loc *time.Location, today 
 		}
 		return []string{"", st.Faint.Render(hint), st.Faint.Render(fit(cmd, w))}
 	}
-	head := "  TIME     ST  V     EVENT     " + fit("INVITEE", max(6, min(18, (w-40)/2)))
-	if w >= 60 {
-		head += " EVENT TYPE"
-	}
-	lines := []string{st.Faint.Render(fit(head, w-7) + fitLeft("SIZE", 7))}
+	lines := []string{st.Faint.Render(columnsFor(w).header(w))}
 	body, sel := f.lines(st, loc, today, focused, w)
 	rows := max(1, h-2)
 	f.start = window(f.start, sel, rows, len(body))
@@ -266,7 +288,7 @@ func (f *feedPane) render(st Styles, conn Connection, loc *time.Location, today 
 	for len(lines) < h-1 {
 		lines = append(lines, "")
 	}
-	status := st.Faint.Render(fmt.Sprintf(" following newest · f pauses"))
+	status := st.Faint.Render(" following newest · f pauses")
 	if !f.follow {
 		status = st.Warn.Render(" ‖ paused") + st.Faint.Render(fmt.Sprintf(" · %d new below · G follows newest", f.newBelow))
 	}

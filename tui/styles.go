@@ -11,7 +11,7 @@ import (
 // Bubble Tea downsamples the output to the terminal's profile).
 type Styles struct {
 	Title, Faint, Bold, Selected, Focused, Border, FocusBorder lipgloss.Style
-	OK, Redirect, Warn, Bad, Today, Accent, Badge               lipgloss.Style
+	OK, Redirect, Warn, Bad, Today, Accent, Badge              lipgloss.Style
 }
 
 // DefaultStyles is calwatch's theme for a dark or light background.

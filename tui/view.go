@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"net/url"
 	"path/filepath"
 	"strings"
 
@@ -31,11 +32,11 @@ func computeLayout(w, h int) layout {
 	l := layout{w: w, h: h, wide: w >= 120, single: w < 80, feedOnly: w < 60}
 	l.bodyH = max(3, h-2)
 	l.preview = l.wide && h >= 30
-	l.leftW = max(30, min(56, w*42/100))
+	l.leftW = max(30, min(56, w*44/100))
 	if l.single {
 		l.leftW = w
 	}
-	l.calH = min(17, max(6, l.bodyH*55/100))
+	l.calH = min(17, max(6, l.bodyH*60/100))
 	if l.preview {
 		l.previewH = 10
 	}
@@ -76,6 +77,10 @@ func (m *Model) render() string {
 	case m.focus == focusContacts:
 		listW := max(l.leftW, l.w/2)
 		body = side(m.paneBox(focusContacts, listW, l.bodyH), m.activityBox(l.w-listW, l.bodyH))
+	case m.cal.mode != calMonth && m.focus != focusFeed:
+		// Week and agenda take the full width, the day and feed below.
+		top := m.paneBox(focusCalendar, l.w, l.calH)
+		body = stack(top, side(m.paneBox(focusDay, l.leftW, l.bodyH-l.calH), m.feedBox(l.w-l.leftW, l.bodyH-l.calH)))
 	default:
 		left := stack(m.paneBox(focusCalendar, l.leftW, l.calH), m.paneBox(focusDay, l.leftW, l.bodyH-l.calH))
 		right := m.feedBox(l.w-l.leftW, l.bodyH-l.previewH)
@@ -173,6 +178,9 @@ func (m *Model) statusBar() string {
 	case ModeLocal:
 		mode = st.OK.Render("● LOCAL")
 		where = outside(m.conn.WebhookURL)
+		if m.width < 120 {
+			where = shortURL(where)
+		}
 	default:
 		switch m.tunnel.State {
 		case "online", "":
@@ -210,11 +218,26 @@ func (m *Model) statusBar() string {
 		parts = append(parts, "last "+shortDuration(max(0, m.now().Sub(m.feed.rows[n-1].ReceivedAt)))+" ago")
 	}
 	clock := m.now().In(m.loc).Format("Mon 2 Jan 15:04")
+	if m.width < 100 {
+		clock = m.now().In(m.loc).Format("15:04")
+	}
 	line := " " + strings.Join(parts, " │ ")
 	if m.lay.feedOnly {
 		line = " " + st.Bold.Render("calwatch") + " " + mode + " │ " + counts
 	}
 	return fit(line, m.width-len(clock)-1) + clock + " "
+}
+
+// shortURL is a webhook URL as ":8787" for narrow status bars.
+func shortURL(u string) string {
+	parsed, err := url.Parse(u)
+	if err != nil || parsed.Host == "" {
+		return u
+	}
+	if port := parsed.Port(); port != "" {
+		return ":" + port
+	}
+	return parsed.Host
 }
 
 func shortPath(p string) string {
