@@ -17,7 +17,12 @@ import (
 	"github.com/calwatch/calwatch/tui/internal/fixture"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+// updating reports -update, the flag charmbracelet/x/exp/golden (through
+// teatest) defines for this test binary: it rewrites the goldens.
+func updating() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
 
 // testNow is the frozen clock of every test: Thursday 18 June 2026, 14:35
 // in Berlin.
@@ -154,7 +159,7 @@ func screen(m *Model) string { return ansi.Strip(m.View().Content) }
 func golden(t *testing.T, name, got string) {
 	t.Helper()
 	path := filepath.Join("testdata", name+".golden")
-	if *update {
+	if updating() {
 		if err := os.MkdirAll("testdata", 0o755); err != nil {
 			t.Fatal(err)
 		}
