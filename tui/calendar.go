@@ -210,7 +210,14 @@ func (c *calendarPane) renderMonth(st Styles, w, h int) []string {
 	if len(c.counts) == 0 && len(lines) < h {
 		lines = append(lines, "", st.Faint.Render(" No bookings this month · n/p month · t today"))
 	} else if len(lines)+2 <= h {
-		lines = append(lines, "", st.Faint.Render(" ●n booked  ✗n canceled  [dd] selected  • today"))
+		legend := " ●n booked  ✗n canceled  [dd] selected  • today"
+		switch {
+		case !twoLines:
+			legend = " n* has bookings  [dd] selected  • today"
+		case cell < 7:
+			legend = " n booked, n! some canceled  [dd] selected"
+		}
+		lines = append(lines, "", st.Faint.Render(legend))
 	}
 	return lines
 }

@@ -51,6 +51,7 @@ type (
 	}
 	feedLoaded struct {
 		history bool // the first load, newest first
+		refresh bool // answers refreshAll
 		rows    []storage.FeedRow
 		err     error
 	}
@@ -164,14 +165,17 @@ func (m *Model) loadFeedHistory() tea.Cmd {
 	})
 }
 
+// loadFeedAfter reads what arrived since the newest row in the feed (the
+// history, if the feed has not loaded yet): the feed's part of a refresh.
 func (m *Model) loadFeedAfter() tea.Cmd {
-	r, after := m.reader, m.feed.lastID()
-	if !m.feed.loaded {
-		return m.loadFeedHistory()
-	}
+	r, after, history := m.reader, m.feed.lastID(), !m.feed.loaded
 	return read(func(ctx context.Context) tea.Msg {
+		if history {
+			rows, err := r.DeliveriesBefore(ctx, 0, feedHistory)
+			return feedLoaded{history: true, refresh: true, rows: rows, err: err}
+		}
 		rows, err := r.DeliveriesAfter(ctx, after, feedRing)
-		return feedLoaded{rows: rows, err: err}
+		return feedLoaded{refresh: true, rows: rows, err: err}
 	})
 }
 
@@ -230,13 +234,24 @@ func (m *Model) onLoaded(msg tea.Msg) (tea.Cmd, bool) {
 		}
 		err = msg.err
 	case feedLoaded:
+		var cmds []tea.Cmd
 		if msg.err == nil {
 			m.feed.add(msg.rows, msg.history)
 			if m.view == viewInspector && m.insp.rec.ID == 0 && len(m.feed.rows) > 0 {
-				return m.loadDelivery(m.feed.selectedID()), true
+				cmds = append(cmds, m.loadDelivery(m.feed.selectedID()))
 			}
 		}
-		err = msg.err
+		if msg.refresh {
+			m.refreshing = false
+			if m.dirty {
+				cmds = append(cmds, m.refreshAll())
+			}
+		}
+		if msg.err != nil {
+			m.log.Error("read", "err", msg.err)
+			m.setFlash(sevBad, "✗ "+msg.err.Error())
+		}
+		return tea.Batch(cmds...), true
 	case eventLoaded:
 		if msg.seq == m.loads.event {
 			m.detail.set(msg.uri, msg.detail, msg.err)

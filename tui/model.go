@@ -67,7 +67,11 @@ type Model struct {
 	detail   detailPane
 
 	flash    flash
-	tunnel   TunnelState
+	// refreshing is true while a refresh's feed read is in flight; store
+	// events meanwhile only set dirty, so a burst of deliveries costs one
+	// more refresh, not one each.
+	refreshing, dirty bool
+	tunnel            TunnelState
 	backfill BackfillProgress
 	loads    loadSeq
 }
@@ -200,8 +204,14 @@ func (m *Model) onEvent(ev Event) tea.Cmd {
 	return nil
 }
 
-// refreshAll re-reads what the panes show after the store changed.
+// refreshAll re-reads what the panes show after the store changed, or
+// notes that it must once the refresh in flight is done.
 func (m *Model) refreshAll() tea.Cmd {
+	if m.refreshing {
+		m.dirty = true
+		return nil
+	}
+	m.refreshing, m.dirty = true, false
 	cmds := []tea.Cmd{m.loadFeedAfter(), m.loadMonth(), m.loadDay(), m.loadPeriod(), m.loadContacts(true)}
 	if m.contacts.selectedEmail() != "" {
 		cmds = append(cmds, m.loadActivity())

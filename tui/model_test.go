@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -11,7 +12,9 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/calwatch/calwatch/calendly"
 	"github.com/calwatch/calwatch/storage"
+	"github.com/calwatch/calwatch/tui/internal/fixture"
 )
 
 func feedRows(from, to int64) []storage.FeedRow {
@@ -234,5 +237,79 @@ func TestPollDataVersionReportsAnotherWriter(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("no StoreChanged after the data version moved")
+	}
+}
+
+// TestOfflineSeesAHeadlessListenersWrites runs the --offline wiring: a
+// read-only Panes beside a store written by "another process" (another
+// connection), the data-version poll, and the model re-reading on the
+// event it gets.
+func TestOfflineSeesAHeadlessListenersWrites(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "calwatch.db")
+	writer, err := storage.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer writer.Close()
+	panes, err := storage.OpenPanes(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer panes.Close()
+	hub := NewHub(panes, Connection{Mode: ModeOffline, Database: path})
+	m := New(quiet{hub}, Options{Location: berlin, Now: func() time.Time { return testNow }, NoTicks: true})
+	drive(t, m, m.Init())
+	send(t, m, tea.WindowSizeMsg{Width: 120, Height: 36})
+	if len(m.feed.rows) != 0 {
+		t.Fatalf("empty store, feed has %d rows", len(m.feed.rows))
+	}
+	pollCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go hub.PollDataVersion(pollCtx, panes, 5*time.Millisecond)
+
+	b := fixture.NewBooking("OFF", "Headless Hana", 1, midnight(testNow).Add(11*time.Hour), testNow.Add(-time.Hour))
+	d, err := fixture.Signed(b.Body(calendly.EventInviteeCreated, testNow.Add(-time.Hour)), testNow.Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := writer.RecordDelivery(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case ev := <-hub.Events():
+		send(t, m, eventMsg{ev})
+	case <-time.After(10 * time.Second):
+		t.Fatal("the poll never reported the other writer's commit")
+	}
+	if len(m.feed.rows) != 1 || m.feed.rows[0].InviteeName != "Headless Hana" {
+		t.Errorf("feed after the other writer's commit: %+v", m.feed.rows)
+	}
+	if !strings.Contains(screen(m), "Headless Hana") {
+		t.Errorf("the screen does not show the new delivery:\n%s", screen(m))
+	}
+}
+
+func TestABurstOfDeliveriesCostsOneMoreRefresh(t *testing.T) {
+	m := newTestModel(t, openStore(t), Connection{Mode: ModeLocal}, 120, 36)
+	first := m.refreshAll()
+	if first == nil || !m.refreshing {
+		t.Fatal("the first store event should start a refresh")
+	}
+	for range 50 {
+		if cmd := m.onEvent(DeliveryCommitted{}); cmd != nil {
+			t.Fatal("a store event during a refresh issued more reads")
+		}
+	}
+	if !m.dirty {
+		t.Fatal("events during a refresh should mark it dirty")
+	}
+	_, again := m.Update(feedLoaded{refresh: true})
+	if again == nil || !m.refreshing || m.dirty {
+		t.Errorf("when the refresh lands dirty, one more should start (refreshing %v dirty %v)", m.refreshing, m.dirty)
+	}
+	drive(t, m, again)
+	if m.refreshing {
+		t.Error("the second refresh never finished")
 	}
 }

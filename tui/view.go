@@ -175,6 +175,9 @@ func (m *Model) statusBar() string {
 	case ModeOffline:
 		mode = st.Warn.Render("○ OFFLINE")
 		where = "reading " + shortPath(m.conn.Database)
+		if m.width < 120 {
+			where = filepath.Base(orDefault(m.conn.Database, "the database"))
+		}
 	case ModeLocal:
 		mode = st.OK.Render("● LOCAL")
 		where = outside(m.conn.WebhookURL)
