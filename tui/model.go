@@ -66,14 +66,14 @@ type Model struct {
 	insp     inspector
 	detail   detailPane
 
-	flash    flash
+	flash flash
 	// refreshing is true while a refresh's feed read is in flight; store
 	// events meanwhile only set dirty, so a burst of deliveries costs one
 	// more refresh, not one each.
 	refreshing, dirty bool
 	tunnel            TunnelState
-	backfill BackfillProgress
-	loads    loadSeq
+	backfill          BackfillProgress
+	loads             loadSeq
 }
 
 // New returns the root model over backend.
