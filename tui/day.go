@@ -105,14 +105,14 @@ func (d *dayPane) render(st Styles, now time.Time, focused bool, w, h int) []str
 			row = fmt.Sprintf("  %s %-4s %s %s %s", local.Format("15:04"), bookingLen(b), fit(bookingWho(b), whoW), fit(outside(b.Name), typeW), state)
 		}
 		row = fit(row, w)
-		if b.Status == "canceled" {
-			row = st.Faint.Render(row)
-		}
 		if i == d.cursor {
 			row = "▸" + strings.TrimPrefix(row, " ")
-			if focused {
-				row = st.Selected.Render(fit(row, w))
-			}
+		}
+		switch {
+		case i == d.cursor && focused:
+			row = st.Selected.Render(row)
+		case b.Status == "canceled":
+			row = st.Faint.Render(row)
 		}
 		lines = append(lines, row)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/calwatch/calwatch/calendly"
 	"github.com/calwatch/calwatch/storage"
@@ -311,5 +312,17 @@ func TestABurstOfDeliveriesCostsOneMoreRefresh(t *testing.T) {
 	drive(t, m, again)
 	if m.refreshing {
 		t.Error("the second refresh never finished")
+	}
+}
+
+func TestSelectedCanceledBookingKeepsItsColumns(t *testing.T) {
+	d := dayPane{day: midnight(testNow), rows: []storage.BookingRow{{
+		Name: "Demo", Invitee: "Li Wei", Status: "canceled", Start: testNow, End: testNow.Add(30 * time.Minute), Total: 1,
+	}}}
+	st := DefaultStyles(true)
+	lines := d.render(st, testNow, false, 48, 10)
+	row := ansi.Strip(lines[1])
+	if !strings.HasPrefix(row, "▸ 14:35") || ansi.StringWidth(row) != 48 {
+		t.Errorf("selected canceled row = %q, want it to start ▸ 14:35 and be 48 cells", row)
 	}
 }
