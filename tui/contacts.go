@@ -21,7 +21,8 @@ type contactsPane struct {
 	input       textinput.Model
 	searching   bool // the search input has the keys
 	rows        []storage.ContactView
-	total       int
+	total       int // contacts matching the search
+	all         int // every contact
 	cursor      int
 	start       int
 	loadingMore bool
@@ -56,7 +57,7 @@ func (c *contactsPane) set(msg contactsLoaded) bool {
 		c.rows = append(c.rows, msg.rows...)
 		return false
 	}
-	c.rows, c.total = msg.rows, msg.total
+	c.rows, c.total, c.all = msg.rows, msg.total, msg.all
 	c.cursor = 0
 	for i, r := range c.rows {
 		if r.Email == before {
@@ -138,7 +139,7 @@ func (m *Model) contactsSearchKey(msg tea.KeyPressMsg) tea.Cmd {
 // titleRight is "/ ana (3 of 2,118)" or the count.
 func (c *contactsPane) titleRight() string {
 	if q := c.search(); q != "" {
-		return fmt.Sprintf("/ %s (%s of %s)", outside(q), thousands(c.total), "match")
+		return fmt.Sprintf("/ %s (%s of %s)", outside(q), thousands(c.total), thousands(c.all))
 	}
 	return thousands(c.total) + " contacts"
 }

@@ -40,7 +40,8 @@ type (
 		search string
 		more   bool // a next page, appended
 		rows   []storage.ContactView
-		total  int
+		total  int // matching the search
+		all    int // every contact
 		err    error
 	}
 	activityLoaded struct {
@@ -126,7 +127,14 @@ func (m *Model) loadContacts(refresh bool) tea.Cmd {
 			return contactsLoaded{seq: seq, err: err}
 		}
 		total, err := r.CountContacts(ctx, search)
-		return contactsLoaded{seq: seq, search: search, rows: rows, total: total, err: err}
+		if err != nil {
+			return contactsLoaded{seq: seq, err: err}
+		}
+		all := total
+		if search != "" {
+			all, err = r.CountContacts(ctx, "")
+		}
+		return contactsLoaded{seq: seq, search: search, rows: rows, total: total, all: all, err: err}
 	})
 }
 

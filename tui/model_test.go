@@ -326,3 +326,75 @@ func TestSelectedCanceledBookingKeepsItsColumns(t *testing.T) {
 		t.Errorf("selected canceled row = %q, want it to start ▸ 14:35 and be 48 cells", row)
 	}
 }
+
+func TestInspectorStepsThroughDeliveries(t *testing.T) {
+	m := newTestModel(t, filledStore(t), Connection{Mode: ModeLocal}, 160, 48)
+	keys(t, m, "3", "k", "k", "enter")
+	first := m.insp.rec.ID
+	if m.view != viewInspector || first == 0 {
+		t.Fatalf("enter: view %d delivery %d", m.view, first)
+	}
+	keys(t, m, "J")
+	if m.insp.rec.ID != first+1 {
+		t.Errorf("J: delivery %d, want %d", m.insp.rec.ID, first+1)
+	}
+	keys(t, m, "K", "K")
+	if m.insp.rec.ID != first-1 {
+		t.Errorf("K K: delivery %d, want %d", m.insp.rec.ID, first-1)
+	}
+	s := screen(m)
+	if !strings.Contains(s, "pretty · p raw") || !strings.Contains(s, `"event": "invitee.`) {
+		t.Errorf("the inspector does not show the pretty body:\n%s", s)
+	}
+	keys(t, m, "p")
+	if s := screen(m); !strings.Contains(s, "raw · p pretty") || !strings.Contains(s, `{"created_at":`) {
+		t.Errorf("p should show the raw bytes:\n%s", s)
+	}
+}
+
+// pagedReader serves n synthetic contacts a page at a time.
+type pagedReader struct {
+	Reader
+	n     int
+	pages int
+}
+
+func (r *pagedReader) Contacts(_ context.Context, q storage.ContactPage) ([]storage.ContactView, error) {
+	r.pages++
+	var out []storage.ContactView
+	for i := 0; i < r.n && len(out) < q.Limit; i++ {
+		name := fmt.Sprintf("Person %03d", i)
+		if q.AfterName == "" || name > q.AfterName {
+			out = append(out, storage.ContactView{Name: name, Email: fmt.Sprintf("p%03d@example.com", i)})
+		}
+	}
+	return out, nil
+}
+
+func (r *pagedReader) CountContacts(context.Context, string) (int, error) { return r.n, nil }
+
+func (r *pagedReader) ContactActivity(context.Context, storage.ActivityPage) ([]storage.ActivityRow, error) {
+	return nil, nil
+}
+
+func TestContactsLoadTheNextPageWhenScrolledToTheEnd(t *testing.T) {
+	store := openStore(t)
+	pr := &pagedReader{Reader: store.Panes(), n: 120}
+	hub := NewHub(pr, Connection{Mode: ModeOffline})
+	m := New(quiet{hub}, Options{Location: berlin, Now: func() time.Time { return testNow }, NoTicks: true})
+	drive(t, m, m.Init())
+	send(t, m, tea.WindowSizeMsg{Width: 120, Height: 36})
+	keys(t, m, "4")
+	if len(m.contacts.rows) != contactPage {
+		t.Fatalf("first page: %d rows, want %d", len(m.contacts.rows), contactPage)
+	}
+	for range 119 {
+		keys(t, m, "j")
+	}
+	if len(m.contacts.rows) != 120 || m.contacts.selectedEmail() != "p119@example.com" {
+		t.Errorf("after scrolling to the end: %d rows loaded, selected %q; want all 120 and the last", len(m.contacts.rows), m.contacts.selectedEmail())
+	}
+	if pr.pages != 3 {
+		t.Errorf("read %d pages, want 3 (50 + 50 + 20)", pr.pages)
+	}
+}
