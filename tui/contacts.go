@@ -35,6 +35,9 @@ func newContacts() contactsPane {
 	in.Prompt = "/ "
 	in.Placeholder = "name or email"
 	in.CharLimit = 100
+	styles := in.Styles()
+	styles.Cursor.Blink = false // a steady cursor: no timer running while you type
+	in.SetStyles(styles)
 	return contactsPane{input: in}
 }
 

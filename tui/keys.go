@@ -54,13 +54,20 @@ func DefaultKeyMap() KeyMap {
 
 // helpKeys adapts the key map to bubbles/help for the focused pane.
 type helpKeys struct {
-	km    KeyMap
-	focus focus
-	view  view
+	km        KeyMap
+	focus     focus
+	view      view
+	searching bool
 }
 
 func (h helpKeys) ShortHelp() []key.Binding {
 	k := h.km
+	if h.searching {
+		return []key.Binding{
+			key.NewBinding(key.WithKeys("enter"), key.WithHelp("⏎", "keep the search")),
+			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear it")),
+		}
+	}
 	switch h.view {
 	case viewInspector:
 		return []key.Binding{k.Back, k.Up, k.Down, k.PrevDlv, k.NextDlv, k.Raw, k.Wrap, k.Help}
