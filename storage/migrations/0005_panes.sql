@@ -3,9 +3,9 @@
 
 -- A month's per-day counts read start and status from the index alone.
 -- It replaces events_start, which it serves as well.
-CREATE INDEX events_start_status ON events (start_time, status);
-DROP INDEX events_start;
+CREATE INDEX IF NOT EXISTS events_start_status ON events (start_time, status);
+DROP INDEX IF EXISTS events_start;
 
 -- Contacts paged by name (keyset on name, email) and searched by name
 -- prefix, case-insensitively; the email prefix is served by the primary key.
-CREATE INDEX contacts_name ON contacts (name COLLATE NOCASE, email);
+CREATE INDEX IF NOT EXISTS contacts_name ON contacts (name COLLATE NOCASE, email);
