@@ -151,6 +151,7 @@ type BookingRow struct {
 	MovedFrom bool   // an invitee came here by a reschedule
 	MovedAway bool   // an invitee left by a reschedule
 	Reason    string // the cancellation reason, when canceled
+	Where     string // the location's type: zoom, physical, outbound_call, …
 }
 
 // maxBookingRows bounds a booking list: more than a screen's worth a day
@@ -159,7 +160,7 @@ const maxBookingRows = 500
 
 const sqlBookings = `
 SELECT e.uri, e.name, e.start_time, coalesce(e.end_time, ''), e.status,
-    coalesce(e.cancellation ->> 'reason', ''),
+    coalesce(e.cancellation ->> 'reason', ''), coalesce(e.location ->> 'type', ''),
     (SELECT count(*) FROM recipients r WHERE r.event_uri = e.uri AND r.role = 'invitee' AND r.status <> 'canceled'),
     (SELECT count(*) FROM recipients r WHERE r.event_uri = e.uri AND r.role = 'invitee'),
     coalesce((SELECT iif(r.name <> '', r.name, r.email) FROM recipients r
@@ -185,7 +186,7 @@ func (p *Panes) Bookings(ctx context.Context, from, to time.Time) ([]BookingRow,
 	for rows.Next() {
 		var b BookingRow
 		var start, end string
-		if err := rows.Scan(&b.EventURI, &b.Name, &start, &end, &b.Status, &b.Reason, &b.Invitees, &b.Total,
+		if err := rows.Scan(&b.EventURI, &b.Name, &start, &end, &b.Status, &b.Reason, &b.Where, &b.Invitees, &b.Total,
 			&b.Invitee, &b.NoShows, &b.MovedFrom, &b.MovedAway); err != nil {
 			return nil, fmt.Errorf("storage: reading bookings: %w", err)
 		}

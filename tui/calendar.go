@@ -357,12 +357,33 @@ func (c *calendarPane) renderAgenda(st Styles, w, h int) []string {
 		if !b.End.IsZero() {
 			span += "–" + b.End.In(local.Location()).Format("15:04")
 		}
-		lines = append(lines, fit(fmt.Sprintf("   %s  %s  %s  %s", span, fit(outside(b.Name), 14), fit(bookingWho(b), 20), bookingGlyph(b)), w))
+		state := strings.TrimSpace(bookingGlyph(b))
+		lines = append(lines, fit(fmt.Sprintf("   %s  %s  %s  %s  %s", span, fit(outside(b.Name), 14), fit(bookingWho(b), 20),
+			fit(state, 1), st.Faint.Render(whereLabel(b.Where))), w))
 	}
 	if len(lines) > h {
 		lines = lines[:h]
 	}
 	return lines
+}
+
+// whereLabel names a location type as people say it.
+func whereLabel(kind string) string {
+	switch kind {
+	case "google_conference":
+		return "google meet"
+	case "zoom", "zoom_conference":
+		return "zoom"
+	case "microsoft_teams_conference":
+		return "teams"
+	case "outbound_call", "inbound_call":
+		return "phone"
+	case "physical":
+		return "in person"
+	case "ask_invitee":
+		return "invitee says"
+	}
+	return strings.ReplaceAll(outside(kind), "_", " ")
 }
 
 // relDay is "today", "tomorrow", "yesterday" or "Mon 22 Jun".
