@@ -8,6 +8,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/calwatch/calwatch/storage"
 )
@@ -156,10 +157,10 @@ func (c *calendarPane) title(compact bool) (string, string) {
 }
 
 // render draws the calendar's inside for a w×h area.
-func (c *calendarPane) render(st Styles, w, h int) []string {
+func (c *calendarPane) render(st Styles, now time.Time, w, h int) []string {
 	switch c.mode {
 	case calWeek:
-		return c.renderWeek(st, w, h)
+		return c.renderWeek(st, now, w, h)
 	case calAgenda:
 		return c.renderAgenda(st, w, h)
 	}
@@ -275,8 +276,9 @@ func countCell(st Styles, n storage.DayCount, cell int) string {
 	return fit(" "+s, cell)
 }
 
-// renderWeek draws one row per hour that holds a booking, one column a day.
-func (c *calendarPane) renderWeek(st Styles, w, h int) []string {
+// renderWeek draws one row per hour that holds a booking, one column a
+// day, and a "now" line where the current time falls in this week.
+func (c *calendarPane) renderWeek(st Styles, now time.Time, w, h int) []string {
 	from := weekStart(c.selected)
 	col := max(7, min(18, (w-7)/7))
 	var head strings.Builder
@@ -313,9 +315,15 @@ func (c *calendarPane) renderWeek(st Styles, w, h int) []string {
 		}
 	}
 	slices.Sort(hours)
+	local := now.In(from.Location())
+	showNow := !midnight(local).Before(from) && midnight(local).Before(from.AddDate(0, 0, 7))
+	nowLine := st.Accent.Render(ansi.Truncate(fmt.Sprintf(" %s ─ now %s", local.Format("15:04"), strings.Repeat("─", w)), w, ""))
 	for _, hr := range hours {
 		if len(lines) >= h {
 			break
+		}
+		if showNow && hr > local.Hour() {
+			lines, showNow = append(lines, nowLine), false
 		}
 		var row strings.Builder
 		row.WriteString(fmt.Sprintf(" %02d:00 ", hr))
@@ -336,6 +344,9 @@ func (c *calendarPane) renderWeek(st Styles, w, h int) []string {
 			row.WriteString(cellText)
 		}
 		lines = append(lines, row.String())
+	}
+	if showNow && len(lines) < h {
+		lines = append(lines, nowLine)
 	}
 	return lines
 }

@@ -398,3 +398,17 @@ func TestContactsLoadTheNextPageWhenScrolledToTheEnd(t *testing.T) {
 		t.Errorf("read %d pages, want 3 (50 + 50 + 20)", pr.pages)
 	}
 }
+
+func TestMouseWheelScrollsTheFocusedList(t *testing.T) {
+	m := newTestModel(t, openStore(t), Connection{Mode: ModeLocal}, 120, 36)
+	m.focus = focusFeed
+	send(t, m, feedLoaded{rows: feedRows(1, 5)})
+	send(t, m, tea.MouseWheelMsg{Button: tea.MouseWheelUp})
+	if m.feed.follow || m.feed.selectedID() != 4 {
+		t.Errorf("wheel up: follow %v, selected %d; want paused on 4", m.feed.follow, m.feed.selectedID())
+	}
+	send(t, m, tea.MouseWheelMsg{Button: tea.MouseWheelDown})
+	if !m.feed.follow {
+		t.Error("wheel down to the newest should follow again")
+	}
+}

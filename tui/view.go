@@ -100,7 +100,7 @@ func (m *Model) paneBox(p focus, w, h int) string {
 	switch p {
 	case focusCalendar:
 		title, right := m.cal.title(compact)
-		return box(m.st, focused, title, right, m.cal.render(m.st, w-2, h-2), w, h)
+		return box(m.st, focused, title, right, m.cal.render(m.st, m.now(), w-2, h-2), w, h)
 	case focusDay:
 		right := "Day│Contacts"
 		if compact {
