@@ -77,6 +77,14 @@ func (m *Model) inspectorKey(msg tea.KeyPressMsg) tea.Cmd {
 		in.raw = !in.raw
 	case key.Matches(msg, km.Wrap):
 		in.wrap = !in.wrap
+	case key.Matches(msg, km.Copy):
+		if in.rec.ID == 0 {
+			return nil
+		}
+		// The body as received (made safe: the clipboard is pasted into
+		// terminals too), through OSC 52, which most terminals support.
+		m.setFlash(sevOK, fmt.Sprintf("✓ copied the body of delivery %d (%s)", in.rec.ID, bytesize(len(in.rec.Body))))
+		return tea.SetClipboard(safetextBlock(string(in.rec.Body)))
 	case key.Matches(msg, km.NextDlv, km.PrevDlv):
 		f := &m.feed
 		step := 1

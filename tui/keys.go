@@ -10,7 +10,7 @@ type KeyMap struct {
 	Up, Down, Left, Right, Top, Bottom, PgUp, PgDn  key.Binding
 	Open, Search, Today, NextPeriod, PrevPeriod     key.Binding
 	Month, Week, Agenda, Follow, Raw, Wrap, NextDlv key.Binding
-	PrevDlv                                         key.Binding
+	PrevDlv, Copy                                   key.Binding
 }
 
 // DefaultKeyMap is the keys of TUI.md.
@@ -49,6 +49,7 @@ func DefaultKeyMap() KeyMap {
 		Wrap:       b("w", "wrap", "w"),
 		NextDlv:    b("J", "next delivery", "J"),
 		PrevDlv:    b("K", "prev delivery", "K"),
+		Copy:       b("y", "copy body", "y"),
 	}
 }
 
@@ -70,7 +71,7 @@ func (h helpKeys) ShortHelp() []key.Binding {
 	}
 	switch h.view {
 	case viewInspector:
-		return []key.Binding{k.Back, k.Up, k.Down, k.PrevDlv, k.NextDlv, k.Raw, k.Wrap, k.Help}
+		return []key.Binding{k.Back, k.Up, k.Down, k.PrevDlv, k.NextDlv, k.Raw, k.Wrap, k.Copy, k.Help}
 	case viewDetail:
 		return []key.Binding{k.Back, k.Up, k.Down, k.Help, k.Quit}
 	}
@@ -91,6 +92,6 @@ func (h helpKeys) FullHelp() [][]key.Binding {
 		{k.NextPane, k.PrevPane, k.Calendar, k.Day, k.Feed, k.Contacts, k.Help, k.Back, k.Quit},
 		{k.Up, k.Down, k.Top, k.Bottom, k.PgUp, k.PgDn, k.Open, k.Search, k.Follow},
 		{k.Left, k.Right, k.Today, k.NextPeriod, k.PrevPeriod, k.Month, k.Week, k.Agenda},
-		{k.PrevDlv, k.NextDlv, k.Raw, k.Wrap},
+		{k.PrevDlv, k.NextDlv, k.Raw, k.Wrap, k.Copy},
 	}
 }

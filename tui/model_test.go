@@ -412,3 +412,18 @@ func TestMouseWheelScrollsTheFocusedList(t *testing.T) {
 		t.Error("wheel down to the newest should follow again")
 	}
 }
+
+func TestInspectorCopiesTheBodyAndSaysSo(t *testing.T) {
+	m := newTestModel(t, filledStore(t), Connection{Mode: ModeLocal}, 120, 36)
+	keys(t, m, "3", "k", "enter")
+	_, cmd := m.Update(keyPress("y"))
+	if cmd == nil {
+		t.Fatal("y in the inspector did nothing")
+	}
+	if got := fmt.Sprint(cmd()); !strings.Contains(got, `"event":"invitee.`) {
+		t.Errorf("y copied %q, want the delivery body", got)
+	}
+	if s := screen(m); !strings.Contains(s, "✓ copied the body of delivery") {
+		t.Errorf("the footer does not confirm the copy:\n%s", s)
+	}
+}
