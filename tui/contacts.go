@@ -28,6 +28,8 @@ type contactsPane struct {
 	loadingMore bool
 	activity    []storage.ActivityRow
 	activityFor string
+	inActivity  bool // l/→ moved the keys into the activity list
+	actCursor   int
 }
 
 func newContacts() contactsPane {
@@ -70,6 +72,9 @@ func (c *contactsPane) set(msg contactsLoaded) bool {
 	if len(c.rows) == 0 {
 		c.activity, c.activityFor = nil, ""
 	}
+	if c.selectedEmail() != before {
+		c.inActivity, c.actCursor = false, 0
+	}
 	return c.selectedEmail() != before
 }
 
@@ -82,10 +87,28 @@ func (m *Model) contactsKey(msg tea.KeyPressMsg) tea.Cmd {
 		c.searching = true
 		return c.input.Focus()
 	case key.Matches(msg, km.Back):
+		if c.inActivity {
+			c.inActivity = false
+			return nil
+		}
 		if c.input.Value() != "" {
 			c.input.SetValue("")
 			return m.loadContacts(false)
 		}
+	case c.inActivity && key.Matches(msg, km.Left):
+		c.inActivity = false
+		return nil
+	case c.inActivity && key.Matches(msg, km.Down):
+		c.actCursor = min(c.actCursor+1, len(c.activity)-1)
+		return nil
+	case c.inActivity && key.Matches(msg, km.Up):
+		c.actCursor = max(c.actCursor-1, 0)
+		return nil
+	case key.Matches(msg, km.Right):
+		if len(c.activity) > 0 && c.activityFor == before {
+			c.inActivity, c.actCursor = true, 0
+		}
+		return nil
 	case key.Matches(msg, km.Down):
 		c.cursor++
 	case key.Matches(msg, km.Up):
@@ -100,7 +123,7 @@ func (m *Model) contactsKey(msg tea.KeyPressMsg) tea.Cmd {
 		c.cursor = len(c.rows) - 1
 	case key.Matches(msg, km.Open):
 		if len(c.activity) > 0 && c.activityFor == before {
-			return m.openEvent(c.activity[0].EventURI)
+			return m.openEvent(c.activity[max(0, min(c.actCursor, len(c.activity)-1))].EventURI)
 		}
 	}
 	c.cursor = max(0, min(c.cursor, len(c.rows)-1))
@@ -109,6 +132,7 @@ func (m *Model) contactsKey(msg tea.KeyPressMsg) tea.Cmd {
 		cmds = append(cmds, m.loadMoreContacts())
 	}
 	if c.selectedEmail() != before {
+		c.actCursor = 0
 		cmds = append(cmds, m.loadActivity())
 	}
 	return tea.Batch(cmds...)
@@ -232,7 +256,9 @@ func (c *contactsPane) renderActivity(st Styles, loc *time.Location, today time.
 	if len(c.activity) == 0 {
 		return append(lines, st.Faint.Render("  Nothing recorded yet."))
 	}
-	for _, a := range c.activity {
+	start := window(0, c.actCursor, h-len(lines), len(c.activity))
+	for i, a := range c.activity[start:] {
+		i += start
 		if len(lines) >= h {
 			break
 		}
@@ -248,7 +274,14 @@ func (c *contactsPane) renderActivity(st Styles, loc *time.Location, today time.
 		if !a.EventStart.IsZero() {
 			what += " · " + a.EventStart.In(loc).Format("Mon 2 Jan 15:04")
 		}
-		lines = append(lines, fit(fmt.Sprintf("  %s %s %s", fit(when, 12), fit(activityKind(a.Kind), 12), what), w))
+		row := fit(fmt.Sprintf("  %s %s %s", fit(when, 12), fit(activityKind(a.Kind), 12), what), w)
+		if i == c.actCursor {
+			row = "▸" + strings.TrimPrefix(row, " ")
+			if c.inActivity {
+				row = st.Selected.Render(row)
+			}
+		}
+		lines = append(lines, row)
 	}
 	return lines
 }

@@ -81,7 +81,8 @@ func (h helpKeys) ShortHelp() []key.Binding {
 	case focusDay:
 		return []key.Binding{k.Down, k.Open, k.Left, k.NextPane, k.Help, k.Quit}
 	case focusContacts:
-		return []key.Binding{k.Down, k.Search, k.Back, k.NextPane, k.Help, k.Quit}
+		into := key.NewBinding(key.WithKeys("l", "right"), key.WithHelp("l/→", "their bookings"))
+		return []key.Binding{k.Down, k.Search, into, k.Open, k.Back, k.NextPane, k.Help, k.Quit}
 	}
 	return []key.Binding{k.Down, k.Bottom, k.Open, k.Follow, k.NextPane, k.Help, k.Quit}
 }

@@ -427,3 +427,20 @@ func TestInspectorCopiesTheBodyAndSaysSo(t *testing.T) {
 		t.Errorf("the footer does not confirm the copy:\n%s", s)
 	}
 }
+
+func TestContactActivityOpensTheChosenBooking(t *testing.T) {
+	m := newTestModel(t, filledStore(t), Connection{Mode: ModeOffline}, 120, 36)
+	keys(t, m, "4", "l", "j")
+	if !m.contacts.inActivity || m.contacts.actCursor != 1 {
+		t.Fatalf("l j: in activity %v, cursor %d", m.contacts.inActivity, m.contacts.actCursor)
+	}
+	want := m.contacts.activity[1].EventURI
+	keys(t, m, "enter")
+	if m.view != viewDetail || m.detail.uri != want {
+		t.Errorf("enter opened %q (view %d), want the second activity's booking %q", m.detail.uri, m.view, want)
+	}
+	keys(t, m, "esc", "h", "j")
+	if m.contacts.inActivity || m.contacts.cursor != 1 {
+		t.Errorf("h then j should move in the list again (in activity %v, cursor %d)", m.contacts.inActivity, m.contacts.cursor)
+	}
+}

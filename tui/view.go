@@ -131,7 +131,7 @@ func (m *Model) feedBox(w, h int) string {
 }
 
 func (m *Model) activityBox(w, h int) string {
-	return box(m.st, false, m.contacts.activityTitle(), "⏎ opens newest", m.contacts.renderActivity(m.st, m.loc, m.cal.today, w-2, h-2), w, h)
+	return box(m.st, m.focus == focusContacts && m.contacts.inActivity, m.contacts.activityTitle(), "l/→ enter · ⏎ open", m.contacts.renderActivity(m.st, m.loc, m.cal.today, w-2, h-2), w, h)
 }
 
 // previewBox is the selected delivery in brief, under the feed.
