@@ -205,7 +205,7 @@ func (c *contactsPane) renderList(st Styles, now time.Time, focused bool, w, h i
 		}
 		last := "—"
 		if r.LastActivityAt != nil {
-			last = shortDuration(now.Sub(*r.LastActivityAt))
+			last = roughAge(now.Sub(*r.LastActivityAt))
 			if r.LastActivityAt.After(now) {
 				last = "soon"
 			}
@@ -284,6 +284,17 @@ func (c *contactsPane) renderActivity(st Styles, loc *time.Location, today time.
 		lines = append(lines, row)
 	}
 	return lines
+}
+
+// roughAge is an age in at most three cells: "5m", "13h", "4d".
+func roughAge(d time.Duration) string {
+	switch {
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 24*time.Hour:
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dd", int(d.Hours()/24))
 }
 
 // activityKind is an activity's kind with its glyph.
