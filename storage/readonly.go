@@ -37,7 +37,9 @@ func OpenReadOnly(ctx context.Context, path string) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("storage: no database file given; pass --db FILE or set --home")
 	}
-	if _, err := os.Stat(path); err != nil {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("storage: no database at %s yet (run calwatch listen first, or check --db/--home): %w", path, err)
+	} else if err != nil {
 		return nil, fmt.Errorf("storage: cannot open %s: %w", path, err)
 	}
 	db, version, err := openReader(ctx, path, readOnlyParams)

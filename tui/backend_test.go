@@ -1,0 +1,117 @@
+package tui
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/calwatch/calwatch/calendly"
+	"github.com/calwatch/calwatch/storage"
+	"github.com/calwatch/calwatch/tui/internal/fixture"
+)
+
+func TestHubNeverBlocksAndFoldsWhatItDropped(t *testing.T) {
+	h := NewHub(nil, Connection{})
+	for range cap(h.events) + 10 {
+		h.Publish(DeliveryCommitted{})
+	}
+	for range cap(h.events) {
+		<-h.events
+	}
+	h.Publish(TunnelState{State: "online"})
+	if _, ok := (<-h.events).(StoreChanged); !ok {
+		t.Error("after drops, the next publish should first owe a StoreChanged")
+	}
+	if ev, ok := (<-h.events).(TunnelState); !ok || ev.State != "online" {
+		t.Errorf("then the event itself, got %#v", ev)
+	}
+	h.Close()
+	h.Publish(StoreChanged{}) // must not panic on a closed hub
+}
+
+// fakeVersion is a data version that says when it was first read.
+type fakeVersion struct {
+	v     atomic.Int64
+	first chan struct{}
+	once  sync.Once
+}
+
+func (f *fakeVersion) DataVersion(context.Context) (int64, error) {
+	v := f.v.Load()
+	f.once.Do(func() { close(f.first) })
+	return v, nil
+}
+
+func TestPollDataVersionReportsAnotherWriter(t *testing.T) {
+	h := NewHub(nil, Connection{})
+	v := &fakeVersion{first: make(chan struct{})}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go h.PollDataVersion(ctx, v, time.Millisecond)
+	<-v.first
+	v.v.Store(2)
+	select {
+	case ev := <-h.Events():
+		if _, ok := ev.(StoreChanged); !ok {
+			t.Errorf("got %#v, want StoreChanged", ev)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no StoreChanged after the data version moved")
+	}
+}
+
+// TestOfflineSeesAHeadlessListenersWrites runs the --offline wiring: a
+// read-only Panes beside a store written by "another process" (another
+// connection), the data-version poll, and the model re-reading on the
+// event it gets.
+func TestOfflineSeesAHeadlessListenersWrites(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "calwatch.db")
+	writer, err := storage.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer writer.Close()
+	panes, err := storage.OpenPanes(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer panes.Close()
+	hub := NewHub(panes, Connection{Mode: ModeOffline, Database: path})
+	m := New(quiet{hub}, Options{Location: berlin, Now: func() time.Time { return testNow }, NoTicks: true})
+	drive(t, m, m.Init())
+	send(t, m, tea.WindowSizeMsg{Width: 120, Height: 36})
+	if len(m.feed.rows) != 0 {
+		t.Fatalf("empty store, feed has %d rows", len(m.feed.rows))
+	}
+	pollCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go hub.PollDataVersion(pollCtx, panes, 5*time.Millisecond)
+
+	b := fixture.NewBooking("OFF", "Headless Hana", 1, midnight(testNow).Add(11*time.Hour), testNow.Add(-time.Hour))
+	d, err := fixture.Signed(b.Body(calendly.EventInviteeCreated, testNow.Add(-time.Hour)), testNow.Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := writer.RecordDelivery(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case ev := <-hub.Events():
+		send(t, m, eventMsg{ev})
+	case <-time.After(10 * time.Second):
+		t.Fatal("the poll never reported the other writer's commit")
+	}
+	if len(m.feed.rows) != 1 || m.feed.rows[0].InviteeName != "Headless Hana" {
+		t.Errorf("feed after the other writer's commit: %+v", m.feed.rows)
+	}
+	if !strings.Contains(screen(m), "Headless Hana") {
+		t.Errorf("the screen does not show the new delivery:\n%s", screen(m))
+	}
+}
