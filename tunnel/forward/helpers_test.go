@@ -30,9 +30,9 @@ type received struct {
 // fakeApp is the developer's app: it hands each request to the test on a
 // channel and answers what answer returns.
 type fakeApp struct {
-	srv  *httptest.Server
-	url  *url.URL
-	got  chan received
+	srv *httptest.Server
+	url *url.URL
+	got chan received
 }
 
 func newFakeApp(t *testing.T, answer func(w http.ResponseWriter, r *http.Request)) *fakeApp {
