@@ -16,7 +16,7 @@ const defaultDeliveriesLimit = 100
 
 func newDeliveriesCmd(a *app) *cobra.Command {
 	cmd := groupCmd("deliveries", "Show the webhook delivery log")
-	cmd.AddCommand(newDeliveriesListCmd(a))
+	cmd.AddCommand(newDeliveriesListCmd(a), newDeliveriesResendCmd(a))
 	return cmd
 }
 
@@ -56,6 +56,8 @@ type deliveryJSON struct {
 	Signature  string `json:"signature"`
 	Body       string `json:"body"`
 	BodyBase64 string `json:"body_base64,omitempty"`
+	// Forward is what the app answered (listen --forward-to), null if not forwarded.
+	Forward *forwardJSON `json:"forward"`
 }
 
 func newDeliveryJSON(r storage.DeliveryRecord) deliveryJSON {
@@ -71,8 +73,14 @@ func deliveriesListRun(ctx context.Context, a *app, opts *deliveriesListOptions)
 	if query > 0 {
 		query++ // one more tells whether the log goes on
 	}
+	var forwards map[int64]storage.ForwardResult
 	records, ok, err := readList(ctx, a, opts.json, func(s *storage.Store) ([]storage.DeliveryRecord, error) {
-		return s.ListDeliveries(ctx, query)
+		recs, err := s.ListDeliveries(ctx, query)
+		if err != nil {
+			return nil, err
+		}
+		forwards, err = s.ForwardResults(ctx, deliveryIDs(recs))
+		return recs, err
 	})
 	if !ok {
 		return err
@@ -84,7 +92,10 @@ func deliveriesListRun(ctx context.Context, a *app, opts *deliveriesListOptions)
 	if opts.json {
 		out := make([]deliveryJSON, 0, len(records))
 		for _, r := range records {
-			out = append(out, newDeliveryJSON(r))
+			d := newDeliveryJSON(r)
+			f, forwarded := forwards[r.ID]
+			d.Forward = newForwardJSON(f, forwarded)
+			out = append(out, d)
 		}
 		if err := writeJSON(a.out, out); err != nil {
 			return err
@@ -104,8 +115,16 @@ func deliveriesListRun(ctx context.Context, a *app, opts *deliveriesListOptions)
 				cell(r.InviteeEmail),
 				cell(r.Reason),
 			})
+			if len(forwards) > 0 { // the column only when listen forwarded
+				f, ok := forwards[r.ID]
+				rows[len(rows)-1] = append(rows[len(rows)-1], forwardCell(f, ok))
+			}
 		}
-		if err := writeTable(a.out, []string{"ID", "RECEIVED", "EVENT", "OUTCOME", "INVITEE", "REASON"}, rows); err != nil {
+		headers := []string{"ID", "RECEIVED", "EVENT", "OUTCOME", "INVITEE", "REASON"}
+		if len(forwards) > 0 {
+			headers = append(headers, "FORWARD")
+		}
+		if err := writeTable(a.out, headers, rows); err != nil {
 			return err
 		}
 	}

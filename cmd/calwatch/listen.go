@@ -37,6 +37,7 @@ type listenOptions struct {
 	signingKey string
 	rateLimit  float64
 	json       bool
+	forward    forwardOptions
 }
 
 func newListenCmd(a *app) *cobra.Command {
@@ -62,10 +63,17 @@ many) are answered 429 and Calendly retries them later. Refused requests have
 their own limit at the same rate; past it they are answered 429 and not logged,
 so junk cannot crowd out real deliveries. 0 turns both limits off.
 
+--forward-to URL sends each delivery that verified and was applied on to your
+app once it is stored and answered: the same bytes, signed afresh (a new t)
+with --forward-signing-key or $CALWATCH_FORWARD_SIGNING_KEY (default: the
+signing key). A slow or failing app never holds up Calendly's answer; what the
+app answered shows in 'calwatch deliveries list'.
+
 While it runs, 'calwatch status' shows the webhook URL. Stop with Ctrl-C: the
 deliveries in flight are finished and the database is closed.`,
 		Example: `  CALWATCH_SIGNING_KEY=... calwatch listen --no-tunnel --addr 127.0.0.1:8787
-  calwatch listen --public-url https://hooks.example.com --random-path --json`,
+  calwatch listen --public-url https://hooks.example.com --random-path --json
+  calwatch listen --no-tunnel --forward-to http://127.0.0.1:3000/webhooks/calendly`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return listenRun(cmd.Context(), a, opts, cmd.Flags().Changed("path"))
@@ -80,6 +88,7 @@ deliveries in flight are finished and the database is closed.`,
 	f.StringVar(&opts.signingKey, "signing-key", "", "webhook signing `KEY` (or env "+signingKeyEnv+")")
 	f.Float64Var(&opts.rateLimit, "rate-limit", defaultRateLimit, "answer 429 past `N` requests per second (0: no limit)")
 	f.BoolVar(&opts.json, "json", false, "print one JSON object per delivery on stdout")
+	addForwardFlags(f, &opts.forward)
 	return cmd
 }
 
@@ -128,6 +137,10 @@ func listenRun(ctx context.Context, a *app, opts *listenOptions, pathChanged boo
 	if err != nil {
 		return err
 	}
+	forwarding, err := checkForwardOptions(opts.forward, key)
+	if err != nil {
+		return err
+	}
 	ensureTwoProcs()
 	if running, ok, err := a.readListenState(); err != nil {
 		return err
@@ -154,12 +167,17 @@ func listenRun(ctx context.Context, a *app, opts *listenOptions, pathChanged boo
 
 	printer := newDeliveryPrinter(a.out, a.errOut, opts.json, printQueueLines)
 	defer printer.close(printFlushWait)
+	onRecord, stopForward, err := forwardAfterRecord(forwarding, store, printer)
+	if err != nil {
+		return err
+	}
+	defer stopForward()
 	handler, err := listener.NewHandler(listener.Config{
 		SigningKey: key,
 		Store:      store,
 		Path:       path,
 		RateLimit:  opts.rateLimit,
-		OnRecord:   printer.record,
+		OnRecord:   onRecord,
 		OnError:    printer.storageError,
 	})
 	if err != nil {
@@ -177,11 +195,13 @@ func listenRun(ctx context.Context, a *app, opts *listenOptions, pathChanged boo
 	if opts.publicURL != "" {
 		fmt.Fprintf(a.errOut, "(your tunnel must forward %s to %s)\n", opts.publicURL, ln.Addr())
 	}
+	announceForwarding(a, forwarding)
 	fmt.Fprintf(a.errOut, "Storing deliveries in %s. Press Ctrl-C to stop.\n", a.dbPath())
 
 	if err := listener.NewServer(handler, listener.Timeouts{}).Run(ctx, ln); err != nil {
 		return err
 	}
+	stopForward() // its last answers are stored before the store closes
 	if err := closeStore(); err != nil {
 		return fmt.Errorf("closing the database %s: %w", a.dbPath(), err)
 	}
