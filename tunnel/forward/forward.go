@@ -176,7 +176,7 @@ func (f *Forwarder) run() {
 
 func (f *Forwarder) forward(rec storage.DeliveryRecord) {
 	a := send(f.ctx, request{client: f.cfg.Client, target: f.cfg.Target, key: f.cfg.SigningKey, body: rec.Body,
-		userAgent: f.cfg.UserAgent, timeout: f.cfg.Timeout, now: f.cfg.Now()})
+		userAgent: f.cfg.UserAgent, timeout: f.cfg.Timeout, now: freshTime(f.cfg.Now(), rec.SignatureHeader)})
 	f.sent.Add(1)
 	if f.cfg.Store != nil {
 		// Recorded even while closing: the store outlives the forwarder.

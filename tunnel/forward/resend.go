@@ -62,6 +62,6 @@ func Resend(ctx context.Context, store DeliveryReader, id int64, opts ResendOpti
 		opts.Now = time.Now
 	}
 	a := send(ctx, request{client: opts.Client, target: opts.Target, key: opts.SigningKey, body: d.Body,
-		userAgent: opts.UserAgent, timeout: opts.Timeout, now: opts.Now()})
+		userAgent: opts.UserAgent, timeout: opts.Timeout, now: freshTime(opts.Now(), d.SignatureHeader)})
 	return d, a, nil
 }

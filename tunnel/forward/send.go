@@ -86,6 +86,17 @@ func NewClient() *http.Client {
 	}
 }
 
+// freshTime is the t to sign a stored delivery with at now: now, but never
+// the second of the signature it arrived with, so what is sent is never
+// that signature again (a listener would take an exact repeat for a
+// duplicate). Then it is the next second, well inside any tolerance.
+func freshTime(now time.Time, storedHeader string) time.Time {
+	if old, err := calendly.ParseSignature(storedHeader); err == nil && !now.Truncate(time.Second).After(old.Timestamp) {
+		return old.Timestamp.Add(time.Second)
+	}
+	return now
+}
+
 // request is one signed delivery to send.
 type request struct {
 	client    *http.Client
