@@ -123,12 +123,17 @@ func listenerLocalURL(s listenState) (*url.URL, error) {
 	if err != nil {
 		return nil, err
 	}
-	addr, err := net.ResolveTCPAddr("tcp", s.Addr)
-	if err != nil {
+	if _, _, err := net.SplitHostPort(s.Addr); err != nil {
 		return nil, err
 	}
-	return forward.ParseTarget(listener.LocalWebhookURL(addr, public.EscapedPath()))
+	return forward.ParseTarget(listener.LocalWebhookURL(listenAddr(s.Addr), public.EscapedPath()))
 }
+
+// listenAddr is a listener address as a net.Addr, without resolving it.
+type listenAddr string
+
+func (a listenAddr) Network() string { return "tcp" }
+func (a listenAddr) String() string  { return string(a) }
 
 func deliveriesResendRun(ctx context.Context, a *app, arg string, opts *resendOptions) error {
 	id, err := parseDeliveryID(arg)

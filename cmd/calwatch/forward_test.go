@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/calwatch/calwatch/calendly"
+	"github.com/calwatch/calwatch/tunnel/forward"
 	"github.com/calwatch/calwatch/tunnel/listener/loadgen"
 )
 
@@ -192,6 +193,38 @@ func FuzzShownTarget(f *testing.F) {
 			if p, ok := u.User.Password(); ok && len(p) > 3 && strings.Contains(shown, p) && !strings.Contains(u.Host+u.Path, p) {
 				t.Fatalf("shownTarget(%q) = %q shows the password %q", raw, shown, p)
 			}
+		}
+	})
+}
+
+func TestForwardAndResendHelp(t *testing.T) {
+	listen := runCLI(t, nil, "listen", "--help").wantExit(t, exitOK).stdout
+	for _, want := range []string{"--forward-to", "--forward-signing-key", forwardSigningKeyEnv, "fresh"} {
+		if !strings.Contains(listen, want) {
+			t.Errorf("listen --help does not mention %s", want)
+		}
+	}
+	resend := runCLI(t, nil, "deliveries", "resend", "--help").wantExit(t, exitOK).stdout
+	for _, want := range []string{"--to", "--signing-key", "running 'calwatch listen'", forwardSigningKeyEnv, "Exit code"} {
+		if !strings.Contains(resend, want) {
+			t.Errorf("deliveries resend --help does not mention %s", want)
+		}
+	}
+}
+
+// FuzzListenerLocalURL: whatever a state file says, resend's default target
+// is refused or is a URL ParseTarget accepts, on this machine.
+func FuzzListenerLocalURL(f *testing.F) {
+	f.Add("127.0.0.1:8787", "http://127.0.0.1:8787/webhooks/calendly")
+	f.Add("[::]:8787", "https://abc.ngrok.app/webhooks/calendly/s3cret")
+	f.Add("0.0.0.0:1", "http://x/%zz")
+	f.Fuzz(func(t *testing.T, addr, webhookURL string) {
+		u, err := listenerLocalURL(listenState{PID: 1, Addr: addr, WebhookURL: webhookURL})
+		if err != nil {
+			return
+		}
+		if _, err := forward.ParseTarget(u.String()); err != nil || u.Scheme != "http" {
+			t.Fatalf("listenerLocalURL(%q, %q) = %v, which ParseTarget refuses: %v", addr, webhookURL, u, err)
 		}
 	})
 }
