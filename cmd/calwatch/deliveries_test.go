@@ -13,7 +13,7 @@ import (
 
 // The fields of storage.DeliveryRecord's JSON (as `listen --json` prints
 // them) plus what was sent.
-var deliveryKeys = []string{"id", "received_at", "event", "outcome", "reason", "invitee", "invitee_email", "event_uri", "signature", "body"}
+var deliveryKeys = []string{"id", "received_at", "event", "outcome", "reason", "invitee", "invitee_email", "event_uri", "signature", "body", "forward"}
 
 func TestDeliveriesListJSON(t *testing.T) {
 	bk := newBookings(t)
