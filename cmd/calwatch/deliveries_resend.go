@@ -107,7 +107,7 @@ func resendTarget(a *app, opts *resendOptions) (*url.URL, []byte, error) {
 		return nil, nil, err
 	}
 	if !running {
-		return nil, nil, usageErrorf("no calwatch listen is running here (--home %s); start one, or pass --to URL", a.dirs().state)
+		return nil, nil, usageErrorf("no calwatch listen is running with this home (%s); start one, or pass --to URL", a.dirs().state)
 	}
 	target, err := listenerLocalURL(state)
 	if err != nil {
