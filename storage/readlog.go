@@ -23,14 +23,7 @@ func (s *Store) Deliveries(ctx context.Context, q DeliveryQuery) iter.Seq2[Deliv
 		if limit <= 0 {
 			limit = -1
 		}
-		sent := "'', x''"
-		if q.Sent {
-			sent = "signature_header, body"
-		}
-		rows, err := s.readDB.QueryContext(ctx, `
-SELECT id, received_at, event, outcome, reason, invitee_uri, invitee_email, event_uri,
-    coalesce(body_size, length(body)), coalesce(body_size > length(body), 0), body_sha256, coalesce(duplicate_of, 0), `+sent+`
-FROM deliveries ORDER BY id DESC LIMIT ?`, limit)
+		rows, err := s.readDB.QueryContext(ctx, `SELECT `+deliveryColumns(q.Sent)+` FROM deliveries ORDER BY id DESC LIMIT ?`, limit)
 		if err != nil {
 			yield(DeliveryRecord{}, fmt.Errorf("storage: reading the delivery log: %w", err))
 			return
@@ -46,6 +39,17 @@ FROM deliveries ORDER BY id DESC LIMIT ?`, limit)
 			yield(DeliveryRecord{}, fmt.Errorf("storage: reading the delivery log: %w", err))
 		}
 	}
+}
+
+// deliveryColumns are what scanDelivery reads; the signature header and
+// the body only when sent is true.
+func deliveryColumns(sent bool) string {
+	cols := `id, received_at, event, outcome, reason, invitee_uri, invitee_email, event_uri,
+    coalesce(body_size, length(body)), coalesce(body_size > length(body), 0), body_sha256, coalesce(duplicate_of, 0), `
+	if sent {
+		return cols + "signature_header, body"
+	}
+	return cols + "'', x''"
 }
 
 func scanDelivery(rows *sql.Rows, sent bool) (DeliveryRecord, error) {

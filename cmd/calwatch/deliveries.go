@@ -16,7 +16,7 @@ const defaultDeliveriesLimit = 100
 
 func newDeliveriesCmd(a *app) *cobra.Command {
 	cmd := groupCmd("deliveries", "Show the webhook delivery log")
-	cmd.AddCommand(newDeliveriesListCmd(a), newDeliveriesPruneCmd(a))
+	cmd.AddCommand(newDeliveriesListCmd(a), newDeliveriesPruneCmd(a), newDeliveriesResendCmd(a))
 	return cmd
 }
 
@@ -71,6 +71,8 @@ type deliveryJSON struct {
 	BodySize        int64  `json:"body_size"`
 	BodySHA256      string `json:"body_sha256,omitempty"`
 	DuplicateOf     int64  `json:"duplicate_of,omitempty"`
+	// Forward is what the app answered (listen --forward-to), null if not forwarded.
+	Forward *forwardJSON `json:"forward"`
 }
 
 func newDeliveryJSON(r storage.DeliveryRecord, showSignature bool) deliveryJSON {
@@ -87,7 +89,8 @@ func newDeliveryJSON(r storage.DeliveryRecord, showSignature bool) deliveryJSON 
 
 // deliveriesListRun streams the log: --json writes each row as it is read
 // (bodies are read only for --json); the table needs every row for its
-// column widths, but no bodies.
+// column widths, but no bodies. What listen --forward-to's app answered is
+// read for a page of rows at a time.
 func deliveriesListRun(ctx context.Context, a *app, opts *deliveriesListOptions) error {
 	store, ok, err := openForReading(ctx, a, opts.json)
 	if !ok {
@@ -102,7 +105,40 @@ func deliveriesListRun(ctx context.Context, a *app, opts *deliveriesListOptions)
 	if opts.json {
 		list = newJSONArrayWriter(a.out)
 	}
-	var rows [][]string
+	var (
+		rows      [][]string
+		page      []storage.DeliveryRecord
+		forwarded bool // some row shown was forwarded: the table gets the column
+	)
+	flush := func() error {
+		forwards, err := store.ForwardResults(ctx, deliveryIDs(page))
+		if err != nil {
+			return err
+		}
+		for _, r := range page {
+			f, ok := forwards[r.ID]
+			if list != nil {
+				d := newDeliveryJSON(r, opts.showSignatures)
+				d.Forward = newForwardJSON(f, ok)
+				if err := list.add(d); err != nil {
+					return err
+				}
+				continue
+			}
+			forwarded = forwarded || ok
+			rows = append(rows, []string{
+				strconv.FormatInt(r.ID, 10),
+				localTime(r.ReceivedAt),
+				orDash(r.Event),
+				string(r.Outcome),
+				cell(r.InviteeEmail),
+				cell(r.Reason),
+				forwardCell(f, ok),
+			})
+		}
+		page = page[:0]
+		return nil
+	}
 	shown, truncated := 0, false
 	for r, err := range store.Deliveries(ctx, query) {
 		if err != nil {
@@ -113,20 +149,14 @@ func deliveriesListRun(ctx context.Context, a *app, opts *deliveriesListOptions)
 			break
 		}
 		shown++
-		if list != nil {
-			if err := list.add(newDeliveryJSON(r, opts.showSignatures)); err != nil {
+		if page = append(page, r); len(page) == deliveriesPage {
+			if err := flush(); err != nil {
 				return err
 			}
-			continue
 		}
-		rows = append(rows, []string{
-			strconv.FormatInt(r.ID, 10),
-			localTime(r.ReceivedAt),
-			orDash(r.Event),
-			string(r.Outcome),
-			cell(r.InviteeEmail),
-			cell(r.Reason),
-		})
+	}
+	if err := flush(); err != nil {
+		return err
 	}
 	switch {
 	case list != nil:
@@ -137,7 +167,14 @@ func deliveriesListRun(ctx context.Context, a *app, opts *deliveriesListOptions)
 		a.hint("no deliveries yet — %s", noDataHint)
 		return nil
 	default:
-		if err := writeTable(a.out, []string{"ID", "RECEIVED", "EVENT", "OUTCOME", "INVITEE", "REASON"}, rows); err != nil {
+		headers := []string{"ID", "RECEIVED", "EVENT", "OUTCOME", "INVITEE", "REASON", "FORWARD"}
+		if !forwarded { // the column only when listen forwarded
+			headers = headers[:len(headers)-1]
+			for i := range rows {
+				rows[i] = rows[i][:len(headers)]
+			}
+		}
+		if err := writeTable(a.out, headers, rows); err != nil {
 			return err
 		}
 	}
@@ -146,3 +183,7 @@ func deliveriesListRun(ctx context.Context, a *app, opts *deliveriesListOptions)
 	}
 	return nil
 }
+
+// deliveriesPage is how many rows deliveries list reads forward answers for
+// at once.
+const deliveriesPage = 256

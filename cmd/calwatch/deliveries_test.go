@@ -17,7 +17,7 @@ import (
 // The fields of storage.DeliveryRecord's JSON (as `listen --json` prints
 // them) plus what was sent.
 var deliveryKeys = []string{"id", "received_at", "event", "outcome", "reason", "invitee", "invitee_email", "event_uri", "body",
-	"body_truncated", "body_size", "body_sha256"}
+	"body_truncated", "body_size", "body_sha256", "forward"}
 
 func TestDeliveriesListJSON(t *testing.T) {
 	bk := newBookings(t)

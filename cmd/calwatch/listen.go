@@ -42,6 +42,7 @@ type listenOptions struct {
 	signingKey string
 	rateLimit  float64
 	json       bool
+	forward    forwardOptions
 
 	ngrokDomain string
 	ngrokVerify bool
@@ -83,11 +84,18 @@ read and whatever its path, also counts against four times that limit (one
 bucket for all senders: behind a tunnel they share one address). 0 turns all
 three limits off. Only Content-Type: application/json is read (else 415).
 
+--forward-to URL sends each delivery that verified and was applied on to your
+app once it is stored and answered: the same bytes, signed afresh (a new t)
+with --forward-signing-key or $CALWATCH_FORWARD_SIGNING_KEY (default: the
+signing key). A slow or failing app never holds up Calendly's answer; what the
+app answered shows in 'calwatch deliveries list'.
+
 While it runs, 'calwatch status' shows the webhook URL. Stop with Ctrl-C: the
 deliveries in flight are finished and the database is closed.`,
 		Example: `  CALWATCH_SIGNING_KEY=... NGROK_AUTHTOKEN=... calwatch listen --ngrok-domain calwatch-me.ngrok.app
   CALWATCH_SIGNING_KEY=... calwatch listen --no-tunnel --addr 127.0.0.1:8787
-  calwatch listen --public-url https://hooks.example.com --random-path --json`,
+  calwatch listen --public-url https://hooks.example.com --random-path --json
+  calwatch listen --no-tunnel --forward-to http://127.0.0.1:3000/webhooks/calendly`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return listenRun(cmd.Context(), a, opts, cmd.Flags().Changed("path"))
@@ -104,6 +112,7 @@ deliveries in flight are finished and the database is closed.`,
 	f.StringVar(&opts.signingKey, "signing-key", "", "webhook signing `KEY` (or env "+signingKeyEnv+")")
 	f.Float64Var(&opts.rateLimit, "rate-limit", defaultRateLimit, "answer 429 past `N` requests per second (0: no limit)")
 	f.BoolVar(&opts.json, "json", false, "print one JSON object per delivery on stdout")
+	addForwardFlags(f, &opts.forward)
 	return cmd
 }
 
@@ -150,6 +159,10 @@ func listenRun(ctx context.Context, a *app, opts *listenOptions, pathChanged boo
 		return err
 	}
 	warnIfShortKey(a, key)
+	forwarding, err := checkForwardOptions(opts.forward, key)
+	if err != nil {
+		return err
+	}
 	ensureTwoProcs()
 	// A reader that goes away (listen --json | head -c1) must not kill the
 	// listener with SIGPIPE: writes fail with EPIPE instead, and the
@@ -192,12 +205,17 @@ func listenRun(ctx context.Context, a *app, opts *listenOptions, pathChanged boo
 
 	printer := newDeliveryPrinter(a.out, a.errOut, opts.json, printQueueLines)
 	defer printer.close(printFlushWait)
+	onRecord, stopForward, err := forwardAfterRecord(forwarding, store, printer)
+	if err != nil {
+		return err
+	}
+	defer stopForward()
 	handler, err := listener.NewHandler(listener.Config{
 		SigningKey: key,
 		Store:      store,
 		Path:       path,
 		RateLimit:  opts.rateLimit,
-		OnRecord:   printer.record,
+		OnRecord:   onRecord,
 		OnError:    printer.storageError,
 	})
 	if err != nil {
@@ -216,6 +234,7 @@ func listenRun(ctx context.Context, a *app, opts *listenOptions, pathChanged boo
 	case tunnel.KindNgrok:
 		fmt.Fprintf(a.errOut, "(through ngrok; locally, e.g. for calwatch trigger: %s)\n", listener.LocalWebhookURL(ln.Addr(), path))
 	}
+	announceForwarding(a, forwarding)
 	fmt.Fprintf(a.errOut, "Storing deliveries in %s. Press Ctrl-C to stop.\n", a.dbPath())
 
 	reported := make(chan struct{})
@@ -235,6 +254,7 @@ func listenRun(ctx context.Context, a *app, opts *listenOptions, pathChanged boo
 	if runErr != nil {
 		return runErr
 	}
+	stopForward() // its last answers are stored before the store closes
 	if err := closeStore(); err != nil {
 		return fmt.Errorf("closing the database %s: %w", a.dbPath(), err)
 	}
