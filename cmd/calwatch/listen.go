@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/calwatch/calwatch/tunnel"
 	"github.com/calwatch/calwatch/tunnel/listener"
 )
 
@@ -37,6 +38,9 @@ type listenOptions struct {
 	signingKey string
 	rateLimit  float64
 	json       bool
+
+	ngrokDomain string
+	ngrokVerify bool
 }
 
 func newListenCmd(a *app) *cobra.Command {
@@ -48,10 +52,20 @@ func newListenCmd(a *app) *cobra.Command {
 the signing key (Calendly-Webhook-Signature over the raw body), then stored and
 applied to the local database before it is answered 200.
 
-For now the outside reaches the listener one of two ways:
-  --no-tunnel          local only (the emulator, tests, or your own forwarding)
+The outside reaches the listener one of three ways:
+  NGROK_AUTHTOKEN=...  an ngrok tunnel, opened and served by calwatch itself
+                       (--ngrok-domain D for your static domain, so the URL
+                       survives restarts; ngrok's log goes to ngrok.log in the
+                       state folder). The local listener stays on --addr.
   --public-url URL     you run a tunnel or reverse proxy to --addr yourself;
                        URL is its origin and the webhook URL is URL + --path
+  --no-tunnel          local only (the emulator, tests, or your own forwarding)
+Until calwatch subscribes the webhook URL itself, subscribe the printed URL
+with Calendly using the same signing key.
+
+--ngrok-verify also has ngrok check every request's signature at its edge,
+so forged ones never reach this machine (ngrok's free plan counts these
+checks); calwatch verifies every delivery all the same.
 
 The signing key is the one the webhook subscription was created with. Prefer
 the environment variable CALWATCH_SIGNING_KEY to --signing-key: it stays out of
@@ -64,7 +78,8 @@ so junk cannot crowd out real deliveries. 0 turns both limits off.
 
 While it runs, 'calwatch status' shows the webhook URL. Stop with Ctrl-C: the
 deliveries in flight are finished and the database is closed.`,
-		Example: `  CALWATCH_SIGNING_KEY=... calwatch listen --no-tunnel --addr 127.0.0.1:8787
+		Example: `  CALWATCH_SIGNING_KEY=... NGROK_AUTHTOKEN=... calwatch listen --ngrok-domain calwatch-me.ngrok.app
+  CALWATCH_SIGNING_KEY=... calwatch listen --no-tunnel --addr 127.0.0.1:8787
   calwatch listen --public-url https://hooks.example.com --random-path --json`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -75,6 +90,8 @@ deliveries in flight are finished and the database is closed.`,
 	f.StringVar(&opts.addr, "addr", defaultListenAddr, "listen on `HOST:PORT` (port 0 picks a free one)")
 	f.BoolVar(&opts.noTunnel, "no-tunnel", false, "serve locally only, with no tunnel")
 	f.StringVar(&opts.publicURL, "public-url", "", "the public origin `URL` of a tunnel you run to --addr")
+	f.StringVar(&opts.ngrokDomain, "ngrok-domain", "", "serve the ngrok tunnel on your static `DOMAIN` (needs "+ngrokTokenEnv+")")
+	f.BoolVar(&opts.ngrokVerify, "ngrok-verify", false, "have ngrok refuse requests not signed with the signing key")
 	f.StringVar(&opts.path, "path", listener.DefaultPath, "accept deliveries on this URL `PATH` only")
 	f.BoolVar(&opts.randomPath, "random-path", false, "use a new secret random path under "+listener.DefaultPath+" at every start")
 	f.StringVar(&opts.signingKey, "signing-key", "", "webhook signing `KEY` (or env "+signingKeyEnv+")")
@@ -93,11 +110,8 @@ func checkListenOptions(opts *listenOptions, pathChanged bool) (key []byte, path
 	if len(key) == 0 {
 		return nil, "", usageErrorf("no signing key: set %s or pass --signing-key KEY (the key the webhook subscription was created with)", signingKeyEnv)
 	}
-	switch {
-	case opts.noTunnel && opts.publicURL != "":
-		return nil, "", usageErrorf("--no-tunnel and --public-url exclude each other; pass one")
-	case !opts.noTunnel && opts.publicURL == "":
-		return nil, "", usageErrorf("pass --no-tunnel, or --public-url URL for a tunnel you run yourself (ngrok support is not there yet)")
+	if err := checkTunnelOptions(opts, key); err != nil {
+		return nil, "", err
 	}
 	if err := listener.CheckAddr(opts.addr); err != nil {
 		return nil, "", usageErrorf("--addr: %v", err)
@@ -147,9 +161,18 @@ func listenRun(ctx context.Context, a *app, opts *listenOptions, pathChanged boo
 		return fmt.Errorf("cannot listen on %s (%v); pick another --addr", opts.addr, err)
 	}
 	defer ln.Close()
-	webhookURL := listener.LocalWebhookURL(ln.Addr(), path)
-	if opts.publicURL != "" {
-		webhookURL, _ = listener.PublicWebhookURL(opts.publicURL, path) // checked above
+	tun, err := a.openTunnel(ctx, opts, key, ln)
+	if err != nil || tun == nil { // tun is nil when ctx ended first
+		return err
+	}
+	defer tun.Close()
+	webhookURL := tun.URL() + path
+	if opts.noTunnel {
+		webhookURL = listener.LocalWebhookURL(ln.Addr(), path)
+	}
+	served := ln
+	if public := tun.Listener(); public != nil {
+		served = tunnel.Merge(ln, public)
 	}
 
 	printer := newDeliveryPrinter(a.out, a.errOut, opts.json, printQueueLines)
@@ -174,13 +197,30 @@ func listenRun(ctx context.Context, a *app, opts *listenOptions, pathChanged boo
 	defer a.removeListenState(pid)
 
 	fmt.Fprintf(a.errOut, "Listening for Calendly webhooks at %s\n", webhookURL)
-	if opts.publicURL != "" {
+	switch tun.Kind() {
+	case tunnel.KindFixed:
 		fmt.Fprintf(a.errOut, "(your tunnel must forward %s to %s)\n", opts.publicURL, ln.Addr())
+	case tunnel.KindNgrok:
+		fmt.Fprintf(a.errOut, "(through ngrok; locally, e.g. for calwatch trigger: %s)\n", listener.LocalWebhookURL(ln.Addr(), path))
 	}
 	fmt.Fprintf(a.errOut, "Storing deliveries in %s. Press Ctrl-C to stop.\n", a.dbPath())
 
-	if err := listener.NewServer(handler, listener.Timeouts{}).Run(ctx, ln); err != nil {
-		return err
+	reported := make(chan struct{})
+	go func() {
+		defer close(reported)
+		a.reportTunnel(tun, printer, path, func(newURL string) {
+			moved := state
+			moved.WebhookURL = newURL
+			if err := a.writeListenState(moved); err != nil {
+				printer.storageError(err)
+			}
+		})
+	}()
+	runErr := listener.NewServer(handler, listener.Timeouts{}).Run(ctx, served)
+	tun.Close()
+	<-reported
+	if runErr != nil {
+		return runErr
 	}
 	if err := closeStore(); err != nil {
 		return fmt.Errorf("closing the database %s: %w", a.dbPath(), err)

@@ -45,10 +45,17 @@ func TestListenUsageErrors(t *testing.T) {
 		{"negative rate", nil, []string{"--signing-key", listenTestKey, "--no-tunnel", "--rate-limit", "-1"}, []string{"--rate-limit"}},
 		{"public url with path", nil, []string{"--signing-key", listenTestKey, "--public-url", "https://a.example/hook"}, []string{"--public-url", "--path"}},
 		{"unknown flag", nil, []string{"--signing-key", listenTestKey, "--no-tunnel", "--tunnel"}, []string{"unknown flag"}},
+		{"no tunnel choice names all three", nil, []string{"--signing-key", listenTestKey}, []string{ngrokTokenEnv, "--public-url", "--no-tunnel"}},
+		{"ngrok domain without a token", nil, []string{"--signing-key", listenTestKey, "--ngrok-domain", "me.ngrok.app"}, []string{ngrokTokenEnv, "dashboard.ngrok.com"}},
+		{"ngrok domain and no tunnel", nil, []string{"--signing-key", listenTestKey, "--no-tunnel", "--ngrok-domain", "me.ngrok.app"}, []string{"exclude"}},
+		{"bad ngrok domain", map[string]string{ngrokTokenEnv: "tok"}, []string{"--signing-key", listenTestKey, "--ngrok-domain", "https://me.ngrok.app"}, []string{"--ngrok-domain", "host name only"}},
+		{"ngrok verify without ngrok", nil, []string{"--signing-key", listenTestKey, "--public-url", "https://a.example", "--ngrok-verify"}, []string{"--ngrok-verify", "ngrok tunnel only"}},
+		{"ngrok verify with a key ngrok would read", map[string]string{ngrokTokenEnv: "tok"}, []string{"--signing-key", "k${x}", "--ngrok-verify"}, []string{"--ngrok-verify", "${"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv(signingKeyEnv, "")
+			t.Setenv(ngrokTokenEnv, "")
 			code, stdout, stderr := runListenCLI(t, tc.env, append([]string{"listen", "--home", home}, tc.args...)...)
 			if code != exitUsage {
 				t.Fatalf("exit %d, want %d; stderr %s", code, exitUsage, stderr)
