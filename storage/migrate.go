@@ -68,6 +68,16 @@ func applyMigration(ctx context.Context, conn *sql.Conn, version int, script str
 			_, _ = conn.ExecContext(context.Background(), "ROLLBACK")
 		}
 	}()
+	// Another process (a TUI and a listen starting together) may have run
+	// this migration between our reading the version and our lock.
+	var current int
+	if err := conn.QueryRowContext(ctx, "PRAGMA user_version").Scan(&current); err != nil {
+		return fmt.Errorf("storage: reading the schema version: %w", err)
+	}
+	if current >= version {
+		_, err := conn.ExecContext(ctx, "ROLLBACK")
+		return err
+	}
 	if _, err := conn.ExecContext(ctx, script); err != nil {
 		return fmt.Errorf("storage: migration %d failed: %w", version, err)
 	}

@@ -103,3 +103,26 @@ func TestFailedMigrationChangesNothing(t *testing.T) {
 		t.Error("the failed migration's table was left behind")
 	}
 }
+
+// TestTwoProcessesOpeningANewDatabaseTogether: a TUI and a listen started
+// at once on a new home both migrate; neither fails on the other's tables.
+func TestTwoProcessesOpeningANewDatabaseTogether(t *testing.T) {
+	for range 5 {
+		path := filepath.Join(t.TempDir(), "calwatch.db")
+		errs := make(chan error, 2)
+		for range 2 {
+			go func() {
+				s, err := Open(context.Background(), path)
+				if err == nil {
+					s.Close()
+				}
+				errs <- err
+			}()
+		}
+		for range 2 {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}

@@ -23,6 +23,11 @@ type Integration struct {
 	TokenExpiresAt  time.Time `json:"token_expires_at"`
 	SigningKey      []byte    `json:"-"`
 	UpdatedAt       time.Time `json:"updated_at"`
+	Scopes          string    `json:"scopes"`    // space-separated, as granted; "" for a personal access token
+	ClientID        string    `json:"client_id"` // the OAuth app, "" for a personal access token
+	ClientSecret    []byte    `json:"-"`         // sealed; empty for a public client
+	APIURL          string    `json:"api_url"`   // the hosts the tokens were issued by
+	AuthURL         string    `json:"auth_url"`
 }
 
 // Subscription is a webhook subscription this program created; only those
@@ -50,14 +55,18 @@ func (s *Store) SaveIntegration(ctx context.Context, in Integration) error {
 	return s.exec(ctx, func(ctx context.Context, conn *sql.Conn) error {
 		_, err := conn.ExecContext(ctx, `
 INSERT INTO integration (id, auth_kind, user_uri, user_name, user_email, organization_uri,
-    access_token, refresh_token, token_expires_at, signing_key, updated_at)
-VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    access_token, refresh_token, token_expires_at, signing_key, updated_at,
+    scopes, client_id, client_secret, api_url, auth_url)
+VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET auth_kind = excluded.auth_kind, user_uri = excluded.user_uri,
     user_name = excluded.user_name, user_email = excluded.user_email, organization_uri = excluded.organization_uri,
     access_token = excluded.access_token, refresh_token = excluded.refresh_token,
-    token_expires_at = excluded.token_expires_at, signing_key = excluded.signing_key, updated_at = excluded.updated_at`,
+    token_expires_at = excluded.token_expires_at, signing_key = excluded.signing_key, updated_at = excluded.updated_at,
+    scopes = excluded.scopes, client_id = excluded.client_id, client_secret = excluded.client_secret,
+    api_url = excluded.api_url, auth_url = excluded.auth_url`,
 			in.AuthKind, in.UserURI, in.UserName, in.UserEmail, in.OrganizationURI,
-			in.AccessToken, in.RefreshToken, nullTime(in.TokenExpiresAt), in.SigningKey, storedTime(in.UpdatedAt))
+			in.AccessToken, in.RefreshToken, nullTime(in.TokenExpiresAt), in.SigningKey, storedTime(in.UpdatedAt),
+			in.Scopes, in.ClientID, in.ClientSecret, in.APIURL, in.AuthURL)
 		if err != nil {
 			return fmt.Errorf("saving the Calendly account: %w", err)
 		}
@@ -71,9 +80,11 @@ func (s *Store) Integration(ctx context.Context) (Integration, error) {
 	var expires, updated sql.NullString
 	err := s.readDB.QueryRowContext(ctx, `
 SELECT auth_kind, user_uri, user_name, user_email, organization_uri, access_token, refresh_token,
-    token_expires_at, signing_key, updated_at FROM integration WHERE id = 1`).Scan(
+    token_expires_at, signing_key, updated_at, scopes, client_id, client_secret, api_url, auth_url
+FROM integration WHERE id = 1`).Scan(
 		&in.AuthKind, &in.UserURI, &in.UserName, &in.UserEmail, &in.OrganizationURI,
-		&in.AccessToken, &in.RefreshToken, &expires, &in.SigningKey, &updated)
+		&in.AccessToken, &in.RefreshToken, &expires, &in.SigningKey, &updated,
+		&in.Scopes, &in.ClientID, &in.ClientSecret, &in.APIURL, &in.AuthURL)
 	if errors.Is(err, sql.ErrNoRows) {
 		return in, fmt.Errorf("storage: no Calendly account is stored (run calwatch login): %w", ErrNotFound)
 	}

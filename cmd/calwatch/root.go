@@ -110,6 +110,8 @@ func newRootCmd(a *app) *cobra.Command {
 		newDeliveriesCmd(a),
 		newTriggerCmd(a),
 		newEmulatorCmd(a),
+		newLoginCmd(a),
+		newLogoutCmd(a),
 	)
 	for _, c := range root.Commands() {
 		c.SilenceUsage, c.SilenceErrors = true, true

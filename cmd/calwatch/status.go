@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/calwatch/calwatch/tunnel/account"
 )
 
 // statusReport is `calwatch status --json`.
@@ -16,6 +19,8 @@ type statusReport struct {
 	PID        int        `json:"pid,omitempty"`
 	Database   string     `json:"database,omitempty"`
 	StartedAt  *time.Time `json:"started_at,omitempty"`
+	// Account is the stored Calendly login; absent when there is none.
+	Account *account.Account `json:"account,omitempty"`
 }
 
 func newStatusCmd(a *app) *cobra.Command {
@@ -26,13 +31,13 @@ func newStatusCmd(a *app) *cobra.Command {
 		Long: `Show whether 'calwatch listen' is running for this --home, and if so its
 webhook URL, address, process id and database. Exits 0 either way.`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return statusRun(a, asJSON) },
+		RunE: func(cmd *cobra.Command, _ []string) error { return statusRun(cmd.Context(), a, asJSON) },
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the status as one JSON object")
 	return cmd
 }
 
-func statusRun(a *app, asJSON bool) error {
+func statusRun(ctx context.Context, a *app, asJSON bool) error {
 	state, running, err := a.readListenState()
 	if err != nil {
 		return err
@@ -42,12 +47,18 @@ func statusRun(a *app, asJSON bool) error {
 		report.WebhookURL, report.Addr, report.PID, report.Database = state.WebhookURL, state.Addr, state.PID, state.Database
 		report.StartedAt = &state.StartedAt
 	}
+	if report.Account, err = a.storedAccount(ctx); err != nil {
+		return err
+	}
 	if asJSON {
 		b, err := json.Marshal(report)
 		if err != nil {
 			return err
 		}
 		_, err = a.out.Write(append(b, '\n'))
+		return err
+	}
+	if err := writeAccountStatus(a.out, report.Account); err != nil {
 		return err
 	}
 	if !running {
