@@ -334,7 +334,7 @@ func (st *statements) applyNoShow(ctx context.Context, eventURI, inviteeURI, ema
 	if _, err := st.updateNoShow.ExecContext(ctx, flag, m.uri, version, inviteeURI, version); err != nil {
 		return fmt.Errorf("storing the no-show of %s: %w", inviteeURI, err)
 	}
-	if email == "" {
+	if email == "" || m.observed {
 		return nil
 	}
 	a := activity{email: email, at: storedTime(m.at), eventURI: eventURI, inviteeURI: inviteeURI}

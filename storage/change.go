@@ -32,6 +32,10 @@ type noShowMark struct {
 	marked bool
 	at     time.Time // when Calendly says it happened
 	uri    string    // the invitee_no_shows URI when known
+	// observed marks a removal that is not an event but a read: a snapshot
+	// taken at "at" showed no no-show. It moves the register like a removal
+	// at that time, and adds no history row (nothing happened at "at").
+	observed bool
 }
 
 // changeFromDelivery normalises a parsed delivery. ok is false for
@@ -69,7 +73,12 @@ func changeFromDelivery(d *calendly.Delivery) (c change, ok bool) {
 
 // changesFromSnapshot normalises what a backfill read: a scheduled event
 // and its invitees, as GET /scheduled_events and .../invitees return them.
-func changesFromSnapshot(ev calendly.ScheduledEvent, invitees []calendly.Invitee) []change {
+// readAt is when the invitees were read (taken before the request went
+// out); when set, the snapshot is authoritative for no-show state at that
+// time, so a null no_show clears a mark made before it and a mark made after
+// it (a later delivery) still wins. A zero readAt makes a null no_show say
+// nothing.
+func changesFromSnapshot(ev calendly.ScheduledEvent, invitees []calendly.Invitee, readAt time.Time) []change {
 	if len(invitees) == 0 {
 		return []change{{eventURI: ev.URI, event: &ev}}
 	}
@@ -82,13 +91,17 @@ func changesFromSnapshot(ev calendly.ScheduledEvent, invitees []calendly.Invitee
 		if inv.Event == "" {
 			inv.Event = ev.URI
 		}
-		out = append(out, change{eventURI: ev.URI, event: &ev, invitee: &inv, noShow: noShowFromSnapshot(&inv)})
+		mark := noShowFromSnapshot(&inv)
+		if mark == nil && !readAt.IsZero() {
+			mark = &noShowMark{marked: false, at: readAt, observed: true}
+		}
+		out = append(out, change{eventURI: ev.URI, event: &ev, invitee: &inv, noShow: mark})
 	}
 	return out
 }
 
 // noShowFromSnapshot reads the no_show object an invitee may carry. A null
-// no_show says nothing: the mark may simply come later.
+// no_show says nothing here: the mark may simply come later.
 func noShowFromSnapshot(inv *calendly.Invitee) *noShowMark {
 	if inv.NoShow == nil || inv.NoShow.CreatedAt.IsZero() {
 		return nil

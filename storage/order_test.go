@@ -20,6 +20,48 @@ type history struct {
 	invitees    int // invitees booked, reschedules' new halves included
 	reschedules int
 	cancels     int // cancels that were not reschedules
+
+	// steps are the deliveries (bodies, in order) with the snapshots a
+	// backfill took between them; final holds a snapshot of every event
+	// read after the last change; noShow is each invitee's true no-show
+	// state at the end.
+	steps  []step
+	final  []Snapshot
+	noShow map[string]bool
+}
+
+// step is one delivery body or one snapshot.
+type step struct {
+	body []byte
+	snap *Snapshot
+}
+
+// calendlyState is what Calendly holds while a history unfolds, so that a
+// snapshot of it can be taken at any point.
+type calendlyState struct {
+	events   map[string]*calendly.ScheduledEvent
+	order    []string            // event URIs, first seen first
+	invitees map[string][]string // event URI → invitee URIs, booked first
+	current  map[string]*calendly.Invitee
+}
+
+func (c *calendlyState) observe(inv *calendly.Invitee, ev *calendly.ScheduledEvent) {
+	if _, ok := c.events[ev.URI]; !ok {
+		c.order = append(c.order, ev.URI)
+	}
+	c.events[ev.URI] = ev
+	if _, ok := c.current[inv.URI]; !ok {
+		c.invitees[ev.URI] = append(c.invitees[ev.URI], inv.URI)
+	}
+	c.current[inv.URI] = inv
+}
+
+func (c *calendlyState) snapshot(eventURI string, readAt time.Time) Snapshot {
+	snap := Snapshot{Event: *c.events[eventURI], ReadAt: readAt}
+	for _, uri := range c.invitees[eventURI] {
+		snap.Invitees = append(snap.Invitees, *c.current[uri])
+	}
+	return snap
 }
 
 var people = []struct{ email, name string }{
@@ -45,8 +87,17 @@ func genHistory(t *rapid.T) history {
 		}
 		return ev
 	}
+	state := calendlyState{events: map[string]*calendly.ScheduledEvent{}, invitees: map[string][]string{}, current: map[string]*calendly.Invitee{}}
 	emit := func(event string, at time.Time, inv *calendly.Invitee, ev *calendly.ScheduledEvent) {
-		h.bodies = append(h.bodies, inviteeBody(t, event, at, inv, shape(ev)))
+		body := inviteeBody(t, event, at, inv, shape(ev))
+		h.bodies = append(h.bodies, body)
+		h.steps = append(h.steps, step{body: body})
+		state.observe(inv, ev)
+		if rapid.IntRange(0, 2).Draw(t, "snapshot now") == 0 {
+			uri := state.order[rapid.IntRange(0, len(state.order)-1).Draw(t, "snapshot of")]
+			snap := state.snapshot(uri, clock)
+			h.steps = append(h.steps, step{snap: &snap})
+		}
 	}
 	person := func() (string, string) {
 		p := people[rapid.IntRange(0, len(people)-1).Draw(t, "person")]
@@ -111,6 +162,14 @@ func genHistory(t *rapid.T) history {
 				}
 			}
 		}
+	}
+	h.noShow = map[string]bool{}
+	for uri, inv := range state.current {
+		h.noShow[uri] = inv.NoShow != nil
+	}
+	readAt := clock.Add(time.Minute)
+	for _, uri := range state.order {
+		h.final = append(h.final, state.snapshot(uri, readAt))
 	}
 	return h
 }
@@ -217,4 +276,90 @@ func checkHistoryInvariants(t *rapid.T, s *Store, h history) {
 	if cancellations != h.cancels || activities[KindCanceled] != h.cancels {
 		t.Fatalf("cancellations = %d, canceled activities = %d, want %d", cancellations, activities[KindCanceled], h.cancels)
 	}
+}
+
+// apply applies one step: a delivery signed at signedAt, or a snapshot.
+func (st step) apply(t fataler, s *Store, signedAt time.Time) {
+	t.Helper()
+	if st.snap == nil {
+		record(t, s, signedDelivery(t, st.body, signedAt))
+		return
+	}
+	if err := s.ApplySnapshot(context.Background(), *st.snap); err != nil {
+		t.Fatalf("ApplySnapshot: %v", err)
+	}
+}
+
+// TestOrderIndependenceWithSnapshots: deliveries and the snapshots a
+// backfill took between them, applied in any order (deliveries repeated),
+// read back exactly like the history applied as it happened. And with
+// snapshots read after the last change among them, every invitee's no-show
+// state is the true one, even when deliveries were lost (calwatch was down
+// and Calendly gave up) and whatever marks and removals tied.
+func TestOrderIndependenceWithSnapshots(t *testing.T) {
+	root := t.TempDir()
+	rapid.Check(t, func(t *rapid.T) {
+		h := genHistory(t)
+		dir, err := os.MkdirTemp(root, "case")
+		if err != nil {
+			t.Fatalf("%v", err)
+		}
+		defer os.RemoveAll(dir)
+		open := func(name string) *Store {
+			sub := filepath.Join(dir, name)
+			if err := os.Mkdir(sub, 0o700); err != nil {
+				t.Fatalf("%v", err)
+			}
+			return openIn(t, sub)
+		}
+
+		inOrder := append(append([]step(nil), h.steps...), finalSteps(h)...)
+		shuffled := rapid.Permutation(inOrder).Draw(t, "order")
+		for _, i := range rapid.SliceOfN(rapid.IntRange(0, len(inOrder)-1), 0, 4).Draw(t, "repeats") {
+			shuffled = append(shuffled, inOrder[i])
+		}
+		shuffled = rapid.Permutation(shuffled).Draw(t, "order with repeats")
+		var lossy []step
+		for _, st := range rapid.Permutation(inOrder).Draw(t, "lossy order") {
+			if st.snap != nil || rapid.IntRange(0, 3).Draw(t, "lost") != 0 {
+				lossy = append(lossy, st)
+			}
+		}
+
+		want, got, lost := open("in-order"), open("shuffled"), open("lossy")
+		defer want.Close()
+		defer got.Close()
+		defer lost.Close()
+		for i, st := range inOrder {
+			st.apply(t, want, testT0.Add(time.Duration(i)*time.Second))
+		}
+		for i, st := range shuffled {
+			st.apply(t, got, testT0.Add(time.Hour+time.Duration(i)*time.Second))
+		}
+		for i, st := range lossy {
+			st.apply(t, lost, testT0.Add(2*time.Hour+time.Duration(i)*time.Second))
+		}
+
+		if wantSnap, gotSnap := snapshot(t, want), snapshot(t, got); wantSnap != gotSnap {
+			t.Fatalf("state after shuffled deliveries and snapshots differs\n--- in order:\n%s\n--- shuffled:\n%s", wantSnap, gotSnap)
+		}
+		for name, s := range map[string]*Store{"in order": want, "lossy": lost} {
+			for _, ev := range mustEvents(t, s, EventFilter{}) {
+				for _, inv := range ev.Invitees {
+					if truth, ok := h.noShow[inv.URI]; ok && inv.NoShow != truth {
+						t.Fatalf("%s: invitee %s no_show = %v, want %v", name, inv.URI, inv.NoShow, truth)
+					}
+				}
+			}
+		}
+		checkHistoryInvariants(t, want, h)
+	})
+}
+
+func finalSteps(h history) []step {
+	out := make([]step, len(h.final))
+	for i := range h.final {
+		out[i] = step{snap: &h.final[i]}
+	}
+	return out
 }

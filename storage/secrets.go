@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -33,11 +34,17 @@ type Integration struct {
 // Subscription is a webhook subscription this program created; only those
 // are ever deleted. SigningKey holds ciphertext.
 type Subscription struct {
-	URI         string    `json:"uri"`
-	CallbackURL string    `json:"callback_url"`
-	Scope       string    `json:"scope"`
-	SigningKey  []byte    `json:"-"`
-	CreatedAt   time.Time `json:"created_at"`
+	URI         string   `json:"uri"`
+	CallbackURL string   `json:"callback_url"`
+	Scope       string   `json:"scope"`
+	Events      []string `json:"events"`
+	// Owner is the user (scope user) or organization URI it belongs to.
+	Owner string `json:"owner"`
+	// AuthKind is how the account was logged in when it was created:
+	// "pat" (calwatch chose the signing key) or "oauth" (the app's key).
+	AuthKind   string    `json:"auth_kind"`
+	SigningKey []byte    `json:"-"`
+	CreatedAt  time.Time `json:"created_at"`
 }
 
 // exec runs fn as one durable write through the writer.
@@ -116,12 +123,18 @@ func (s *Store) RememberSubscription(ctx context.Context, sub Subscription) erro
 	if sub.CreatedAt.IsZero() {
 		sub.CreatedAt = time.Now()
 	}
+	events := encodeJSON(sub.Events)
+	if events == "" {
+		events = "[]"
+	}
 	return s.exec(ctx, func(ctx context.Context, conn *sql.Conn) error {
 		_, err := conn.ExecContext(ctx, `
-INSERT INTO webhook_subscriptions (uri, callback_url, scope, signing_key, created_at) VALUES (?, ?, ?, ?, ?)
+INSERT INTO webhook_subscriptions (uri, callback_url, scope, events, owner, auth_kind, signing_key, created_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (uri) DO UPDATE SET callback_url = excluded.callback_url, scope = excluded.scope,
+    events = excluded.events, owner = excluded.owner, auth_kind = excluded.auth_kind,
     signing_key = excluded.signing_key`,
-			sub.URI, sub.CallbackURL, sub.Scope, sub.SigningKey, storedTime(sub.CreatedAt))
+			sub.URI, sub.CallbackURL, sub.Scope, events, sub.Owner, sub.AuthKind, sub.SigningKey, storedTime(sub.CreatedAt))
 		if err != nil {
 			return fmt.Errorf("remembering subscription %s: %w", sub.URI, err)
 		}
@@ -132,7 +145,8 @@ ON CONFLICT (uri) DO UPDATE SET callback_url = excluded.callback_url, scope = ex
 // Subscriptions returns the subscriptions this program created, oldest first.
 func (s *Store) Subscriptions(ctx context.Context) ([]Subscription, error) {
 	rows, err := s.readDB.QueryContext(ctx, `
-SELECT uri, callback_url, scope, signing_key, created_at FROM webhook_subscriptions ORDER BY created_at, uri`)
+SELECT uri, callback_url, scope, events, owner, auth_kind, signing_key, created_at
+FROM webhook_subscriptions ORDER BY created_at, uri`)
 	if err != nil {
 		return nil, fmt.Errorf("storage: reading subscriptions: %w", err)
 	}
@@ -141,8 +155,12 @@ SELECT uri, callback_url, scope, signing_key, created_at FROM webhook_subscripti
 	for rows.Next() {
 		var sub Subscription
 		var created sql.NullString
-		if err := rows.Scan(&sub.URI, &sub.CallbackURL, &sub.Scope, &sub.SigningKey, &created); err != nil {
+		var events string
+		if err := rows.Scan(&sub.URI, &sub.CallbackURL, &sub.Scope, &events, &sub.Owner, &sub.AuthKind, &sub.SigningKey, &created); err != nil {
 			return nil, fmt.Errorf("storage: reading subscriptions: %w", err)
+		}
+		if err := json.Unmarshal([]byte(events), &sub.Events); err != nil {
+			return nil, fmt.Errorf("storage: subscription %s has unreadable events %q: %w", sub.URI, events, err)
 		}
 		if sub.CreatedAt, err = parseStored(created); err != nil {
 			return nil, err

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 )
@@ -63,13 +64,17 @@ func TestIntegrationRoundTripKeepsSecretsOutOfJSON(t *testing.T) {
 func TestSubscriptionsRemembered(t *testing.T) {
 	s := openTestStore(t)
 	ctx := context.Background()
-	sub := Subscription{URI: "https://api.calendly.com/webhook_subscriptions/w1", CallbackURL: "https://x.ngrok.app/hook", Scope: "user", SigningKey: []byte("sealed")}
+	sub := Subscription{URI: "https://api.calendly.com/webhook_subscriptions/w1", CallbackURL: "https://x.ngrok.app/hook", Scope: "user",
+		Events: []string{"invitee.created", "invitee.canceled"}, Owner: hostURI, AuthKind: "pat", SigningKey: []byte("sealed")}
 	if err := s.RememberSubscription(ctx, sub); err != nil {
 		t.Fatal(err)
 	}
 	subs, err := s.Subscriptions(ctx)
 	if err != nil || len(subs) != 1 || subs[0].URI != sub.URI || string(subs[0].SigningKey) != "sealed" {
 		t.Fatalf("subscriptions = %+v, %v", subs, err)
+	}
+	if got := subs[0]; !slices.Equal(got.Events, sub.Events) || got.Owner != sub.Owner || got.AuthKind != "pat" {
+		t.Errorf("remembered events/owner/auth kind = %v %q %q, want %v %q pat", got.Events, got.Owner, got.AuthKind, sub.Events, sub.Owner)
 	}
 	if err := s.ForgetSubscription(ctx, sub.URI); err != nil {
 		t.Fatal(err)

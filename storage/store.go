@@ -198,12 +198,31 @@ func (s *Store) RecordRefused(ctx context.Context, r RefusedDelivery) (DeliveryR
 
 // ApplyScheduledEvent applies what a backfill read from Calendly (GET
 // /scheduled_events/{uuid} and its invitees) through the same rules as
-// deliveries, in one transaction, without a delivery-log row.
+// deliveries, in one transaction, without a delivery-log row. It says
+// nothing about no-shows that were removed; ApplySnapshot with ReadAt does.
 func (s *Store) ApplyScheduledEvent(ctx context.Context, ev calendly.ScheduledEvent, invitees []calendly.Invitee) error {
-	if ev.URI == "" {
+	return s.ApplySnapshot(ctx, Snapshot{Event: ev, Invitees: invitees})
+}
+
+// Snapshot is a scheduled event and its invitees as read from Calendly.
+type Snapshot struct {
+	Event    calendly.ScheduledEvent
+	Invitees []calendly.Invitee
+	// ReadAt is when the invitees were read: take it before the request
+	// goes out. When set, an invitee whose no_show is null is known not to
+	// be a no-show at ReadAt, which clears an older mark (one whose removal
+	// was missed) but never a mark made later. Zero: a null no_show says
+	// nothing.
+	ReadAt time.Time
+}
+
+// ApplySnapshot applies a backfill read through the same rules as
+// deliveries, in one transaction, without a delivery-log row.
+func (s *Store) ApplySnapshot(ctx context.Context, snap Snapshot) error {
+	if snap.Event.URI == "" {
 		return errors.New("storage: the scheduled event has no uri; nothing to apply")
 	}
-	_, err := s.w.submit(ctx, &writeRequest{changes: changesFromSnapshot(ev, invitees)})
+	_, err := s.w.submit(ctx, &writeRequest{changes: changesFromSnapshot(snap.Event, snap.Invitees, snap.ReadAt)})
 	return err
 }
 

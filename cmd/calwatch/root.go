@@ -112,6 +112,7 @@ func newRootCmd(a *app) *cobra.Command {
 		newEmulatorCmd(a),
 		newLoginCmd(a),
 		newLogoutCmd(a),
+		newSubscriptionsCmd(a),
 	)
 	for _, c := range root.Commands() {
 		c.SilenceUsage, c.SilenceErrors = true, true
