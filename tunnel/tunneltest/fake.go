@@ -15,7 +15,7 @@ import (
 // Fake is a tunnel.Tunnel driven by the test. Its zero value is not
 // usable; call New.
 type Fake struct {
-	events *tunnel.Emitter
+	events *tunnel.Emitter[tunnel.Event]
 	ln     *pipeListener
 
 	mu      sync.Mutex
@@ -28,7 +28,7 @@ var _ tunnel.Tunnel = (*Fake)(nil)
 // New returns a Fake that is not online yet. Its events buffer holds 64;
 // past that the oldest are dropped, as with every tunnel.
 func New() *Fake {
-	return &Fake{events: tunnel.NewEmitter(64), ln: newPipeListener()}
+	return &Fake{events: tunnel.NewEmitter[tunnel.Event](64), ln: newPipeListener()}
 }
 
 // GoOnline reports the tunnel reachable at url (Online); when an earlier
