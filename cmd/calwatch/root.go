@@ -102,6 +102,7 @@ func newRootCmd(a *app) *cobra.Command {
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return usageError{fmt.Errorf("%w (see '%s --help')", err, cmd.CommandPath())}
 	})
+	addTUI(root, a)
 	root.AddCommand(
 		newListenCmd(a),
 		newStatusCmd(a),

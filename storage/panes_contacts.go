@@ -1,0 +1,206 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// ContactPage asks for one page of contacts in name order (case-insensitive,
+// then email), after the cursor, optionally only those whose name or email
+// starts with Search (case-insensitive).
+type ContactPage struct {
+	Search string
+	// AfterName and AfterEmail are the last row of the previous page; both
+	// empty for the first page.
+	AfterName, AfterEmail string
+	Limit                 int // at most 200; ≤ 0 means 50
+}
+
+func (q ContactPage) limit() int {
+	switch {
+	case q.Limit <= 0:
+		return 50
+	case q.Limit > 200:
+		return 200
+	}
+	return q.Limit
+}
+
+// Contacts returns one page of contacts with their counts; the counts and
+// last activity of each row are read through the recipients and activity
+// indexes by email, for that page only. A search reads two index ranges
+// (names on contacts_name, emails on the primary key) and merges them.
+func (p *Panes) Contacts(ctx context.Context, q ContactPage) ([]ContactView, error) {
+	limit := q.limit()
+	after, afterArgs := "", []any{}
+	if q.AfterName != "" || q.AfterEmail != "" {
+		// The first term is a range on contacts_name; the row-value form
+		// (name, email) > (?, ?) would not use the index.
+		after = ` AND c.name >= ?3 COLLATE NOCASE AND (c.name > ?3 COLLATE NOCASE OR c.email > ?4)`
+		afterArgs = []any{q.AfterName, q.AfterEmail}
+	} else {
+		afterArgs = []any{nil, nil} // keeps ?5 the limit
+	}
+	const order = ` ORDER BY c.name COLLATE NOCASE, c.email LIMIT ?5`
+	if !nonEmpty(q.Search) {
+		return p.contactRows(ctx, sqlContacts+` WHERE ?1 IS NULL AND ?2 IS NULL`+after+order,
+			append(append([]any{nil, nil}, afterArgs...), limit)...)
+	}
+	search := strings.TrimSpace(q.Search)
+	nameLo, nameHi := prefixRange(search)
+	byName, err := p.contactRows(ctx, sqlContacts+` WHERE `+contactByName+after+order,
+		append(append([]any{nameLo, nameHi}, afterArgs...), limit)...)
+	if err != nil {
+		return nil, err
+	}
+	emailLo, emailHi := prefixRange(strings.ToLower(search))
+	byEmail, err := p.contactRows(ctx, sqlContacts+` WHERE `+contactByEmail+after+order,
+		append(append([]any{emailLo, emailHi}, afterArgs...), limit)...)
+	if err != nil {
+		return nil, err
+	}
+	return mergeContacts(byName, byEmail, limit), nil
+}
+
+// The two halves of a contact search: a name prefix on contacts_name (any
+// ASCII case) and an email prefix on the primary key (stored lower-cased).
+const (
+	contactByName  = `c.name >= ?1 COLLATE NOCASE AND c.name < ?2 COLLATE NOCASE`
+	contactByEmail = `c.email >= ?1 AND c.email < ?2`
+)
+
+// mergeContacts merges two pages in (name NOCASE, email) order, dropping
+// the rows both hold, and keeps the first limit.
+func mergeContacts(a, b []ContactView, limit int) []ContactView {
+	out := make([]ContactView, 0, min(limit, len(a)+len(b)))
+	for len(out) < limit && (len(a) > 0 || len(b) > 0) {
+		switch {
+		case len(b) == 0 || len(a) > 0 && contactBefore(a[0], b[0]):
+			out, a = append(out, a[0]), a[1:]
+		case len(a) > 0 && a[0].Email == b[0].Email:
+			out, a, b = append(out, a[0]), a[1:], b[1:]
+		default:
+			out, b = append(out, b[0]), b[1:]
+		}
+	}
+	return out
+}
+
+// contactBefore is SQLite's (name COLLATE NOCASE, email) order: NOCASE
+// folds ASCII letters only.
+func contactBefore(x, y ContactView) bool {
+	if c := strings.Compare(asciiLower(x.Name), asciiLower(y.Name)); c != 0 {
+		return c < 0
+	}
+	return x.Email < y.Email
+}
+
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+func (p *Panes) contactRows(ctx context.Context, query string, args ...any) ([]ContactView, error) {
+	rows, err := p.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("storage: reading contacts: %w", err)
+	}
+	defer rows.Close()
+	var out []ContactView
+	for rows.Next() {
+		c, err := scanContact(rows)
+		if err != nil {
+			return nil, fmt.Errorf("storage: reading contacts: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("storage: reading contacts: %w", err)
+	}
+	return out, nil
+}
+
+// CountContacts says how many contacts match search ("" counts them all).
+func (p *Panes) CountContacts(ctx context.Context, search string) (int, error) {
+	query := `SELECT count(*) FROM contacts c`
+	var args []any
+	if search = strings.TrimSpace(search); search != "" {
+		query += ` WHERE (c.name >= ?1 COLLATE NOCASE AND c.name < ?2 COLLATE NOCASE) OR (c.email >= ?3 AND c.email < ?4)`
+		nameLo, nameHi := prefixRange(search)
+		emailLo, emailHi := prefixRange(strings.ToLower(search))
+		args = []any{nameLo, nameHi, emailLo, emailHi}
+	}
+	var n int
+	if err := p.db.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("storage: counting contacts: %w", err)
+	}
+	return n, nil
+}
+
+// ActivityRow is one change in a contact's history with the booking it is
+// about.
+type ActivityRow struct {
+	ActivityView
+	Identity   string // the cursor for the next page
+	EventName  string
+	EventStart time.Time // zero when the event is not stored yet
+}
+
+// ActivityPage asks for a contact's history, newest first, after a cursor.
+type ActivityPage struct {
+	Email string
+	// AfterAt and AfterIdentity are the last row of the previous page
+	// (AfterAt as stored, from ActivityRow.At); both zero for the first.
+	AfterAt       time.Time
+	AfterIdentity string
+	Limit         int // at most 200; ≤ 0 means 50
+}
+
+// ContactActivity returns a page of one contact's history, newest first,
+// read through the activity index by (email, at).
+func (p *Panes) ContactActivity(ctx context.Context, q ActivityPage) ([]ActivityRow, error) {
+	limit := ContactPage{Limit: q.Limit}.limit()
+	cursor := ""
+	args := []any{contactKey(q.Email)}
+	if q.AfterIdentity != "" {
+		cursor = ` AND (a.at, a.identity) < (?, ?)`
+		args = append(args, storedTime(q.AfterAt), q.AfterIdentity)
+	}
+	args = append(args, limit)
+	rows, err := p.db.QueryContext(ctx, `
+SELECT a.identity, a.kind, a.at, a.event_uri, a.invitee_uri, coalesce(e.name, ''), e.start_time
+FROM activity a LEFT JOIN events e ON e.uri = a.event_uri
+WHERE a.email = ?`+cursor+`
+ORDER BY a.at DESC, a.identity DESC LIMIT ?`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("storage: reading activity: %w", err)
+	}
+	defer rows.Close()
+	var out []ActivityRow
+	for rows.Next() {
+		var a ActivityRow
+		var at, start sql.NullString
+		if err := rows.Scan(&a.Identity, &a.Kind, &at, &a.EventURI, &a.InviteeURI, &a.EventName, &start); err != nil {
+			return nil, fmt.Errorf("storage: reading activity: %w", err)
+		}
+		if a.At, err = parseStoredPtr(at); err != nil {
+			return nil, err
+		}
+		if a.EventStart, err = parseStored(start); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("storage: reading activity: %w", err)
+	}
+	return out, nil
+}

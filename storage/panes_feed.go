@@ -1,0 +1,86 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// FeedRow is a delivery-log row as the live feed lists it: no body, but its
+// size, and the names the row's URIs point at when they are stored.
+type FeedRow struct {
+	DeliveryRecord
+	BodyBytes   int
+	InviteeName string // "" when unknown
+	EventName   string // the event type's name; "" when unknown
+}
+
+const sqlFeed = `
+SELECT d.id, d.received_at, d.event, d.outcome, d.reason, d.invitee_uri, d.invitee_email, d.event_uri,
+    length(d.body),
+    coalesce((SELECT r.name FROM recipients r WHERE r.role = 'invitee' AND r.key = d.invitee_uri AND d.invitee_uri <> ''), ''),
+    coalesce((SELECT e.name FROM events e WHERE e.uri = d.event_uri AND d.event_uri <> ''), '')
+FROM deliveries d`
+
+// DeliveriesAfter returns up to limit deliveries with IDs above afterID,
+// oldest first: what arrived since the feed last looked.
+func (p *Panes) DeliveriesAfter(ctx context.Context, afterID int64, limit int) ([]FeedRow, error) {
+	return p.feed(ctx, sqlFeed+` WHERE d.id > ? ORDER BY d.id LIMIT ?`, afterID, limit)
+}
+
+// DeliveriesBefore returns up to limit deliveries with IDs below beforeID
+// (0: the newest), newest first: the feed's history when it starts or
+// scrolls back.
+func (p *Panes) DeliveriesBefore(ctx context.Context, beforeID int64, limit int) ([]FeedRow, error) {
+	if beforeID <= 0 {
+		return p.feed(ctx, sqlFeed+` ORDER BY d.id DESC LIMIT ?`, limit)
+	}
+	return p.feed(ctx, sqlFeed+` WHERE d.id < ? ORDER BY d.id DESC LIMIT ?`, beforeID, limit)
+}
+
+func (p *Panes) feed(ctx context.Context, query string, args ...any) ([]FeedRow, error) {
+	rows, err := p.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("storage: reading the delivery log: %w", err)
+	}
+	defer rows.Close()
+	var out []FeedRow
+	for rows.Next() {
+		var f FeedRow
+		var received sql.NullString
+		if err := rows.Scan(&f.ID, &received, &f.Event, &f.Outcome, &f.Reason, &f.Invitee, &f.InviteeEmail,
+			&f.EventURI, &f.BodyBytes, &f.InviteeName, &f.EventName); err != nil {
+			return nil, fmt.Errorf("storage: reading the delivery log: %w", err)
+		}
+		if f.ReceivedAt, err = parseStored(received); err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("storage: reading the delivery log: %w", err)
+	}
+	return out, nil
+}
+
+// Delivery returns one delivery with its signature header and body, or an
+// error wrapping ErrNotFound.
+func (p *Panes) Delivery(ctx context.Context, id int64) (DeliveryRecord, error) {
+	var r DeliveryRecord
+	var received sql.NullString
+	err := p.db.QueryRowContext(ctx, `
+SELECT id, received_at, event, outcome, reason, invitee_uri, invitee_email, event_uri, signature_header, body
+FROM deliveries WHERE id = ?`, id).Scan(&r.ID, &received, &r.Event, &r.Outcome, &r.Reason, &r.Invitee,
+		&r.InviteeEmail, &r.EventURI, &r.SignatureHeader, &r.Body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return DeliveryRecord{}, fmt.Errorf("storage: no delivery %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return DeliveryRecord{}, fmt.Errorf("storage: reading delivery %d: %w", id, err)
+	}
+	if r.ReceivedAt, err = parseStored(received); err != nil {
+		return DeliveryRecord{}, err
+	}
+	return r, nil
+}

@@ -1,0 +1,267 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/calwatch/calwatch/storage"
+)
+
+// contactPage is how many contacts one read brings.
+const contactPage = 50
+
+// contactsPane is the searchable contact list and the selected contact's
+// activity.
+type contactsPane struct {
+	input       textinput.Model
+	searching   bool // the search input has the keys
+	rows        []storage.ContactView
+	total       int
+	cursor      int
+	start       int
+	loadingMore bool
+	activity    []storage.ActivityRow
+	activityFor string
+}
+
+func newContacts() contactsPane {
+	in := textinput.New()
+	in.Prompt = "/ "
+	in.Placeholder = "name or email"
+	in.CharLimit = 100
+	return contactsPane{input: in}
+}
+
+func (c *contactsPane) search() string { return strings.TrimSpace(c.input.Value()) }
+
+func (c *contactsPane) selectedEmail() string {
+	if c.cursor < 0 || c.cursor >= len(c.rows) {
+		return ""
+	}
+	return c.rows[c.cursor].Email
+}
+
+// set applies a page; it reports whether the selected contact changed.
+// After a refresh or a new search the selection stays on the same email
+// when that contact is still listed.
+func (c *contactsPane) set(msg contactsLoaded) bool {
+	before := c.selectedEmail()
+	if msg.more {
+		c.loadingMore = false
+		c.rows = append(c.rows, msg.rows...)
+		return false
+	}
+	c.rows, c.total = msg.rows, msg.total
+	c.cursor = 0
+	for i, r := range c.rows {
+		if r.Email == before {
+			c.cursor = i
+		}
+	}
+	if len(c.rows) == 0 {
+		c.activity, c.activityFor = nil, ""
+	}
+	return c.selectedEmail() != before
+}
+
+func (m *Model) contactsKey(msg tea.KeyPressMsg) tea.Cmd {
+	km, c := m.km, &m.contacts
+	before := c.selectedEmail()
+	page := max(1, m.lay.listRows)
+	switch {
+	case key.Matches(msg, km.Search):
+		c.searching = true
+		return c.input.Focus()
+	case key.Matches(msg, km.Back):
+		if c.input.Value() != "" {
+			c.input.SetValue("")
+			return m.loadContacts(false)
+		}
+	case key.Matches(msg, km.Down):
+		c.cursor++
+	case key.Matches(msg, km.Up):
+		c.cursor--
+	case key.Matches(msg, km.PgDn):
+		c.cursor += page
+	case key.Matches(msg, km.PgUp):
+		c.cursor -= page
+	case key.Matches(msg, km.Top):
+		c.cursor = 0
+	case key.Matches(msg, km.Bottom):
+		c.cursor = len(c.rows) - 1
+	case key.Matches(msg, km.Open):
+		if len(c.activity) > 0 && c.activityFor == before {
+			return m.openEvent(c.activity[0].EventURI)
+		}
+	}
+	c.cursor = max(0, min(c.cursor, len(c.rows)-1))
+	var cmds []tea.Cmd
+	if c.cursor >= len(c.rows)-page/2 {
+		cmds = append(cmds, m.loadMoreContacts())
+	}
+	if c.selectedEmail() != before {
+		cmds = append(cmds, m.loadActivity())
+	}
+	return tea.Batch(cmds...)
+}
+
+// contactsSearchKey feeds the search input; every keystroke searches.
+func (m *Model) contactsSearchKey(msg tea.KeyPressMsg) tea.Cmd {
+	c := &m.contacts
+	switch msg.String() {
+	case "enter", "tab":
+		c.searching = false
+		c.input.Blur()
+		return nil
+	case "esc":
+		c.searching = false
+		c.input.Blur()
+		c.input.SetValue("")
+		return m.loadContacts(false)
+	case "ctrl+c":
+		return tea.Quit
+	}
+	before := c.input.Value()
+	var cmd tea.Cmd
+	c.input, cmd = c.input.Update(msg)
+	if c.input.Value() != before {
+		return tea.Batch(cmd, m.loadContacts(false))
+	}
+	return cmd
+}
+
+// titleRight is "/ ana (3 of 2,118)" or the count.
+func (c *contactsPane) titleRight() string {
+	if q := c.search(); q != "" {
+		return fmt.Sprintf("/ %s (%s of %s)", outside(q), thousands(c.total), "match")
+	}
+	return thousands(c.total) + " contacts"
+}
+
+// renderList draws the list's inside.
+func (c *contactsPane) renderList(st Styles, now time.Time, focused bool, w, h int) []string {
+	var lines []string
+	if c.searching || c.input.Value() != "" {
+		c.input.SetWidth(max(10, w-4))
+		lines = append(lines, " "+c.input.View())
+	}
+	if len(c.rows) == 0 {
+		if c.search() != "" {
+			return append(lines, "", st.Faint.Render(" Nobody's name or email starts with that · esc clears"))
+		}
+		return append(lines, "", st.Faint.Render(" No contacts yet: people appear here when they book."))
+	}
+	nameW := max(8, min(20, (w-20)/2))
+	emailW := max(0, w-2-nameW-1-15-5)
+	head := "  " + fit("NAME", nameW) + " "
+	if emailW >= 8 {
+		head += fit("EMAIL", emailW) + " "
+	}
+	lines = append(lines, st.Faint.Render(fit(head+" BK  CX  NS LAST", w)))
+	listH := max(1, h-len(lines))
+	c.start = window(c.start, c.cursor, listH, len(c.rows))
+	for i := c.start; i < len(c.rows) && i < c.start+listH; i++ {
+		r := c.rows[i]
+		name := outside(r.Name)
+		if name == "" {
+			name = "(" + outside(r.Email) + ")"
+		}
+		row := "  " + fit(name, nameW) + " "
+		if emailW >= 8 {
+			row += fit(outside(r.Email), emailW) + " "
+		}
+		last := "—"
+		if r.LastActivityAt != nil {
+			last = shortDuration(now.Sub(*r.LastActivityAt))
+			if r.LastActivityAt.After(now) {
+				last = "soon"
+			}
+		}
+		row += fmt.Sprintf("%3d %3d %3d %4s", r.Bookings, r.Cancellations, r.NoShows, last)
+		row = fit(row, w)
+		if i == c.cursor {
+			row = "▸" + strings.TrimPrefix(row, " ")
+			if focused {
+				row = st.Selected.Render(row)
+			}
+		}
+		lines = append(lines, row)
+	}
+	return lines
+}
+
+// activityTitle is "Ana Costa ── ana@costa.example ── America/Sao_Paulo".
+func (c *contactsPane) activityTitle() string {
+	if c.cursor >= len(c.rows) {
+		return "Activity"
+	}
+	r := c.rows[c.cursor]
+	parts := []string{outside(r.Name), outside(r.Email)}
+	if r.Timezone != "" {
+		parts = append(parts, outside(r.Timezone))
+	}
+	if parts[0] == "" {
+		parts = parts[1:]
+	}
+	return strings.Join(parts, " ── ")
+}
+
+// renderActivity draws the selected contact's history, newest first.
+func (c *contactsPane) renderActivity(st Styles, loc *time.Location, today time.Time, w, h int) []string {
+	if c.cursor >= len(c.rows) {
+		return []string{"", st.Faint.Render(" Select a contact to see their bookings.")}
+	}
+	r := c.rows[c.cursor]
+	lines := []string{
+		fmt.Sprintf(" %d booked · %d canceled · %d no-show", r.Bookings, r.Cancellations, r.NoShows),
+		"",
+		st.Faint.Render("  ACTIVITY"),
+	}
+	if c.activityFor != r.Email {
+		return append(lines, st.Faint.Render("  loading…"))
+	}
+	if len(c.activity) == 0 {
+		return append(lines, st.Faint.Render("  Nothing recorded yet."))
+	}
+	for _, a := range c.activity {
+		if len(lines) >= h {
+			break
+		}
+		when := "—"
+		if a.At != nil {
+			at := a.At.In(loc)
+			when = relDay(at, today)
+			if when == "today" {
+				when = "Today " + at.Format("15:04")
+			}
+		}
+		what := outside(a.EventName)
+		if !a.EventStart.IsZero() {
+			what += " · " + a.EventStart.In(loc).Format("Mon 2 Jan 15:04")
+		}
+		lines = append(lines, fit(fmt.Sprintf("  %s %s %s", fit(when, 12), fit(activityKind(a.Kind), 12), what), w))
+	}
+	return lines
+}
+
+// activityKind is an activity's kind with its glyph.
+func activityKind(kind string) string {
+	switch kind {
+	case storage.KindBooked:
+		return "✓ booked"
+	case storage.KindCanceled:
+		return "✗ canceled"
+	case storage.KindRescheduled:
+		return "⇄ moved"
+	case storage.KindNoShow:
+		return "⊘ no-show"
+	case storage.KindNoShowRemoved:
+		return "↺ showed up"
+	}
+	return kind
+}

@@ -1,0 +1,304 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/calwatch/calwatch/storage"
+)
+
+const (
+	feedRing    = 1000 // deliveries the feed keeps; older ones are trimmed
+	feedHistory = 200  // deliveries read at start
+)
+
+// feedPane is the live feed: a bounded ring of deliveries, oldest first,
+// with follow mode (the newest selected) that gives way when the user
+// moves up and resumes with G or on reaching the newest.
+type feedPane struct {
+	rows     []storage.FeedRow
+	cursor   int
+	start    int // first visible line
+	follow   bool
+	newBelow int // arrived while not following
+	loaded   bool
+}
+
+func newFeed() feedPane { return feedPane{follow: true} }
+
+func (f *feedPane) lastID() int64 {
+	if len(f.rows) == 0 {
+		return 0
+	}
+	return f.rows[len(f.rows)-1].ID
+}
+
+func (f *feedPane) selectedID() int64 {
+	if f.cursor < 0 || f.cursor >= len(f.rows) {
+		return 0
+	}
+	return f.rows[f.cursor].ID
+}
+
+// add appends new rows (history comes newest first) and trims the ring,
+// keeping the selection on the same delivery.
+func (f *feedPane) add(rows []storage.FeedRow, history bool) {
+	if history {
+		f.loaded = true
+		f.rows = f.rows[:0]
+		for i := len(rows) - 1; i >= 0; i-- {
+			f.rows = append(f.rows, rows[i])
+		}
+		f.cursor = len(f.rows) - 1
+		return
+	}
+	last := f.lastID()
+	added := 0
+	for _, r := range rows {
+		if r.ID > last {
+			f.rows = append(f.rows, r)
+			added++
+		}
+	}
+	if !f.follow {
+		f.newBelow += added
+	}
+	if over := len(f.rows) - feedRing; over > 0 {
+		f.rows = f.rows[over:]
+		f.cursor = max(0, f.cursor-over)
+		f.start = max(0, f.start-over)
+	}
+	if f.follow {
+		f.cursor = len(f.rows) - 1
+	}
+}
+
+func (f *feedPane) move(to int) {
+	if len(f.rows) == 0 {
+		return
+	}
+	f.cursor = max(0, min(to, len(f.rows)-1))
+	f.follow = f.cursor == len(f.rows)-1
+	if f.follow {
+		f.newBelow = 0
+	}
+}
+
+func (m *Model) feedKey(msg tea.KeyPressMsg) tea.Cmd {
+	km, f := m.km, &m.feed
+	page := max(1, m.lay.feedRows)
+	switch {
+	case key.Matches(msg, km.Down):
+		f.move(f.cursor + 1)
+	case key.Matches(msg, km.Up):
+		f.move(f.cursor - 1)
+	case key.Matches(msg, km.PgDn):
+		f.move(f.cursor + page)
+	case key.Matches(msg, km.PgUp):
+		f.move(f.cursor - page)
+	case key.Matches(msg, km.Top):
+		f.move(0)
+	case key.Matches(msg, km.Bottom):
+		f.move(len(f.rows) - 1)
+	case key.Matches(msg, km.Follow):
+		if f.follow {
+			f.follow = false
+		} else {
+			f.move(len(f.rows) - 1)
+		}
+	case key.Matches(msg, km.Open):
+		if id := f.selectedID(); id != 0 {
+			m.view = viewInspector
+			m.insp = inspector{}
+			return m.loadDelivery(id)
+		}
+	}
+	return nil
+}
+
+// answerCode is what calwatch answered the sender. The log keeps the
+// outcome and the reason, and the listener's order of checks (413 size,
+// 401 signature, 400 shape, 5xx storage; see tunnel/listener) maps each
+// refusal reason to its code.
+func answerCode(r storage.DeliveryRecord) int {
+	switch r.Outcome {
+	case storage.OutcomeApplied, storage.OutcomeDuplicate:
+		return 200
+	case storage.OutcomeFailed:
+		return 500
+	}
+	switch reason := strings.ToLower(r.Reason); {
+	case strings.Contains(reason, "larger than"):
+		return 413
+	case strings.Contains(reason, "signature"):
+		return 401
+	}
+	return 400
+}
+
+// verdict is the signature-and-shape verdict, glyph first: "✓ ok",
+// "≡ dup", "✗ sig", "✗ old", "✗ bad", "✗ big".
+func verdict(r storage.DeliveryRecord) string {
+	switch r.Outcome {
+	case storage.OutcomeApplied, storage.OutcomeFailed:
+		return "✓ ok"
+	case storage.OutcomeDuplicate:
+		return "≡ dup"
+	}
+	switch reason := strings.ToLower(r.Reason); {
+	case strings.Contains(reason, "tolerance") || strings.Contains(reason, "stale"):
+		return "✗ old"
+	case strings.Contains(reason, "signature"):
+		return "✗ sig"
+	case strings.Contains(reason, "larger than"):
+		return "✗ big"
+	}
+	return "✗ bad"
+}
+
+// shortEvent is the EVENT column: "created", "canceled", "no_show",
+// "no_show−", "routing".
+func shortEvent(event string) string {
+	switch event {
+	case "":
+		return "?"
+	case "invitee_no_show.created":
+		return "no_show"
+	case "invitee_no_show.deleted":
+		return "no_show−"
+	case "routing_form_submission.created":
+		return "routing"
+	}
+	if rest, ok := strings.CutPrefix(event, "invitee."); ok {
+		return rest
+	}
+	return event
+}
+
+func feedWho(r storage.FeedRow) string {
+	switch {
+	case r.InviteeName != "":
+		return outside(r.InviteeName)
+	case r.InviteeEmail != "":
+		return outside(r.InviteeEmail)
+	}
+	return "?"
+}
+
+// feedColumns are the feed's column widths for an inside w cells wide.
+type feedColumns struct{ verdict, who, kind int }
+
+func columnsFor(w int) feedColumns {
+	c := feedColumns{verdict: 5}
+	if w < 60 {
+		c.verdict = 1
+	}
+	// "  " TIME(8) " " ST(3) " " V " " EVENT(9) " " WHO [" " TYPE] SIZE(7)
+	rest := w - 2 - 9 - 4 - (c.verdict + 1) - 10 - 7
+	if w >= 60 {
+		c.who = max(8, min(20, rest/2))
+		c.kind = max(0, rest-c.who-1)
+	} else {
+		c.who = max(4, rest)
+	}
+	return c
+}
+
+func (c feedColumns) header(w int) string {
+	head := "  " + fit("TIME", 8) + " ST  " + fit("V", c.verdict) + " " + fit("EVENT", 9) + " " + fit("INVITEE", c.who)
+	if c.kind > 0 {
+		head += " " + fit("EVENT TYPE", c.kind)
+	}
+	return fit(head, w-7) + fitLeft("SIZE", 7)
+}
+
+// lines renders the feed with day separators; it returns the lines and
+// the index of the selected row's line.
+func (f *feedPane) lines(st Styles, loc *time.Location, today time.Time, focused bool, w int) ([]string, int) {
+	cols := columnsFor(w)
+	var out []string
+	sel := 0
+	var lastDay time.Time
+	for i, r := range f.rows {
+		local := r.ReceivedAt.In(loc)
+		if d := midnight(local); !d.Equal(lastDay) {
+			lastDay = d
+			sep := "  ── " + relDayLong(d, today) + " " + strings.Repeat("─", w)
+			out = append(out, st.Faint.Render(ansi.Truncate(sep, w, "")))
+		}
+		code := answerCode(r.DeliveryRecord)
+		v := verdict(r.DeliveryRecord)
+		if cols.verdict == 1 {
+			v = v[:strings.IndexByte(v, ' ')]
+		}
+		row := fmt.Sprintf("%s %s %s %s %s", local.Format("15:04:05"), st.code(code).Render(fmt.Sprint(code)),
+			fit(v, cols.verdict), fit(shortEvent(r.Event), 9), fit(feedWho(r), cols.who))
+		if cols.kind > 0 {
+			row += " " + fit(outside(r.EventName), cols.kind)
+		}
+		row = fit("  "+row, w-7) + fitLeft(sizeShort(r.BodyBytes), 7)
+		if i == f.cursor {
+			sel = len(out)
+			row = "▸" + strings.TrimPrefix(row, " ")
+			if focused {
+				row = st.Selected.Render(row)
+			}
+		}
+		out = append(out, row)
+	}
+	return out, sel
+}
+
+// sizeShort is a body size in four cells or so: "812B", "2.4K".
+func sizeShort(n int) string {
+	switch {
+	case n < 1000:
+		return fmt.Sprintf("%dB", n)
+	case n < 1000*1000:
+		return fmt.Sprintf("%.1fK", float64(n)/1000)
+	}
+	return fmt.Sprintf("%.1fM", float64(n)/1000/1000)
+}
+
+// render draws the feed's inside: header, rows, and the follow line.
+func (f *feedPane) render(st Styles, conn Connection, loc *time.Location, today time.Time, focused bool, w, h int) []string {
+	if len(f.rows) == 0 {
+		hint := " Waiting for deliveries — send one with:"
+		cmd := "   calwatch trigger invitee.created --to " + orDefault(conn.WebhookURL, "<url>") + " --signing-key KEY"
+		if conn.Mode == ModeOffline {
+			hint = " No deliveries stored yet. While `calwatch listen` runs, they appear here;"
+			cmd = "   send one with: calwatch trigger invitee.created --to <its url> --signing-key KEY"
+		}
+		return []string{"", st.Faint.Render(hint), st.Faint.Render(fit(cmd, w))}
+	}
+	lines := []string{st.Faint.Render(columnsFor(w).header(w))}
+	body, sel := f.lines(st, loc, today, focused, w)
+	rows := max(1, h-2)
+	f.start = window(f.start, sel, rows, len(body))
+	if f.follow {
+		f.start = max(0, len(body)-rows)
+	}
+	end := min(len(body), f.start+rows)
+	lines = append(lines, body[f.start:end]...)
+	for len(lines) < h-1 {
+		lines = append(lines, "")
+	}
+	status := st.Faint.Render(" following newest · f pauses")
+	if !f.follow {
+		status = st.Warn.Render(" ‖ paused") + st.Faint.Render(fmt.Sprintf(" · %d new below · G follows newest", f.newBelow))
+	}
+	pos := fmt.Sprintf("%s of %s ", thousands(f.cursor+1), thousands(len(f.rows)))
+	return append(lines, fit(status, w-len(pos))+pos)
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

@@ -1,0 +1,208 @@
+package tui
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/alecthomas/chroma/v2/quick"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/calwatch/calwatch/calendly"
+	"github.com/calwatch/calwatch/storage"
+)
+
+// inspector shows one delivery: verdict, the signature header pinned,
+// and the body pretty (JSON coloured with chroma) or raw.
+type inspector struct {
+	rec    storage.DeliveryRecord
+	err    error
+	raw    bool
+	wrap   bool
+	scroll int
+	pretty []string // the body indented and coloured, a line each
+	plain  []string // the body as received, made safe
+	isJSON bool
+}
+
+func (in *inspector) set(rec storage.DeliveryRecord, err error) {
+	raw, wrap := in.raw, in.wrap
+	*in = inspector{rec: rec, err: err, raw: raw, wrap: wrap}
+	if err != nil {
+		return
+	}
+	in.plain = strings.Split(safetextBlock(string(rec.Body)), "\n")
+	var indented bytes.Buffer
+	if json.Indent(&indented, rec.Body, "", "  ") == nil {
+		in.isJSON = true
+		text := safetextBlock(indented.String())
+		var coloured strings.Builder
+		if quick.Highlight(&coloured, text, "json", "terminal256", "monokai") == nil {
+			text = coloured.String()
+		}
+		in.pretty = strings.Split(strings.TrimRight(text, "\n"), "\n")
+	}
+}
+
+func (in *inspector) bodyLines() []string {
+	if in.raw || !in.isJSON {
+		return in.plain
+	}
+	return in.pretty
+}
+
+func (m *Model) inspectorKey(msg tea.KeyPressMsg) tea.Cmd {
+	km, in := m.km, &m.insp
+	page := max(1, m.lay.bodyRows)
+	switch {
+	case key.Matches(msg, km.Back):
+		m.view = viewMain
+	case key.Matches(msg, km.Down):
+		in.scroll++
+	case key.Matches(msg, km.Up):
+		in.scroll--
+	case key.Matches(msg, km.PgDn):
+		in.scroll += page
+	case key.Matches(msg, km.PgUp):
+		in.scroll -= page
+	case key.Matches(msg, km.Top):
+		in.scroll = 0
+	case key.Matches(msg, km.Bottom):
+		in.scroll = len(in.bodyLines())
+	case key.Matches(msg, km.Raw):
+		in.raw = !in.raw
+	case key.Matches(msg, km.Wrap):
+		in.wrap = !in.wrap
+	case key.Matches(msg, km.NextDlv, km.PrevDlv):
+		f := &m.feed
+		step := 1
+		if key.Matches(msg, km.PrevDlv) {
+			step = -1
+		}
+		f.move(f.cursor + step)
+		if id := f.selectedID(); id != 0 && id != in.rec.ID {
+			return m.loadDelivery(id)
+		}
+	}
+	in.scroll = max(0, min(in.scroll, len(in.bodyLines())-1))
+	return nil
+}
+
+// render draws the inspector for w×h under the status bar.
+func (in *inspector) render(st Styles, f *feedPane, loc *time.Location, now time.Time, w, h int) string {
+	if in.err != nil {
+		return box(st, true, "Inspector", "esc back", []string{"", " " + st.Bad.Render("✗ "+in.err.Error())}, w, h)
+	}
+	if in.rec.ID == 0 {
+		return box(st, true, "Inspector", "esc back", []string{"", st.Faint.Render(" loading…")}, w, h)
+	}
+	r := in.rec
+	code := answerCode(r)
+	at := r.ReceivedAt.In(loc)
+	crumb := fmt.Sprintf(" Feed › delivery %d · %s · %s · %s (%s ago)", r.ID, orDefault(r.Event, "unknown event"),
+		st.code(code).Render(fmt.Sprint(code)), at.Format("15:04:05"), shortDuration(now.Sub(r.ReceivedAt)))
+	nav := fmt.Sprintf("K◂ %s/%s ▸J ", thousands(f.cursor+1), thousands(len(f.rows)))
+	header := fit(crumb, w-ansi.StringWidth(nav)) + nav
+	h--
+	leftW := min(48, w/2)
+	if w < 90 {
+		leftW = w
+	}
+	verdictLines := in.verdictLines(st, leftW-2)
+	headerLines := in.headerLines(st, leftW-2)
+	bodyTitle := "Body"
+	mode := "pretty · p raw · w wrap"
+	if in.raw || !in.isJSON {
+		mode = "raw · p pretty · w wrap"
+	}
+	if w < 90 {
+		vh := min(len(verdictLines)+2, h/2)
+		body := in.bodyBox(st, bodyTitle, mode, w, h-vh)
+		return stack(header, box(st, false, "Verdict", "", verdictLines, w, vh), body)
+	}
+	vh := min(len(verdictLines)+2, h-len(headerLines)-2)
+	left := stack(box(st, false, "Verdict", "", verdictLines, leftW, vh),
+		box(st, false, "Headers", "signature pinned", headerLines, leftW, h-vh))
+	return stack(header, side(left, in.bodyBox(st, bodyTitle, mode, w-leftW, h)))
+}
+
+func (in *inspector) verdictLines(st Styles, w int) []string {
+	r := in.rec
+	var head string
+	switch r.Outcome {
+	case storage.OutcomeApplied:
+		head = st.OK.Render("✓ ACCEPTED") + " — applied to the bookings"
+	case storage.OutcomeDuplicate:
+		head = st.OK.Render("≡ DUPLICATE") + " — seen before, changed nothing"
+	case storage.OutcomeFailed:
+		head = st.Bad.Render("✗ NOT STORED") + " — answered 5xx, Calendly retries"
+	default:
+		head = st.Warn.Render("✗ REFUSED") + " — booking unchanged"
+	}
+	sig := "✓ v1 HMAC-SHA256 matches, t fresh"
+	if r.Outcome == storage.OutcomeRefused {
+		sig = verdict(r) + ": " + outside(r.Reason)
+	}
+	lines := []string{" " + head, "", " Signature  " + sig}
+	lines = append(lines, fmt.Sprintf(" Replied    %d (what calwatch answered)", answerCode(r)))
+	if r.Event != "" {
+		lines = append(lines, " Event      "+outside(r.Event))
+	}
+	if r.InviteeEmail != "" {
+		lines = append(lines, " Invitee    "+outside(r.InviteeEmail))
+	}
+	if r.EventURI != "" {
+		lines = append(lines, " Booking    "+middle(outside(r.EventURI), max(10, w-12)))
+	}
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = fit(l, w)
+	}
+	return out
+}
+
+// headerLines pins the signature header: its t and v1, the v1 cut in the
+// middle. calwatch keeps only this header of a delivery.
+func (in *inspector) headerLines(st Styles, w int) []string {
+	h := outside(in.rec.SignatureHeader)
+	lines := []string{" " + st.Bold.Render(calendly.SignatureHeader)}
+	if h == "" {
+		lines = append(lines, "   (missing)")
+	} else {
+		for _, part := range strings.Split(h, ",") {
+			lines = append(lines, "   "+middle(strings.TrimSpace(part), max(8, w-4)))
+		}
+	}
+	return append(lines, "", st.Faint.Render(" Other headers are not stored."),
+		fmt.Sprintf(" Body       %s", bytesize(len(in.rec.Body))))
+}
+
+func (in *inspector) bodyBox(st Styles, title, right string, w, h int) string {
+	inner := w - 2
+	src := in.bodyLines()
+	numW := len(fmt.Sprint(len(src)))
+	textW := max(4, inner-numW-2)
+	var lines []string
+	for i := in.scroll; i < len(src) && len(lines) < h-2; i++ {
+		num := st.Faint.Render(fmt.Sprintf("%*d ", numW, i+1))
+		if in.wrap {
+			for j, part := range strings.Split(ansi.Hardwrap(src[i], textW, true), "\n") {
+				if j > 0 {
+					num = strings.Repeat(" ", numW+1)
+				}
+				lines = append(lines, " "+num+part)
+			}
+			continue
+		}
+		lines = append(lines, " "+num+fit(src[i], textW))
+	}
+	if len(src) == 0 || len(src) == 1 && src[0] == "" {
+		lines = []string{"", st.Faint.Render(" (empty body)")}
+	}
+	right = fmt.Sprintf("%s · %d lines", right, len(src))
+	return box(st, true, title, right, lines, w, h)
+}

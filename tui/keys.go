@@ -1,0 +1,89 @@
+package tui
+
+import "charm.land/bubbles/v2/key"
+
+// KeyMap is every key the TUI answers, with its help text; the footer and
+// the full help (?) are built from it.
+type KeyMap struct {
+	Quit, Help, Back, NextPane, PrevPane            key.Binding
+	Calendar, Day, Feed, Contacts                   key.Binding
+	Up, Down, Left, Right, Top, Bottom, PgUp, PgDn  key.Binding
+	Open, Search, Today, NextPeriod, PrevPeriod     key.Binding
+	Month, Week, Agenda, Follow, Raw, Wrap, NextDlv key.Binding
+	PrevDlv                                         key.Binding
+}
+
+// DefaultKeyMap is the keys of TUI.md.
+func DefaultKeyMap() KeyMap {
+	b := func(help, desc string, keys ...string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
+	}
+	return KeyMap{
+		Quit:       b("q", "quit", "q", "ctrl+c"),
+		Help:       b("?", "help", "?"),
+		Back:       b("esc", "back", "esc"),
+		NextPane:   b("tab", "pane", "tab"),
+		PrevPane:   b("shift+tab", "prev pane", "shift+tab"),
+		Calendar:   b("1", "calendar", "1"),
+		Day:        b("2", "day", "2"),
+		Feed:       b("3", "feed", "3"),
+		Contacts:   b("4", "contacts", "4"),
+		Up:         b("k/↑", "up", "k", "up"),
+		Down:       b("j/↓", "down", "j", "down"),
+		Left:       b("h/←", "prev day", "h", "left"),
+		Right:      b("l/→", "next day", "l", "right"),
+		Top:        b("g", "first", "g", "home"),
+		Bottom:     b("G", "newest/last", "G", "end"),
+		PgUp:       b("pgup", "page up", "pgup", "ctrl+u"),
+		PgDn:       b("pgdn", "page down", "pgdown", "ctrl+d"),
+		Open:       b("⏎", "open", "enter"),
+		Search:     b("/", "search", "/"),
+		Today:      b("t", "today", "t"),
+		NextPeriod: b("n", "next month/week", "n"),
+		PrevPeriod: b("p", "prev month/week", "p"),
+		Month:      b("m", "month", "m"),
+		Week:       b("w", "week", "w"),
+		Agenda:     b("a", "agenda", "a"),
+		Follow:     b("f", "follow", "f"),
+		Raw:        b("p", "raw/pretty", "p"),
+		Wrap:       b("w", "wrap", "w"),
+		NextDlv:    b("J", "next delivery", "J"),
+		PrevDlv:    b("K", "prev delivery", "K"),
+	}
+}
+
+// helpKeys adapts the key map to bubbles/help for the focused pane.
+type helpKeys struct {
+	km    KeyMap
+	focus focus
+	view  view
+}
+
+func (h helpKeys) ShortHelp() []key.Binding {
+	k := h.km
+	switch h.view {
+	case viewInspector:
+		return []key.Binding{k.Back, k.Up, k.Down, k.PrevDlv, k.NextDlv, k.Raw, k.Wrap, k.Help}
+	case viewDetail:
+		return []key.Binding{k.Back, k.Up, k.Down, k.Help, k.Quit}
+	}
+	switch h.focus {
+	case focusCalendar:
+		return []key.Binding{k.Left, k.Up, k.Today, k.NextPeriod, k.Month, k.Week, k.Agenda, k.NextPane, k.Help, k.Quit}
+	case focusDay:
+		return []key.Binding{k.Down, k.Open, k.Left, k.NextPane, k.Help, k.Quit}
+	case focusContacts:
+		return []key.Binding{k.Down, k.Search, k.Back, k.NextPane, k.Help, k.Quit}
+	}
+	return []key.Binding{k.Down, k.Bottom, k.Open, k.Follow, k.NextPane, k.Help, k.Quit}
+}
+
+func (h helpKeys) FullHelp() [][]key.Binding {
+	k := h.km
+	return [][]key.Binding{
+		{k.NextPane, k.PrevPane, k.Calendar, k.Day, k.Feed, k.Contacts, k.Help, k.Back, k.Quit},
+		{k.Up, k.Down, k.Top, k.Bottom, k.PgUp, k.PgDn, k.Open, k.Search, k.Follow},
+		{k.Left, k.Right, k.Today, k.NextPeriod, k.PrevPeriod, k.Month, k.Week, k.Agenda},
+		{k.PrevDlv, k.NextDlv, k.Raw, k.Wrap},
+	}
+}

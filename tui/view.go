@@ -1,0 +1,273 @@
+package tui
+
+import (
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/calwatch/calwatch/storage"
+)
+
+// layout is where each pane goes, computed once per resize.
+type layout struct {
+	w, h     int
+	wide     bool // ≥ 120 columns: two columns and the preview
+	single   bool // < 80 columns: one pane at a time
+	feedOnly bool // < 60 columns: the feed alone
+	preview  bool // wide and ≥ 30 rows
+	leftW    int  // the left column's width
+	bodyH    int  // rows between the status bar and the footer
+	calH     int  // the calendar's box height; the day pane gets the rest
+	previewH int
+	feedRows int // visible feed rows, for paging
+	listRows int // visible list rows, for paging
+	bodyRows int // visible body lines in the inspector
+}
+
+func computeLayout(w, h int) layout {
+	l := layout{w: w, h: h, wide: w >= 120, single: w < 80, feedOnly: w < 60}
+	l.bodyH = max(3, h-2)
+	l.preview = l.wide && h >= 30
+	l.leftW = max(30, min(56, w*44/100))
+	if l.single {
+		l.leftW = w
+	}
+	l.calH = min(17, max(6, l.bodyH*60/100))
+	if l.preview {
+		l.previewH = 10
+	}
+	l.feedRows = max(1, l.bodyH-l.previewH-4)
+	l.listRows = max(1, l.bodyH-4)
+	l.bodyRows = max(1, l.bodyH-3)
+	return l
+}
+
+// View draws the whole screen.
+func (m *Model) View() tea.View {
+	v := tea.NewView(m.render())
+	v.AltScreen = true
+	v.MouseMode = tea.MouseModeCellMotion
+	v.WindowTitle = "calwatch"
+	return v
+}
+
+func (m *Model) render() string {
+	if m.width == 0 || m.height == 0 {
+		return ""
+	}
+	l := m.lay
+	var body string
+	switch {
+	case m.fullHelp:
+		m.help.ShowAll = true
+		body = box(m.st, true, "Help", "? or esc closes", strings.Split(m.help.View(helpKeys{km: m.km, focus: m.focus, view: m.view}), "\n"), l.w, l.bodyH)
+		m.help.ShowAll = false
+	case m.view == viewInspector:
+		body = m.insp.render(m.st, &m.feed, m.loc, m.now(), l.w, l.bodyH)
+	case m.view == viewDetail:
+		body = m.detail.render(m.st, m.loc, m.now(), l.w, l.bodyH)
+	case l.feedOnly:
+		body = m.feedBox(l.w, l.bodyH)
+	case l.single:
+		body = m.paneBox(m.focus, l.w, l.bodyH)
+	case m.focus == focusContacts:
+		listW := max(l.leftW, l.w/2)
+		body = side(m.paneBox(focusContacts, listW, l.bodyH), m.activityBox(l.w-listW, l.bodyH))
+	case m.cal.mode != calMonth && m.focus != focusFeed:
+		// Week and agenda take the full width, the day and feed below.
+		top := m.paneBox(focusCalendar, l.w, l.calH)
+		body = stack(top, side(m.paneBox(focusDay, l.leftW, l.bodyH-l.calH), m.feedBox(l.w-l.leftW, l.bodyH-l.calH)))
+	default:
+		left := stack(m.paneBox(focusCalendar, l.leftW, l.calH), m.paneBox(focusDay, l.leftW, l.bodyH-l.calH))
+		right := m.feedBox(l.w-l.leftW, l.bodyH-l.previewH)
+		if l.preview {
+			right = stack(right, m.previewBox(l.w-l.leftW, l.previewH))
+		}
+		body = side(left, right)
+	}
+	return stack(m.statusBar(), body, m.footer())
+}
+
+// paneBox draws one of the four panes in its border.
+func (m *Model) paneBox(p focus, w, h int) string {
+	focused := m.focus == p && !m.lay.feedOnly
+	compact := w < 40
+	today := m.cal.today
+	switch p {
+	case focusCalendar:
+		title, right := m.cal.title(compact)
+		return box(m.st, focused, title, right, m.cal.render(m.st, w-2, h-2), w, h)
+	case focusDay:
+		right := "Day│Contacts"
+		if compact {
+			right = "Day"
+		}
+		return box(m.st, focused, m.day.title(today, compact), right, m.day.render(m.st, m.now(), focused, w-2, h-2), w, h)
+	case focusContacts:
+		title := "[4] Contacts"
+		if compact {
+			title = "Contacts"
+		}
+		return box(m.st, focused, title, m.contacts.titleRight(), m.contacts.renderList(m.st, m.now(), focused, w-2, h-2), w, h)
+	}
+	return m.feedBox(w, h)
+}
+
+func (m *Model) feedBox(w, h int) string {
+	title := "[3] Live feed"
+	if w < 60 {
+		title = "Live feed"
+	}
+	if !m.feed.follow {
+		title += " ‖"
+	}
+	right := fmt.Sprintf("%s in ring of %s", thousands(len(m.feed.rows)), thousands(feedRing))
+	focused := m.focus == focusFeed || m.lay.feedOnly
+	return box(m.st, focused, title, right, m.feed.render(m.st, m.conn, m.loc, m.cal.today, focused, w-2, h-2), w, h)
+}
+
+func (m *Model) activityBox(w, h int) string {
+	return box(m.st, false, m.contacts.activityTitle(), "⏎ opens newest", m.contacts.renderActivity(m.st, m.loc, m.cal.today, w-2, h-2), w, h)
+}
+
+// previewBox is the selected delivery in brief, under the feed.
+func (m *Model) previewBox(w, h int) string {
+	f := &m.feed
+	if f.cursor >= len(f.rows) || len(f.rows) == 0 {
+		return box(m.st, false, "Selected", "", []string{"", m.st.Faint.Render(" Nothing selected.")}, w, h)
+	}
+	r := f.rows[f.cursor]
+	code := answerCode(r.DeliveryRecord)
+	lines := []string{
+		fmt.Sprintf(" %s · %s in the log", orDefault(r.Event, "unknown event"), m.st.code(code).Render(fmt.Sprint(code))),
+		fmt.Sprintf(" Verdict  %s", verdict(r.DeliveryRecord)),
+	}
+	if r.Outcome == storage.OutcomeRefused {
+		lines = append(lines, " Reason   "+outside(r.Reason))
+	}
+	if who := feedWho(r); who != "?" {
+		lines = append(lines, fmt.Sprintf(" Invitee  %s %s", who, angle(outside(r.InviteeEmail))))
+	}
+	if r.EventName != "" {
+		lines = append(lines, " Booking  "+outside(r.EventName))
+	}
+	lines = append(lines, "", m.st.Faint.Render(fmt.Sprintf(" body %s · ⏎ inspect", bytesize(r.BodyBytes))))
+	return box(m.st, false, "Selected", fmt.Sprintf("delivery %d", r.ID), lines, w, h)
+}
+
+func angle(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "<" + s + ">"
+}
+
+// statusBar is the top line: mode, where deliveries arrive, counts, the
+// last delivery's age and the clock.
+func (m *Model) statusBar() string {
+	st := m.st
+	var mode, where string
+	switch m.conn.Mode {
+	case ModeOffline:
+		mode = st.Warn.Render("○ OFFLINE")
+		where = "reading " + shortPath(m.conn.Database)
+		if m.width < 120 {
+			where = filepath.Base(orDefault(m.conn.Database, "the database"))
+		}
+	case ModeLocal:
+		mode = st.OK.Render("● LOCAL")
+		where = outside(m.conn.WebhookURL)
+		if m.width < 120 {
+			where = shortURL(where)
+		}
+	default:
+		switch m.tunnel.State {
+		case "online", "":
+			mode = st.OK.Render("● LIVE")
+		case "reconnecting", "polling":
+			mode = st.Warn.Render("◐ " + strings.ToUpper(m.tunnel.State))
+		default:
+			mode = st.Bad.Render("○ " + strings.ToUpper(m.tunnel.State))
+		}
+		where = outside(orDefault(m.tunnel.URL, m.conn.WebhookURL))
+	}
+	parts := []string{st.Bold.Render("calwatch") + " " + mode + "  " + where}
+	if m.conn.Mode != ModeOffline {
+		key := st.Bad.Render("key ✗")
+		if m.conn.KeySet {
+			key = st.OK.Render("key ✓")
+		}
+		parts = append(parts, key)
+	}
+	recv, refused := len(m.feed.rows), 0
+	for _, r := range m.feed.rows {
+		if r.Outcome == storage.OutcomeRefused || r.Outcome == storage.OutcomeFailed {
+			refused++
+		}
+	}
+	counts := thousands(recv) + " recv"
+	if refused > 0 {
+		counts += " · " + st.Bad.Render(thousands(refused)+" ✗")
+	}
+	parts = append(parts, counts)
+	if m.backfill.Total > 0 && m.backfill.Done < m.backfill.Total {
+		parts = append(parts, fmt.Sprintf("backfill %d/%d", m.backfill.Done, m.backfill.Total))
+	}
+	if n := len(m.feed.rows); n > 0 {
+		parts = append(parts, "last "+shortDuration(max(0, m.now().Sub(m.feed.rows[n-1].ReceivedAt)))+" ago")
+	}
+	clock := m.now().In(m.loc).Format("Mon 2 Jan 15:04")
+	if m.width < 100 {
+		clock = m.now().In(m.loc).Format("15:04")
+	}
+	line := " " + strings.Join(parts, " │ ")
+	if m.lay.feedOnly {
+		line = " " + st.Bold.Render("calwatch") + " " + mode + " │ " + counts
+	}
+	return fit(line, m.width-len(clock)-1) + clock + " "
+}
+
+// shortURL is a webhook URL as ":8787" for narrow status bars.
+func shortURL(u string) string {
+	parsed, err := url.Parse(u)
+	if err != nil || parsed.Host == "" {
+		return u
+	}
+	if port := parsed.Port(); port != "" {
+		return ":" + port
+	}
+	return parsed.Host
+}
+
+func shortPath(p string) string {
+	if p == "" {
+		return "the database"
+	}
+	return filepath.Join(filepath.Base(filepath.Dir(p)), filepath.Base(p))
+}
+
+// footer is the focused pane's keys on the left and a flash message, while
+// it lasts, on the right.
+func (m *Model) footer() string {
+	keys := m.help.ShortHelpView(helpKeys{km: m.km, focus: m.focus, view: m.view}.ShortHelp())
+	msg := ""
+	if m.flash.text != "" && m.now().Before(m.flash.until) {
+		style := m.st.Faint
+		switch m.flash.sev {
+		case sevOK:
+			style = m.st.OK
+		case sevBad:
+			style = m.st.Bad
+		}
+		msg = style.Render(m.flash.text) + " "
+	}
+	mw := ansi.StringWidth(msg)
+	if mw > m.width/2 {
+		msg, mw = ansi.Truncate(msg, m.width/2, "…"), m.width/2
+	}
+	return fit(" "+keys, m.width-mw) + msg
+}
