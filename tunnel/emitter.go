@@ -2,28 +2,29 @@ package tunnel
 
 import "sync"
 
-// Emitter hands a tunnel's events to one reader without ever blocking the
-// tunnel: when the buffer is full, the oldest waiting event is dropped to
-// make room for the newest, so a reader that catches up always ends on the
-// current state. Implementations of Tunnel outside this package use it.
-type Emitter struct {
+// Emitter hands events to one reader without ever blocking the sender:
+// when the buffer is full, the oldest waiting event is dropped to make room
+// for the newest, so a reader that catches up always ends on the current
+// state. Tunnels report through it (implementations outside this package
+// too), and so does the session.
+type Emitter[E any] struct {
 	mu      sync.Mutex
-	ch      chan Event
+	ch      chan E
 	closed  bool
 	dropped int
 }
 
 // NewEmitter returns an Emitter that holds up to size unread events
 // (at least 1).
-func NewEmitter(size int) *Emitter {
-	return &Emitter{ch: make(chan Event, max(size, 1))}
+func NewEmitter[E any](size int) *Emitter[E] {
+	return &Emitter[E]{ch: make(chan E, max(size, 1))}
 }
 
 // C is the channel the reader receives from; Close closes it.
-func (e *Emitter) C() <-chan Event { return e.ch }
+func (e *Emitter[E]) C() <-chan E { return e.ch }
 
 // Emit queues ev without blocking; after Close it does nothing.
-func (e *Emitter) Emit(ev Event) {
+func (e *Emitter[E]) Emit(ev E) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
@@ -46,7 +47,7 @@ func (e *Emitter) Emit(ev Event) {
 }
 
 // Dropped is how many events were dropped because nobody read them.
-func (e *Emitter) Dropped() int {
+func (e *Emitter[E]) Dropped() int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.dropped
@@ -54,7 +55,7 @@ func (e *Emitter) Dropped() int {
 
 // Close closes the channel once the events still queued are read. It is
 // safe to call more than once.
-func (e *Emitter) Close() {
+func (e *Emitter[E]) Close() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if !e.closed {

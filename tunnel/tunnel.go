@@ -72,7 +72,7 @@ func (Stopped) tunnelEvent()    {}
 type staticTunnel struct {
 	kind   Kind
 	url    string
-	events *Emitter
+	events *Emitter[Event]
 	once   sync.Once
 }
 
@@ -94,7 +94,7 @@ func Fixed(origin string) (Tunnel, error) {
 }
 
 func newStatic(kind Kind, origin string) *staticTunnel {
-	t := &staticTunnel{kind: kind, url: origin, events: NewEmitter(4)}
+	t := &staticTunnel{kind: kind, url: origin, events: NewEmitter[Event](4)}
 	t.events.Emit(Online{URL: origin})
 	return t
 }

@@ -11,7 +11,7 @@ import (
 )
 
 func TestEmitterNeverBlocksAndKeepsTheNewest(t *testing.T) {
-	e := NewEmitter(3)
+	e := NewEmitter[Event](3)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

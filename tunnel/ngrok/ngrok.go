@@ -67,7 +67,7 @@ type Config struct {
 type Tunnel struct {
 	cfg    Config
 	agent  sdk.Agent
-	events *tunnel.Emitter
+	events *tunnel.Emitter[tunnel.Event]
 	relay  *relayListener
 	log    *slog.Logger
 	logs   io.Closer
@@ -123,7 +123,7 @@ func Start(cfg Config) (*Tunnel, error) {
 	}
 	t := &Tunnel{
 		cfg:    cfg,
-		events: tunnel.NewEmitter(64),
+		events: tunnel.NewEmitter[tunnel.Event](64),
 		relay:  newRelayListener(),
 		log:    log,
 		logs:   logs,

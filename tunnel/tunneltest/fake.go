@@ -16,7 +16,7 @@ import (
 // usable; call New.
 type Fake struct {
 	kind   tunnel.Kind
-	events *tunnel.Emitter
+	events *tunnel.Emitter[tunnel.Event]
 	ln     *pipeListener
 
 	mu      sync.Mutex
@@ -33,7 +33,7 @@ func New() *Fake { return NewKind(tunnel.KindNgrok) }
 
 // NewKind returns a Fake whose Kind is kind.
 func NewKind(kind tunnel.Kind) *Fake {
-	return &Fake{kind: kind, events: tunnel.NewEmitter(64), ln: newPipeListener()}
+	return &Fake{kind: kind, events: tunnel.NewEmitter[tunnel.Event](64), ln: newPipeListener()}
 }
 
 // GoOnline reports the tunnel reachable at url (Online); when an earlier
