@@ -48,6 +48,7 @@ type Connection struct {
 	WebhookURL string // where deliveries are accepted; "" offline
 	Database   string // the database file, shown offline
 	KeySet     bool   // a signing key is configured
+	Demo       bool   // the built-in emulator stands in for Calendly
 }
 
 // Mode is how the TUI is connected.

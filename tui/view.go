@@ -194,8 +194,15 @@ func (m *Model) statusBar() string {
 			mode = st.Bad.Render("○ " + strings.ToUpper(m.tunnel.State))
 		}
 		where = outside(orDefault(m.tunnel.URL, m.conn.WebhookURL))
+		if m.width < 120 {
+			where = shortURL(where)
+		}
 	}
-	parts := []string{st.Bold.Render("calwatch") + " " + mode + "  " + where}
+	name := st.Bold.Render("calwatch")
+	if m.conn.Demo {
+		name += " " + st.Warn.Render("DEMO")
+	}
+	parts := []string{name + " " + mode + "  " + where}
 	if m.conn.Mode != ModeOffline {
 		key := st.Bad.Render("key ✗")
 		if m.conn.KeySet {

@@ -8,7 +8,7 @@ import (
 // The shape of the generated history and of live changes.
 const (
 	historySpan    = 30 * 24 * time.Hour // how far back pre-filled history reaches
-	historyChanges = 80                  // changes in a pre-filled history
+	historyChanges = 80                  // changes in a pre-filled history, unless Options.History
 	maxLeadTime    = 14 * 24 * time.Hour // how far ahead a booking's meeting may be
 )
 
@@ -80,7 +80,11 @@ func (s *Server) startGenerator() {
 	}
 	g := newGenerator(s, s.opts.Seed)
 	if s.opts.Seed != 0 {
-		g.prefillHistory(s.now())
+		n := s.opts.History
+		if n <= 0 {
+			n = historyChanges
+		}
+		g.prefillHistory(s.now(), n)
 	}
 	if s.opts.Live > 0 {
 		s.background.Add(1)
@@ -104,13 +108,13 @@ func newGenerator(s *Server, seed int64) *generator {
 	return g
 }
 
-// prefillHistory makes historyChanges changes spread over the historySpan
+// prefillHistory makes n changes spread over the historySpan
 // before now (the emulator's clock at start), each made at the moment it
 // is said to have happened: the API and any delivery of it carry the same
 // times, and its ids come from the seed.
-func (g *generator) prefillHistory(now time.Time) {
-	step := historySpan / historyChanges
-	for i := range historyChanges {
+func (g *generator) prefillHistory(now time.Time, n int) {
+	step := historySpan / time.Duration(n)
+	for i := range n {
 		at := now.Add(-historySpan + time.Duration(i)*step + randomMicros(g.rnd, step/2))
 		g.change(at, true)
 	}

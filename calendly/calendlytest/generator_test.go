@@ -239,3 +239,14 @@ func subscribeToEverything(t *testing.T, s *Server, callback string) {
 		t.Fatalf("POST /webhook_subscriptions = %d %s", rec.Code, strings.TrimSpace(rec.Body.String()))
 	}
 }
+
+// TestHistorySetsHowBusyTheSeededPastIs: Options.History makes a busier
+// (or quieter) past, as a demo wants a few hundred bookings.
+func TestHistorySetsHowBusyTheSeededPastIs(t *testing.T) {
+	busy := NewServer(Options{Seed: 7, History: 4 * historyChanges, Now: func() time.Time { return generatorNow }})
+	t.Cleanup(busy.Close)
+	usual := len(bookingLines(seededServer(t, 7)))
+	if got := len(bookingLines(busy)); got < 3*usual {
+		t.Errorf("History %d made %d bookings, the default %d made %d; want about four times as many", 4*historyChanges, got, historyChanges, usual)
+	}
+}

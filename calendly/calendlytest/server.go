@@ -44,6 +44,9 @@ type Options struct {
 	// minute once started (0: none).
 	Seed int64
 	Live float64
+	// History is how many changes a seeded history makes over the 30 days
+	// before the start (default 80).
+	History int
 	// Now is the emulator's clock (default time.Now).
 	Now func() time.Time
 	// DeliveryClient sends webhooks (default: 10 s connect, 15 s read, no redirects).

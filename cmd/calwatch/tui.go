@@ -22,6 +22,8 @@ import (
 
 // tuiOptions are the flags of calwatch with no subcommand: the TUI.
 type tuiOptions struct {
+	demo       bool
+	seed       int64
 	offline    bool
 	noTunnel   bool
 	signingKey string
@@ -40,6 +42,8 @@ func addTUI(root *cobra.Command, a *app) {
 		return tuiRun(cmd.Context(), a, opts)
 	}
 	f := root.Flags()
+	f.BoolVar(&opts.demo, "demo", false, "the whole TUI against a built-in Calendly emulator: no account, no network")
+	f.Int64Var(&opts.seed, "seed", 1, "with --demo: the emulator's seed (the same seed gives the same people)")
 	f.BoolVar(&opts.offline, "offline", false, "show the stored bookings and deliveries without connecting")
 	f.BoolVar(&opts.noTunnel, "no-tunnel", false, "run calwatch's own listener locally, no account, and watch deliveries arrive")
 	f.StringVar(&opts.signingKey, "signing-key", "", "with --no-tunnel: the webhook signing `KEY` (or env "+signingKeyEnv+")")
@@ -56,6 +60,10 @@ func checkTUIOptions(opts *tuiOptions) (loc *time.Location, key []byte, err erro
 		}
 	}
 	switch {
+	case opts.demo && (opts.offline || opts.noTunnel):
+		return nil, nil, usageErrorf("--demo runs its own emulator; leave out --offline and --no-tunnel")
+	case opts.demo:
+		return loc, nil, nil
 	case opts.offline && opts.noTunnel:
 		return nil, nil, usageErrorf("--offline and --no-tunnel exclude each other; pass one")
 	case !opts.offline && !opts.noTunnel:
@@ -85,6 +93,16 @@ func tuiRun(ctx context.Context, a *app, opts *tuiOptions) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	if opts.demo && a.home == "" && os.Getenv("CALWATCH_HOME") == "" {
+		// The demo's data lives in a temporary home unless --home is given
+		// (then the same seed gives the same people).
+		tmp, err := os.MkdirTemp("", "calwatch-demo-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		a.home = tmp
+	}
 	logger, closeLog, err := a.tuiLogger()
 	if err != nil {
 		return err
@@ -92,7 +110,14 @@ func tuiRun(ctx context.Context, a *app, opts *tuiOptions) error {
 	defer closeLog()
 
 	var backend *tui.Hub
-	if opts.offline {
+	if opts.demo {
+		d, err := a.startDemo(ctx, opts.seed, logger)
+		if err != nil {
+			return err
+		}
+		defer d.close()
+		backend = d.hub
+	} else if opts.offline {
 		panes, err := storage.OpenPanes(ctx, a.dbPath())
 		if err != nil {
 			return err

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/calwatch/calwatch/calendly"
+	"github.com/calwatch/calwatch/calendly/calendlytest"
+	"github.com/calwatch/calwatch/storage"
+	"github.com/calwatch/calwatch/tui"
+)
+
+// TestDemoLogsInBackfillsGoesLiveAndCleansUp: --demo's backend logs in to
+// its emulator through OAuth, backfills the seeded month, receives a
+// booking made while it runs as a verified delivery, and deletes its
+// subscription when it stops.
+func TestDemoLogsInBackfillsGoesLiveAndCleansUp(t *testing.T) {
+	a := &app{streams: &streams{out: io.Discard, errOut: io.Discard}, home: t.TempDir()}
+	ctx := context.Background()
+	d, err := a.startDemo(ctx, 3, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.close()
+
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		events, err := d.store.ListEvents(ctx, storage.EventFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(events) >= demoHistory/5 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the demo backfilled %d events within 30 s; want the seeded history (%d changes)", len(events), demoHistory)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	booked, err := d.emu.Book(calendlytest.BookRequest{Email: "newcomer@example.com", Name: "Demo Newcomer"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	timeout := time.After(30 * time.Second)
+	for arrived := false; !arrived; {
+		select {
+		case ev := <-d.hub.Events():
+			if c, ok := ev.(tui.DeliveryCommitted); ok && c.Record.Invitee == booked.Invitee {
+				if c.Record.Outcome != storage.OutcomeApplied || c.Record.Event != calendly.EventInviteeCreated {
+					t.Fatalf("the booking arrived as %+v", c.Record)
+				}
+				arrived = true
+			}
+		case <-timeout:
+			t.Fatal("the booking made in the emulator did not reach the TUI within 30 s")
+		}
+	}
+
+	if subs, err := d.store.Subscriptions(ctx); err != nil || len(subs) != 1 {
+		t.Fatalf("while running, calwatch remembers %d subscriptions (%v); want the one it made", len(subs), err)
+	}
+	d.stopSession()
+	// A subscription is forgotten only once Calendly deleted it.
+	if subs, err := d.store.Subscriptions(ctx); err != nil || len(subs) != 0 {
+		t.Errorf("after stopping, calwatch remembers %d subscriptions (%v); want its own deleted", len(subs), err)
+	}
+}
