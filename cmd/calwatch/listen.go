@@ -43,6 +43,7 @@ type listenOptions struct {
 	rateLimit  float64
 	json       bool
 	forward    forwardOptions
+	session    sessionOptions
 
 	ngrokDomain string
 	ngrokVerify bool
@@ -65,14 +66,21 @@ The outside reaches the listener one of three ways:
   --public-url URL     you run a tunnel or reverse proxy to --addr yourself;
                        URL is its origin and the webhook URL is URL + --path
   --no-tunnel          local only (the emulator, tests, or your own forwarding)
-Until calwatch subscribes the webhook URL itself, subscribe the printed URL
-with Calendly using the same signing key.
+
+Logged in (calwatch login, or CALENDLY_TOKEN), listen subscribes the public
+webhook URL with Calendly itself, backfills the last 30 days (--since), catches
+up on what changed while it was not running and after every reconnect, and
+deletes its subscription when it stops (--keep-subscription keeps it). With
+--no-tunnel, or on a plan without webhooks, it reads Calendly's API every
+--poll-interval instead. An OAuth app's deliveries are signed with the app's
+key: set CALENDLY_WEBHOOK_SIGNING_KEY. Without a login, subscribe the printed
+URL yourself with the signing key you pass.
 
 --ngrok-verify also has ngrok check every request's signature at its edge,
 so forged ones never reach this machine (ngrok's free plan counts these
 checks); calwatch verifies every delivery all the same.
 
-The signing key is the one the webhook subscription was created with. Prefer
+--signing-key is the key a subscription you made was created with. Prefer
 the environment variable CALWATCH_SIGNING_KEY to --signing-key: it stays out of
 shell history and the process list.
 
@@ -113,6 +121,7 @@ deliveries in flight are finished and the database is closed.`,
 	f.Float64Var(&opts.rateLimit, "rate-limit", defaultRateLimit, "answer 429 past `N` requests per second (0: no limit)")
 	f.BoolVar(&opts.json, "json", false, "print one JSON object per delivery on stdout")
 	addForwardFlags(f, &opts.forward)
+	addSessionFlags(f, &opts.session)
 	return cmd
 }
 
@@ -123,8 +132,8 @@ func checkListenOptions(opts *listenOptions, pathChanged bool) (key []byte, path
 	if len(key) == 0 {
 		key = []byte(os.Getenv(signingKeyEnv))
 	}
-	if len(key) == 0 {
-		return nil, "", usageErrorf("no signing key: set %s or pass --signing-key KEY (the key the webhook subscription was created with)", signingKeyEnv)
+	if len(key) == 0 && opts.ngrokVerify {
+		return nil, "", usageErrorf("--ngrok-verify needs the signing key up front: pass --signing-key KEY (or set %s)", signingKeyEnv)
 	}
 	if err := checkTunnelOptions(opts, key); err != nil {
 		return nil, "", err
@@ -158,7 +167,9 @@ func listenRun(ctx context.Context, a *app, opts *listenOptions, pathChanged boo
 	if err != nil {
 		return err
 	}
-	warnIfShortKey(a, key)
+	if len(key) > 0 {
+		warnIfShortKey(a, key)
+	}
 	forwarding, err := checkForwardOptions(opts.forward, key)
 	if err != nil {
 		return err
@@ -177,12 +188,20 @@ func listenRun(ctx context.Context, a *app, opts *listenOptions, pathChanged boo
 	}
 	defer lock.Release()
 
+	if len(key) == 0 && os.Getenv(envToken) == "" && a.errIfNoDatabase() != nil {
+		return errNoKeyNoLogin // nothing stored can hold a login: no database to create for it
+	}
 	store, err := a.openStore(ctx)
 	if err != nil {
 		return fmt.Errorf("cannot open the database %s: %w", a.dbPath(), err)
 	}
 	closeStore := sync.OnceValue(store.Close)
 	defer closeStore()
+	acct, err := a.listenAccount(ctx, store, key)
+	if err != nil {
+		return err
+	}
+	defer acct.close()
 
 	ln, err := net.Listen("tcp", opts.addr)
 	if err != nil {
@@ -210,8 +229,10 @@ func listenRun(ctx context.Context, a *app, opts *listenOptions, pathChanged boo
 		return err
 	}
 	defer stopForward()
+	keys := listener.NewKeys()
 	handler, err := listener.NewHandler(listener.Config{
 		SigningKey: key,
+		Keys:       keys,
 		Store:      store,
 		Path:       path,
 		RateLimit:  opts.rateLimit,
@@ -237,18 +258,29 @@ func listenRun(ctx context.Context, a *app, opts *listenOptions, pathChanged boo
 	announceForwarding(a, forwarding)
 	fmt.Fprintf(a.errOut, "Storing deliveries in %s. Press Ctrl-C to stop.\n", a.dbPath())
 
+	urlChanged := func(newURL string) {
+		moved := state
+		moved.WebhookURL = newURL
+		if err := lock.Publish(moved); err != nil {
+			printer.storageError(err)
+		}
+	}
 	reported := make(chan struct{})
-	go func() {
-		defer close(reported)
-		a.reportTunnel(tun, printer, path, func(newURL string) {
-			moved := state
-			moved.WebhookURL = newURL
-			if err := lock.Publish(moved); err != nil {
-				printer.storageError(err)
-			}
-		})
-	}()
+	stopSession := func() {}
+	if acct.conn == nil {
+		go func() {
+			defer close(reported)
+			a.reportTunnel(tun, printer, path, urlChanged)
+		}()
+	} else {
+		// The session reads the tunnel's events and reports them with its own.
+		close(reported)
+		if stopSession, err = a.startListenSession(ctx, acct, store, tun, keys, path, opts, printer, urlChanged); err != nil {
+			return err
+		}
+	}
 	runErr := listener.NewServer(handler, listener.Timeouts{}).Run(ctx, served)
+	stopSession() // deletes the subscription (unless kept) while the tunnel still stands
 	tun.Close()
 	<-reported
 	if runErr != nil {

@@ -208,10 +208,11 @@ func (a *app) accountHome(store *storage.Store) (*account.Home, error) {
 // and call the connection's Close before they exit, so a token refresh
 // under way is saved.
 // hosts are --api-url/--auth-url where the command has them.
-func (a *app) connectAccount(ctx context.Context, store *storage.Store, hosts account.Hosts) (*account.Connection, error) {
+func (a *app) connectAccount(ctx context.Context, store *storage.Store, hosts account.Hosts) (*account.Connection, *account.Home, error) {
 	home, err := a.accountHome(store)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return home.Connect(ctx, account.ConnectOptions{EnvToken: os.Getenv(envToken), Hosts: envHosts(hosts)})
+	conn, err := home.Connect(ctx, account.ConnectOptions{EnvToken: os.Getenv(envToken), Hosts: envHosts(hosts)})
+	return conn, home, err
 }

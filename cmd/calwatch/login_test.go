@@ -228,7 +228,7 @@ func TestLoginWithOAuthOpensTheBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	conn, err := a.connectAccount(context.Background(), store, account.Hosts{})
+	conn, _, err := a.connectAccount(context.Background(), store, account.Hosts{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +248,7 @@ func TestCalendlyTokenInTheEnvironmentIsUsedNotStored(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	conn, err := a.connectAccount(context.Background(), store, account.Hosts{})
+	conn, _, err := a.connectAccount(context.Background(), store, account.Hosts{})
 	if err != nil {
 		t.Fatal(err)
 	}

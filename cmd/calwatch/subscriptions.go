@@ -145,7 +145,7 @@ func (a *app) subscriptionLifecycle(ctx context.Context, apiURL string) (life *s
 			opened.Close()
 		}
 	}
-	conn, err := a.connectAccount(ctx, opened, account.Hosts{APIURL: apiURL})
+	conn, _, err := a.connectAccount(ctx, opened, account.Hosts{APIURL: apiURL})
 	if err != nil {
 		closeStore()
 		return nil, nil, err

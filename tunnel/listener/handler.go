@@ -54,10 +54,15 @@ type DeliveryStore interface {
 	RecordRefused(ctx context.Context, r storage.RefusedDelivery) (storage.DeliveryRecord, error)
 }
 
-// Config configures a Handler. SigningKey and Store are required.
+// Config configures a Handler. Store is required, and a signing key: either
+// SigningKey, or Keys when the keys change while it serves.
 type Config struct {
 	SigningKey []byte
-	Store      DeliveryStore
+	// Keys, if set, are the signing keys accepted (SigningKey among them
+	// when also set), changeable while the handler serves: a session
+	// learns its subscription's key only once it has subscribed.
+	Keys  *Keys
+	Store DeliveryStore
 	// Path is the one path deliveries are accepted on (default DefaultPath).
 	Path string
 	// MaxBodyBytes limits the body (default DefaultMaxBodyBytes).
@@ -110,8 +115,14 @@ type Handler struct {
 
 // NewHandler checks cfg, fills its defaults and returns the handler.
 func NewHandler(cfg Config) (*Handler, error) {
-	if len(cfg.SigningKey) == 0 {
+	if len(cfg.SigningKey) == 0 && cfg.Keys == nil {
 		return nil, errors.New("listener: no signing key")
+	}
+	if cfg.Keys == nil {
+		cfg.Keys = NewKeys()
+	}
+	if len(cfg.SigningKey) > 0 {
+		cfg.Keys.keep(cfg.SigningKey)
 	}
 	if cfg.Store == nil {
 		return nil, errors.New("listener: no store")
@@ -236,7 +247,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		refuse(http.StatusUnauthorized, fmt.Sprintf("%d %s headers; send one", n, calendly.SignatureHeader), body)
 		return
 	}
-	sig, err := calendly.Verify(sigHeader, body, h.cfg.SigningKey, receivedAt, h.cfg.Tolerance)
+	keys := h.cfg.Keys.current()
+	if len(keys) == 0 {
+		// Subscribed but not told the key yet: Calendly retries a 503.
+		writeJSON(w, http.StatusServiceUnavailable, errorBody("calwatch does not know the subscription's signing key yet; retry shortly"))
+		return
+	}
+	sig, err := verifyAny(sigHeader, body, keys, receivedAt, h.cfg.Tolerance)
 	if err != nil {
 		refuse(http.StatusUnauthorized, err.Error(), body)
 		return

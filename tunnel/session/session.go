@@ -25,6 +25,10 @@ import (
 	"github.com/calwatch/calwatch/tunnel/subscription"
 )
 
+// ErrLocalOnly is why a session polls when calwatch is reachable on this
+// machine only.
+var ErrLocalOnly = errors.New("no tunnel: Calendly cannot reach a listener on this machine")
+
 // Store is what a session needs of storage: the remembered subscriptions
 // and the sync state.
 type Store interface {
@@ -52,6 +56,9 @@ type Config struct {
 	// PollInterval is the polling period when no webhook can reach
 	// calwatch (default backfill.DefaultPollInterval).
 	PollInterval time.Duration
+	// PollOnly skips subscribing and polls from the start: the tunnel is
+	// local only, which Calendly cannot reach.
+	PollOnly bool
 	// UseSigningKey is told the key the active subscription's deliveries
 	// are signed with, each time it changes. The listener verifies with it.
 	UseSigningKey func(key []byte)
@@ -125,9 +132,14 @@ func (s *Session) Run(ctx context.Context) (err error) {
 	defer stopPolling()
 	pollDone := make(chan struct{})
 	close(pollDone)
-	if s.subscribe(ctx, url) {
+	switch {
+	case s.cfg.PollOnly:
+		s.polling = true
+		s.events.Emit(Polling{Interval: s.pollInterval(), Why: ErrLocalOnly})
+		pollDone = s.startPolling(pollCtx)
+	case s.subscribe(ctx, url):
 		s.catchUp(ctx)
-	} else if ctx.Err() == nil {
+	case ctx.Err() == nil:
 		pollDone = s.startPolling(pollCtx)
 	}
 	defer func() { stopPolling(); <-pollDone }()

@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -280,5 +281,23 @@ func TestSessionCatchesUpAfterADrop(t *testing.T) {
 	}
 	r.tunnel.GoOnline(origin)
 	eventually(t, "the booking made while down is caught up", func() bool { return r.hasBooking(t, "while-down@example.com") })
+	run.finish(t)
+}
+
+// TestSessionPollsWithoutSubscribingWhenLocalOnly: with PollOnly (listen
+// --no-tunnel and a login) nothing is subscribed, and polling still brings
+// bookings in.
+func TestSessionPollsWithoutSubscribingWhenLocalOnly(t *testing.T) {
+	r := newRig(t, calendlytest.Options{})
+	r.tunnel.GoOnline(r.endpoint(t))
+	run := start(r.session(t, func(c *Config) { c.PollOnly = true }))
+	run.waitFor(t, "Polling", func(ev Event) bool { p, ok := ev.(Polling); return ok && errors.Is(p.Why, ErrLocalOnly) })
+	if _, err := r.emu.Book(calendlytest.BookRequest{Email: "local@example.com", Name: "Local Only"}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "polling finds the booking", func() bool { return r.hasBooking(t, "local@example.com") })
+	if subs := r.ourSubscriptions(t); len(subs) != 0 {
+		t.Errorf("a local-only session subscribed %d URLs", len(subs))
+	}
 	run.finish(t)
 }
