@@ -24,6 +24,11 @@ func parseKey(b []byte) ([]byte, error) {
 	if len(line) == 0 {
 		return nil, errors.New("it is empty")
 	}
+	// The decoder skips line breaks inside its input: refuse them here, so
+	// only one line of base64 is ever a key.
+	if bytes.ContainsAny(line, "\r\n") {
+		return nil, errors.New("it is not one line of base64")
+	}
 	key := make([]byte, base64.StdEncoding.DecodedLen(len(line)))
 	n, err := base64.StdEncoding.Strict().Decode(key, line)
 	if err != nil {
