@@ -50,6 +50,9 @@ type Store struct {
 	closed  bool
 }
 
+// Path is the database file this store opened.
+func (s *Store) Path() string { return s.path }
+
 // Open opens (creating and migrating if needed) the database at path.
 func Open(ctx context.Context, path string) (*Store, error) {
 	if err := prepareFile(path); err != nil {

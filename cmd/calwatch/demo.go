@@ -16,7 +16,6 @@ import (
 	"github.com/calwatch/calwatch/tui"
 	"github.com/calwatch/calwatch/tunnel"
 	"github.com/calwatch/calwatch/tunnel/account"
-	"github.com/calwatch/calwatch/tunnel/backfill"
 	"github.com/calwatch/calwatch/tunnel/listener"
 	"github.com/calwatch/calwatch/tunnel/session"
 	"github.com/calwatch/calwatch/tunnel/subscription"
@@ -35,17 +34,15 @@ const demoHistory = 1000
 // calwatch's own listener subscribed through the real session, and the
 // emulator booking, canceling and moving meetings as it runs.
 type demo struct {
-	emu     *calendlytest.Server
-	store   *storage.Store
-	hub     *tui.Hub
-	session *session.Session
-	stop    func()
+	emu   *calendlytest.Server
+	store *storage.Store
+	live  *liveBackend
+	hub   *tui.Hub
 }
 
 // startDemo brings the demo up to the point where the TUI can open: the
-// session runs in the background and reports to the returned hub.
+// session runs in the background and reports to the demo's hub.
 func (a *app) startDemo(ctx context.Context, seed int64, logger *slog.Logger) (*demo, error) {
-	ensureTwoProcs()
 	redirect, err := freeLoopbackURL("/callback")
 	if err != nil {
 		return nil, err
@@ -74,61 +71,29 @@ func (a *app) startDemo(ctx context.Context, seed int64, logger *slog.Logger) (*
 	if err != nil {
 		return nil, err
 	}
-
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("cannot open the demo's listener: %w", err)
 	}
-	webhookURL := listener.LocalWebhookURL(ln.Addr(), listener.DefaultPath)
-	d.hub = tui.NewHub(d.store.Panes(), tui.Connection{Mode: tui.ModeLive, Demo: true, WebhookURL: webhookURL, Database: a.dbPath(), KeySet: true})
-	// An OAuth app's subscriptions are signed with the app's key, so the
-	// listener knows it before the session subscribes.
-	handler, err := listener.NewHandler(listener.Config{
-		SigningKey: []byte(appKey),
-		Store:      d.store,
-		RateLimit:  defaultRateLimit,
-		OnRecord:   func(rec storage.DeliveryRecord) { d.hub.Publish(tui.DeliveryCommitted{Record: rec}) },
-		OnError: func(err error) {
-			logger.Error("listener", "err", err)
-			d.hub.Publish(tui.BackendError{Err: err})
+	d.live, err = startLive(ctx, liveConfig{
+		store: d.store, ln: ln, tun: tunnel.Local(ln.Addr()), path: listener.DefaultPath,
+		// An OAuth app's subscriptions are signed with the app's key.
+		key: []byte(appKey),
+		session: &session.Config{
+			Client: conn.Client, Store: d.store, Sealer: sealer,
+			Account: subscription.Account{
+				User: conn.Account.UserURI, Organization: conn.Account.OrganizationURI,
+				AuthKind: subscription.AuthOAuth, AppSigningKey: []byte(appKey),
+			},
 		},
+		conn:   tui.Connection{Mode: tui.ModeLive, Demo: true, WebhookURL: listener.LocalWebhookURL(ln.Addr(), listener.DefaultPath), Database: a.dbPath(), KeySet: true},
+		logger: logger,
 	})
 	if err != nil {
 		ln.Close()
 		return nil, err
 	}
-	d.session, err = session.New(session.Config{
-		Client: conn.Client,
-		Account: subscription.Account{
-			User: conn.Account.UserURI, Organization: conn.Account.OrganizationURI,
-			AuthKind: subscription.AuthOAuth, AppSigningKey: []byte(appKey),
-		},
-		Store: d.store, Sealer: sealer, Tunnel: tunnel.Local(ln.Addr()), Path: listener.DefaultPath,
-		UseSigningKey: func(key []byte) {
-			if string(key) != appKey {
-				logger.Error("the demo's subscription is signed with another key than the app's")
-			}
-		},
-	})
-	if err != nil {
-		ln.Close()
-		return nil, err
-	}
-
-	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	served, ran := make(chan error, 1), make(chan error, 1)
-	go func() { served <- listener.NewServer(handler, listener.Timeouts{}).Run(runCtx, ln) }()
-	go func() { ran <- d.session.Run(runCtx) }()
-	go relaySession(d.session, d.hub, logger)
-	d.stop = func() {
-		cancel()
-		if err := <-ran; err != nil {
-			logger.Error("demo session", "err", err)
-		}
-		if err := <-served; err != nil {
-			logger.Error("demo listener", "err", err)
-		}
-	}
+	d.hub = d.live.hub
 	ok = true
 	return d, nil
 }
@@ -192,51 +157,10 @@ func (d *demo) close() {
 // stopSession ends the session (deleting its subscription) and the
 // listener; the emulator and the store stay until close.
 func (d *demo) stopSession() {
-	if d.stop != nil {
-		d.stop()
-		d.stop = nil
+	if d.live != nil {
+		d.live.stop()
+		d.live = nil
 	}
-}
-
-// relaySession tells the TUI what the session does.
-func relaySession(s *session.Session, hub *tui.Hub, logger *slog.Logger) {
-	for ev := range s.Events() {
-		logger.Info("session", "event", ev.String())
-		switch ev := ev.(type) {
-		case session.Tunnel:
-			hub.Publish(tunnelState(ev.Event))
-		case session.Subscribed:
-			hub.Publish(tui.TunnelState{State: "online", URL: ev.CallbackURL})
-		case session.Polling:
-			hub.Publish(tui.TunnelState{State: "polling", Err: ev.Why.Error()})
-		case session.Sync:
-			if p, ok := ev.Event.(backfill.Progress); ok && p.ListingDone {
-				hub.Publish(tui.BackfillProgress{Done: p.Done, Total: p.Queued})
-			}
-			hub.Publish(tui.StoreChanged{})
-		case session.Degraded:
-			hub.Publish(tui.BackendError{Err: ev.Err})
-		}
-	}
-}
-
-func tunnelState(ev tunnel.Event) tui.TunnelState {
-	switch ev := ev.(type) {
-	case tunnel.Online:
-		return tui.TunnelState{State: "online", URL: ev.URL}
-	case tunnel.Offline:
-		return tui.TunnelState{State: "reconnecting", Err: errString(ev.Err)}
-	case tunnel.Stuck:
-		return tui.TunnelState{State: "offline", Err: errString(ev.Err)}
-	}
-	return tui.TunnelState{State: "offline"}
-}
-
-func errString(err error) string {
-	if err == nil {
-		return ""
-	}
-	return err.Error()
 }
 
 // freeLoopbackURL is an http URL on a loopback port free right now.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/calwatch/calwatch/tunnel"
 	"github.com/calwatch/calwatch/tunnel/home"
@@ -109,7 +110,14 @@ deliveries in flight are finished and the database is closed.`,
 			return listenRun(cmd.Context(), a, opts, cmd.Flags().Changed("path"))
 		},
 	}
-	f := cmd.Flags()
+	addConnectionFlags(cmd.Flags(), opts)
+	cmd.Flags().BoolVar(&opts.json, "json", false, "print one JSON object per delivery on stdout")
+	return cmd
+}
+
+// addConnectionFlags are how calwatch is reached and subscribes: listen's,
+// and the TUI's with the same meaning.
+func addConnectionFlags(f *pflag.FlagSet, opts *listenOptions) {
 	f.StringVar(&opts.addr, "addr", defaultListenAddr, "listen on `HOST:PORT` (port 0 picks a free one)")
 	f.BoolVar(&opts.noTunnel, "no-tunnel", false, "serve locally only, with no tunnel")
 	f.StringVar(&opts.publicURL, "public-url", "", "the public origin `URL` of a tunnel you run to --addr")
@@ -119,10 +127,8 @@ deliveries in flight are finished and the database is closed.`,
 	f.BoolVar(&opts.randomPath, "random-path", false, "use a new secret random path under "+listener.DefaultPath+" at every start")
 	f.StringVar(&opts.signingKey, "signing-key", "", "webhook signing `KEY` (or env "+signingKeyEnv+")")
 	f.Float64Var(&opts.rateLimit, "rate-limit", defaultRateLimit, "answer 429 past `N` requests per second (0: no limit)")
-	f.BoolVar(&opts.json, "json", false, "print one JSON object per delivery on stdout")
 	addForwardFlags(f, &opts.forward)
 	addSessionFlags(f, &opts.session)
-	return cmd
 }
 
 // checkListenOptions resolves the key and the path and refuses what cannot

@@ -81,10 +81,12 @@ func (a *app) listenAccount(ctx context.Context, store *storage.Store, key []byt
 // deleted unless --keep-subscription).
 func (a *app) startListenSession(ctx context.Context, acct *listenAccountConn, store *storage.Store, tun tunnel.Tunnel,
 	keys *listener.Keys, path string, opts *listenOptions, printer *deliveryPrinter, urlChanged func(string)) (stop func(), err error) {
-	cfg, err := a.sessionConfig(ctx, acct, store, tun, keys, path, &opts.session)
+	cfg, err := a.sessionConfig(ctx, acct, store, tun, &opts.session)
 	if err != nil {
 		return nil, err
 	}
+	cfg.Path = path
+	cfg.UseSigningKey = func(key []byte) { keys.Set(key) }
 	s, err := session.New(cfg)
 	if err != nil {
 		return nil, err
@@ -116,9 +118,10 @@ func (a *app) startListenSession(ctx context.Context, acct *listenAccountConn, s
 	}, nil
 }
 
-// sessionConfig is the session of a logged-in listen.
+// sessionConfig is the session of a logged-in listen or TUI, but for its
+// webhook path and how the listener learns the subscription's key.
 func (a *app) sessionConfig(ctx context.Context, acct *listenAccountConn, store *storage.Store, tun tunnel.Tunnel,
-	keys *listener.Keys, path string, opts *sessionOptions) (session.Config, error) {
+	opts *sessionOptions) (session.Config, error) {
 	conn := acct.conn
 	events, err := subscription.ParseEvents(opts.events)
 	if err != nil {
@@ -148,11 +151,10 @@ func (a *app) sessionConfig(ctx context.Context, acct *listenAccountConn, store 
 		return session.Config{}, fmt.Errorf("cannot get the key that seals subscription keys: %w", err)
 	}
 	return session.Config{
-		Client: conn.Client, Account: sub, Store: store, Sealer: sealer, Tunnel: tun, Path: path,
+		Client: conn.Client, Account: sub, Store: store, Sealer: sealer, Tunnel: tun,
 		Events: events, Scope: opts.scope, KeepSubscription: opts.keepSubscription, Since: since,
 		PollInterval: opts.pollInterval,
 		// Calendly cannot reach a local listener: read its API instead.
-		PollOnly:      tun.Kind() == tunnel.KindLocal,
-		UseSigningKey: func(key []byte) { keys.Set(key) },
+		PollOnly: tun.Kind() == tunnel.KindLocal,
 	}, nil
 }

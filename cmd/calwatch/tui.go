@@ -16,19 +16,18 @@ import (
 
 	"github.com/calwatch/calwatch/storage"
 	"github.com/calwatch/calwatch/tui"
-	"github.com/calwatch/calwatch/tunnel/home"
+	"github.com/calwatch/calwatch/tunnel"
 	"github.com/calwatch/calwatch/tunnel/listener"
 )
 
 // tuiOptions are the flags of calwatch with no subcommand: the TUI.
 type tuiOptions struct {
-	demo       bool
-	seed       int64
-	offline    bool
-	noTunnel   bool
-	signingKey string
-	addr       string
-	tz         string
+	demo    bool
+	seed    int64
+	offline bool
+	tz      string
+	// listen are the connection flags, with listen's meaning.
+	listen listenOptions
 }
 
 // offlinePoll is how often --offline checks whether another calwatch
@@ -39,54 +38,49 @@ const offlinePoll = 300 * time.Millisecond
 func addTUI(root *cobra.Command, a *app) {
 	opts := &tuiOptions{}
 	root.RunE = func(cmd *cobra.Command, _ []string) error {
-		return tuiRun(cmd.Context(), a, opts)
+		return tuiRun(cmd.Context(), a, opts, cmd.Flags().Changed("path"))
 	}
 	f := root.Flags()
 	f.BoolVar(&opts.demo, "demo", false, "the whole TUI against a built-in Calendly emulator: no account, no network")
 	f.Int64Var(&opts.seed, "seed", 1, "with --demo: the emulator's seed (the same seed gives the same people)")
 	f.BoolVar(&opts.offline, "offline", false, "show the stored bookings and deliveries without connecting")
-	f.BoolVar(&opts.noTunnel, "no-tunnel", false, "run calwatch's own listener locally, no account, and watch deliveries arrive")
-	f.StringVar(&opts.signingKey, "signing-key", "", "with --no-tunnel: the webhook signing `KEY` (or env "+signingKeyEnv+")")
-	f.StringVar(&opts.addr, "addr", defaultListenAddr, "with --no-tunnel: listen on `HOST:PORT`")
 	f.StringVar(&opts.tz, "tz", "", "show times in this IANA `ZONE` (default: the local zone)")
+	addConnectionFlags(f, &opts.listen)
 }
 
 // checkTUIOptions refuses flag combinations that cannot work.
-func checkTUIOptions(opts *tuiOptions) (loc *time.Location, key []byte, err error) {
+func checkTUIOptions(opts *tuiOptions) (loc *time.Location, err error) {
 	loc = time.Local
 	if opts.tz != "" {
 		if loc, err = time.LoadLocation(opts.tz); err != nil {
-			return nil, nil, usageErrorf("--tz %q is not a time zone; use an IANA name such as Europe/Berlin", opts.tz)
+			return nil, usageErrorf("--tz %q is not a time zone; use an IANA name such as Europe/Berlin", opts.tz)
 		}
 	}
 	switch {
-	case opts.demo && (opts.offline || opts.noTunnel):
-		return nil, nil, usageErrorf("--demo runs its own emulator; leave out --offline and --no-tunnel")
-	case opts.demo:
-		return loc, nil, nil
-	case opts.offline && opts.noTunnel:
-		return nil, nil, usageErrorf("--offline and --no-tunnel exclude each other; pass one")
-	case !opts.offline && !opts.noTunnel:
-		return nil, nil, usageErrorf("the setup wizard is not here yet: run 'calwatch --offline' (stored data), 'calwatch --no-tunnel --signing-key KEY' (a local listener) or 'calwatch listen'")
-	case opts.noTunnel:
-		key = []byte(opts.signingKey)
-		if len(key) == 0 {
-			key = []byte(os.Getenv(signingKeyEnv))
-		}
-		if len(key) == 0 {
-			return nil, nil, usageErrorf("--no-tunnel needs a signing key: set %s or pass --signing-key KEY", signingKeyEnv)
-		}
-		if err := listener.CheckAddr(opts.addr); err != nil {
-			return nil, nil, usageErrorf("--addr: %v", err)
-		}
+	case opts.demo && (opts.offline || opts.listen.noTunnel):
+		return nil, usageErrorf("--demo runs its own emulator; leave out --offline and --no-tunnel")
+	case opts.offline && opts.listen.noTunnel:
+		return nil, usageErrorf("--offline and --no-tunnel exclude each other; pass one")
+	case opts.listen.forward.to != "":
+		return nil, usageErrorf("the TUI does not forward yet; use calwatch listen --forward-to URL (and calwatch --offline to watch)")
 	}
-	return loc, key, nil
+	return loc, nil
 }
 
-func tuiRun(ctx context.Context, a *app, opts *tuiOptions) error {
-	loc, key, err := checkTUIOptions(opts)
+func tuiRun(ctx context.Context, a *app, opts *tuiOptions, pathChanged bool) error {
+	loc, err := checkTUIOptions(opts)
 	if err != nil {
 		return err
+	}
+	var key []byte
+	var path string
+	if !opts.demo && !opts.offline {
+		if err := a.needLoginOrKey(ctx, &opts.listen); err != nil {
+			return err
+		}
+		if key, path, err = checkListenOptions(&opts.listen, pathChanged); err != nil {
+			return err
+		}
 	}
 	if !isTerminal(a.in) || !isTerminal(a.out) {
 		return errors.New("the TUI needs a terminal; in scripts use 'calwatch listen' and the list commands")
@@ -126,12 +120,12 @@ func tuiRun(ctx context.Context, a *app, opts *tuiOptions) error {
 		backend = tui.NewHub(panes, tui.Connection{Mode: tui.ModeOffline, Database: a.dbPath()})
 		go backend.PollDataVersion(ctx, panes, offlinePoll)
 	} else {
-		stop, hub, err := a.startLocalListener(ctx, opts, key, logger)
+		live, closeLive, err := a.startLiveTUI(ctx, opts, key, path, logger)
 		if err != nil {
 			return err
 		}
-		defer stop()
-		backend = hub
+		defer closeLive()
+		backend = live.hub
 	}
 	defer backend.Close()
 
@@ -143,67 +137,89 @@ func tuiRun(ctx context.Context, a *app, opts *tuiOptions) error {
 	return nil
 }
 
-// startLocalListener runs calwatch's verified listener in this process
-// and returns a backend told of every delivery it stores. stop ends the
-// listener (finishing deliveries in flight) and closes the database.
-func (a *app) startLocalListener(ctx context.Context, opts *tuiOptions, key []byte, logger *slog.Logger) (stop func(), hub *tui.Hub, err error) {
-	ensureTwoProcs()
-	lock, err := a.paths().LockListener()
-	if errors.As(err, new(*home.ListenerRunningError)) {
-		return nil, nil, fmt.Errorf("%w; watch it with 'calwatch --offline', or stop it first", err)
+// startLiveTUI runs calwatch's listener in this process for the TUI: with
+// an account (the stored login or CALENDLY_TOKEN) through the session, which
+// subscribes the tunnel's URL, backfills and follows; without one, locally,
+// verifying what is signed with key. closeLive ends it all, deleting the
+// subscription unless --keep-subscription, and closes the database.
+func (a *app) startLiveTUI(ctx context.Context, opts *tuiOptions, key []byte, path string, logger *slog.Logger) (live *liveBackend, closeLive func(), err error) {
+	if len(key) == 0 && os.Getenv(envToken) == "" && a.errIfNoDatabase() != nil {
+		return nil, nil, errNoKeyNoLoginTUI
 	}
+	lock, err := a.lockHome()
 	if err != nil {
 		return nil, nil, err
 	}
+	var closers []func()
+	closeAll := func() {
+		for i := len(closers) - 1; i >= 0; i-- {
+			closers[i]()
+		}
+	}
+	defer func() {
+		if err != nil {
+			closeAll()
+		}
+	}()
+	closers = append(closers, lock.Release)
 	store, err := a.openStore(ctx)
 	if err != nil {
-		lock.Release()
 		return nil, nil, fmt.Errorf("cannot open the database %s: %w", a.dbPath(), err)
 	}
-	fail := func(err error) (func(), *tui.Hub, error) {
-		store.Close()
-		lock.Release()
+	closers = append(closers, func() { store.Close() })
+	acct, err := a.listenAccount(ctx, store, key)
+	if errors.Is(err, errNoKeyNoLogin) {
+		return nil, nil, errNoKeyNoLoginTUI
+	}
+	if err != nil {
 		return nil, nil, err
 	}
-	ln, err := net.Listen("tcp", opts.addr)
+	closers = append(closers, acct.close)
+	if acct.conn == nil && !opts.listen.noTunnel {
+		return nil, nil, usageErrorf("without a Calendly login the TUI listens locally only: pass --no-tunnel, or log in with calwatch login")
+	}
+	ln, err := net.Listen("tcp", opts.listen.addr)
 	if err != nil {
-		return fail(fmt.Errorf("cannot listen on %s (%v); pick another --addr", opts.addr, err))
+		return nil, nil, fmt.Errorf("cannot listen on %s (%v); pick another --addr", opts.listen.addr, err)
 	}
-	webhookURL := listener.LocalWebhookURL(ln.Addr(), listener.DefaultPath)
-	hub = tui.NewHub(store.Panes(), tui.Connection{Mode: tui.ModeLocal, WebhookURL: webhookURL, Database: a.dbPath(), KeySet: true})
-	handler, err := listener.NewHandler(listener.Config{
-		SigningKey: key,
-		Store:      store,
-		RateLimit:  defaultRateLimit,
-		OnRecord:   func(rec storage.DeliveryRecord) { hub.Publish(tui.DeliveryCommitted{Record: rec}) },
-		OnError: func(err error) {
-			logger.Error("listener", "err", err)
-			hub.Publish(tui.BackendError{Err: err})
-		},
-	})
-	if err != nil {
-		ln.Close()
-		return fail(err)
-	}
-	state := home.ListenerState{PID: os.Getpid(), Addr: ln.Addr().String(), WebhookURL: webhookURL, Database: a.dbPath(), StartedAt: time.Now().UTC()}
-	if err := lock.Publish(state); err != nil {
-		ln.Close()
-		return fail(err)
-	}
-	serveCtx, stopServe := context.WithCancel(context.WithoutCancel(ctx))
-	served := make(chan error, 1)
-	go func() { served <- listener.NewServer(handler, listener.Timeouts{}).Run(serveCtx, ln) }()
-	logger.Info("listening", "url", webhookURL, "db", a.dbPath())
-	return func() {
-		stopServe()
-		if err := <-served; err != nil {
-			logger.Error("listener stop", "err", err)
+	closers = append(closers, func() { ln.Close() })
+	cfg := liveConfig{store: store, lock: lock, ln: ln, path: path, key: key, logger: logger,
+		conn: tui.Connection{Mode: tui.ModeLocal, WebhookURL: listener.LocalWebhookURL(ln.Addr(), path), Database: a.dbPath(), KeySet: len(key) > 0}}
+	if acct.conn != nil {
+		if cfg.tun, err = a.openTunnel(ctx, &opts.listen, key, ln); err != nil || cfg.tun == nil {
+			return nil, nil, err
 		}
-		if err := store.Close(); err != nil {
-			logger.Error("closing the database", "err", err)
+		closers = append(closers, func() { cfg.tun.Close() })
+		sc, err := a.sessionConfig(ctx, acct, store, cfg.tun, &opts.listen.session)
+		if err != nil {
+			return nil, nil, err
 		}
-		lock.Release()
-	}, hub, nil
+		cfg.session = &sc
+		cfg.conn.Mode, cfg.conn.KeySet = tui.ModeLive, true
+		if u := cfg.tun.URL(); u != "" && cfg.tun.Kind() != tunnel.KindLocal {
+			cfg.conn.WebhookURL = u + path
+		}
+	}
+	if live, err = startLive(ctx, cfg); err != nil {
+		return nil, nil, err
+	}
+	closers = append(closers, live.stop)
+	return live, closeAll, nil
+}
+
+// errNoKeyNoLoginTUI: the TUI has nothing to verify deliveries with.
+var errNoKeyNoLoginTUI = usageErrorf("not logged in to Calendly: run calwatch login first (or calwatch --demo to try it, calwatch --offline for what is stored, --no-tunnel --signing-key KEY for your own deliveries)")
+
+// needLoginOrKey refuses, before anything is opened, a live TUI with
+// neither a signing key nor a Calendly login to verify deliveries with.
+func (a *app) needLoginOrKey(ctx context.Context, opts *listenOptions) error {
+	if opts.signingKey != "" || os.Getenv(signingKeyEnv) != "" || os.Getenv(envToken) != "" {
+		return nil
+	}
+	if acct, err := a.storedAccount(ctx); err == nil && acct != nil {
+		return nil
+	}
+	return errNoKeyNoLoginTUI
 }
 
 // tuiLogger logs to calwatch-tui.log in the logs folder: the terminal

@@ -13,7 +13,7 @@ func TestTUIFlagsRefuseWhatCannotWork(t *testing.T) {
 	}{
 		{nil, "calwatch --offline"},
 		{[]string{"--offline", "--no-tunnel"}, "exclude each other"},
-		{[]string{"--no-tunnel"}, "needs a signing key"},
+		{[]string{"--no-tunnel"}, "--signing-key KEY"},
 		{[]string{"--no-tunnel", "--signing-key", "k", "--addr", "nowhere"}, "--addr"},
 		{[]string{"--offline", "--tz", "Mars/Olympus"}, "not a time zone"},
 	} {

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"time"
+
+	"github.com/calwatch/calwatch/storage"
+	"github.com/calwatch/calwatch/tui"
+	"github.com/calwatch/calwatch/tunnel"
+	"github.com/calwatch/calwatch/tunnel/backfill"
+	"github.com/calwatch/calwatch/tunnel/home"
+	"github.com/calwatch/calwatch/tunnel/listener"
+	"github.com/calwatch/calwatch/tunnel/session"
+)
+
+// liveConfig is a TUI fed by calwatch's own listener and, with an account,
+// the session: what `calwatch --no-tunnel`, a logged-in `calwatch` and
+// `calwatch --demo` run.
+type liveConfig struct {
+	store *storage.Store
+	lock  *home.ListenerLock // published with the webhook URL, so status sees it
+	ln    net.Listener       // the local listener
+	tun   tunnel.Tunnel      // how the outside reaches it; nil: local only
+	path  string
+	// key is a signing key the user gave; nil when only the session's
+	// subscription key is to be accepted.
+	key []byte
+	// session is the account's session (UseSigningKey and Tunnel are
+	// filled here); nil without an account.
+	session *session.Config
+	conn    tui.Connection
+	logger  *slog.Logger
+}
+
+// liveBackend is a running live TUI backend.
+type liveBackend struct {
+	hub  *tui.Hub
+	stop func() // ends the session (deleting its subscription) and the listener
+}
+
+// startLive serves the listener (and the tunnel's public listener) with one
+// verifying handler that reports every stored delivery to the hub, and runs
+// the session, if any, reporting to the same hub.
+func startLive(ctx context.Context, cfg liveConfig) (*liveBackend, error) {
+	ensureTwoProcs()
+	keys := listener.NewKeys()
+	hub := tui.NewHub(cfg.store.Panes(), cfg.conn)
+	handler, err := listener.NewHandler(listener.Config{
+		SigningKey: cfg.key,
+		Keys:       keys,
+		Store:      cfg.store,
+		Path:       cfg.path,
+		RateLimit:  defaultRateLimit,
+		OnRecord:   func(rec storage.DeliveryRecord) { hub.Publish(tui.DeliveryCommitted{Record: rec}) },
+		OnError: func(err error) {
+			cfg.logger.Error("listener", "err", err)
+			hub.Publish(tui.BackendError{Err: err})
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	var s *session.Session
+	if cfg.session != nil {
+		sc := *cfg.session
+		sc.Tunnel, sc.Path = cfg.tun, cfg.path
+		sc.UseSigningKey = func(key []byte) { keys.Set(key) }
+		if s, err = session.New(sc); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.lock != nil {
+		state := home.ListenerState{PID: os.Getpid(), Addr: cfg.ln.Addr().String(), WebhookURL: cfg.conn.WebhookURL, Database: cfg.store.Path(), StartedAt: time.Now().UTC()}
+		if err := cfg.lock.Publish(state); err != nil {
+			return nil, err
+		}
+	}
+	served := cfg.ln
+	if cfg.tun != nil && cfg.tun.Listener() != nil {
+		served = tunnel.Merge(cfg.ln, cfg.tun.Listener())
+	}
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	serving, ran := make(chan error, 1), make(chan error, 1)
+	go func() { serving <- listener.NewServer(handler, listener.Timeouts{}).Run(runCtx, served) }()
+	if s != nil {
+		go func() { ran <- s.Run(runCtx) }()
+		go relaySession(s, hub, cfg.logger)
+	} else {
+		close(ran)
+	}
+	cfg.logger.Info("listening", "url", cfg.conn.WebhookURL, "db", cfg.store.Path())
+	return &liveBackend{hub: hub, stop: func() {
+		cancel()
+		if err := <-ran; err != nil {
+			cfg.logger.Error("session", "err", err)
+		}
+		if err := <-serving; err != nil {
+			cfg.logger.Error("listener stop", "err", err)
+		}
+	}}, nil
+}
+
+// relaySession tells the TUI what the session does.
+func relaySession(s *session.Session, hub *tui.Hub, logger *slog.Logger) {
+	for ev := range s.Events() {
+		logger.Info("session", "event", ev.String())
+		switch ev := ev.(type) {
+		case session.Tunnel:
+			hub.Publish(tunnelState(ev.Event))
+		case session.Subscribed:
+			hub.Publish(tui.TunnelState{State: "online", URL: ev.CallbackURL})
+		case session.Polling:
+			hub.Publish(tui.TunnelState{State: "polling", Err: errString(ev.Why)})
+		case session.Sync:
+			if p, ok := ev.Event.(backfill.Progress); ok && p.ListingDone {
+				hub.Publish(tui.BackfillProgress{Done: p.Done, Total: p.Queued})
+			}
+			hub.Publish(tui.StoreChanged{})
+		case session.Degraded:
+			hub.Publish(tui.BackendError{Err: ev.Err})
+		}
+	}
+}
+
+func tunnelState(ev tunnel.Event) tui.TunnelState {
+	switch ev := ev.(type) {
+	case tunnel.Online:
+		return tui.TunnelState{State: "online", URL: ev.URL}
+	case tunnel.Offline:
+		return tui.TunnelState{State: "reconnecting", Err: errString(ev.Err)}
+	case tunnel.Stuck:
+		return tui.TunnelState{State: "offline", Err: errString(ev.Err)}
+	}
+	return tui.TunnelState{State: "offline"}
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// lockHome takes the home's one-listener lock for a TUI that listens.
+func (a *app) lockHome() (*home.ListenerLock, error) {
+	lock, err := a.paths().LockListener()
+	if errors.As(err, new(*home.ListenerRunningError)) {
+		return nil, fmt.Errorf("%w; watch it with 'calwatch --offline', or stop it first", err)
+	}
+	return lock, err
+}
