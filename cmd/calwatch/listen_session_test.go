@@ -79,6 +79,17 @@ func TestListenWithALoginSubscribesBackfillsFollowsAndCleansUp(t *testing.T) {
 		t.Errorf("listen refused a delivery:\n%s", l.stderr)
 	}
 
+	st := statusJSON(t, home)
+	if len(st.Subscriptions) != 1 || st.Subscriptions[0].CallbackURL != "http://"+addr+"/webhooks/calendly" || st.LastSync == nil || st.LastDelivery == nil {
+		t.Errorf("status while listening: %d subscriptions %+v, last sync %v, last delivery %v; want ours, a sync and a delivery",
+			len(st.Subscriptions), st.Subscriptions, st.LastSync, st.LastDelivery)
+	}
+	human := runCLI(t, nil, "status", "--home", home).wantExit(t, exitOK).stdout
+	for _, want := range []string{"Subscribed http", "Last synced with Calendly: 20", "Last delivery: 20"} {
+		if !strings.Contains(human, want) {
+			t.Errorf("status does not say %q:\n%s", want, human)
+		}
+	}
 	if code := l.stopListen(t); code != exitOK {
 		t.Fatalf("listen exited %d:\n%s", code, l.stderr)
 	}

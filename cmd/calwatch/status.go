@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/calwatch/calwatch/storage"
 	"github.com/calwatch/calwatch/tui/safetext"
 	"github.com/calwatch/calwatch/tunnel/account"
 )
@@ -26,6 +27,12 @@ type statusReport struct {
 	// starting listener is still preparing, or one of another version);
 	// the rest of the report stands.
 	AccountError string `json:"account_error,omitempty"`
+	// Subscriptions are the webhook subscriptions calwatch made (and will
+	// delete); LastSync is when it last caught up with Calendly's API,
+	// LastDelivery when it last took a delivery.
+	Subscriptions []storage.Subscription `json:"subscriptions,omitempty"`
+	LastSync      *time.Time             `json:"last_sync,omitempty"`
+	LastDelivery  *time.Time             `json:"last_delivery,omitempty"`
 }
 
 func newStatusCmd(a *app) *cobra.Command {
@@ -53,9 +60,11 @@ func statusRun(ctx context.Context, a *app, asJSON bool) error {
 		report.WebhookURL, report.Addr, report.PID, report.Database = state.WebhookURL, state.Addr, state.PID, state.Database
 		report.StartedAt = &state.StartedAt
 	}
-	if report.Account, err = a.storedAccount(ctx); err != nil {
+	stored, err := a.storedStatus(ctx)
+	if err != nil {
 		report.AccountError = err.Error()
 	}
+	report.Account, report.Subscriptions, report.LastSync, report.LastDelivery = stored.Account, stored.Subscriptions, stored.LastSync, stored.LastDelivery
 	if asJSON {
 		b, err := json.Marshal(report)
 		if err != nil {
@@ -69,6 +78,9 @@ func statusRun(ctx context.Context, a *app, asJSON bool) error {
 			return err
 		}
 	} else if err := writeAccountStatus(a.out, report.Account); err != nil {
+		return err
+	}
+	if err := writeStoredStatus(a.out, stored); err != nil {
 		return err
 	}
 	if !running {
