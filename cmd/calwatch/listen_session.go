@@ -97,10 +97,21 @@ func (a *app) startListenSession(ctx context.Context, acct *listenAccountConn, s
 	reported := make(chan struct{})
 	go func() {
 		defer close(reported)
+		var lastProgress time.Time
 		for ev := range s.Events() {
-			if t, ok := ev.(session.Tunnel); ok {
-				if moved, ok := t.Event.(tunnel.URLChanged); ok {
+			switch ev := ev.(type) {
+			case session.Tunnel:
+				if moved, ok := ev.Event.(tunnel.URLChanged); ok {
 					urlChanged(moved.New + path)
+				}
+			case session.Sync:
+				// A backfill reports every event it reads: a line a
+				// second is enough to see it move; Finished says the rest.
+				if _, ok := ev.Event.(backfill.Progress); ok {
+					if time.Since(lastProgress) < time.Second {
+						continue
+					}
+					lastProgress = time.Now()
 				}
 			}
 			say(ev.String())
