@@ -203,7 +203,13 @@ func (a *app) startLiveTUI(ctx context.Context, opts *tuiOptions, key []byte, pa
 	if live, err = startLive(ctx, cfg); err != nil {
 		return nil, nil, err
 	}
-	closers = append(closers, live.stop)
+	closers = append(closers, func() {
+		// The TUI is gone by now: say what the wait is for.
+		if cfg.session != nil && !opts.listen.session.keepSubscription {
+			a.hint("Stopping: deleting calwatch's webhook subscription…")
+		}
+		live.stop()
+	})
 	return live, closeAll, nil
 }
 
