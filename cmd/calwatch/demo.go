@@ -9,6 +9,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/calwatch/calwatch/calendly"
 	"github.com/calwatch/calwatch/calendly/calendlytest"
@@ -49,7 +52,7 @@ func (a *app) startDemo(ctx context.Context, seed int64, logger *slog.Logger) (*
 	}
 	appKey, clientSecret := randomHex(32), randomHex(24)
 	const clientID = "calwatch-demo"
-	emu, err := calendlytest.Listen("127.0.0.1:0", calendlytest.Options{
+	emu, err := a.listenDemoEmulator(calendlytest.Options{
 		ClientID: clientID, ClientSecret: clientSecret, SigningKey: appKey,
 		AutoApprove: true, RedirectURIs: []string{redirect},
 		Seed: seed, Live: demoLiveRate, History: demoHistory,
@@ -96,6 +99,37 @@ func (a *app) startDemo(ctx context.Context, seed int64, logger *slog.Logger) (*
 	d.hub = d.live.hub
 	ok = true
 	return d, nil
+}
+
+// demoAddrFile keeps the demo emulator's address in a home given with
+// --home: the emulator's URIs start with its origin, so the same seed gives
+// the same URIs only on the same port, and a kept demo home does not fill
+// with strangers.
+const demoAddrFile = "demo-emulator.addr"
+
+// listenDemoEmulator starts the demo's emulator: on the address the last
+// demo of this home used when it is free, else on any free port.
+func (a *app) listenDemoEmulator(opts calendlytest.Options) (*calendlytest.Server, error) {
+	if a.home == "" {
+		return calendlytest.Listen("127.0.0.1:0", opts)
+	}
+	paths := a.paths()
+	file := filepath.Join(paths.Dirs().State, demoAddrFile)
+	if b, err := os.ReadFile(file); err == nil {
+		if addr := strings.TrimSpace(string(b)); listener.CheckAddr(addr) == nil {
+			if emu, err := calendlytest.Listen(addr, opts); err == nil {
+				return emu, nil
+			}
+		}
+	}
+	emu, err := calendlytest.Listen("127.0.0.1:0", opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := paths.EnsureDir(paths.Dirs().State); err == nil {
+		_ = os.WriteFile(file, []byte(strings.TrimPrefix(emu.URL, "http://")+"\n"), 0o600)
+	}
+	return emu, nil
 }
 
 // demoLogin logs in to the emulator through the real OAuth flow (PKCE,

@@ -69,3 +69,25 @@ func TestDemoLogsInBackfillsGoesLiveAndCleansUp(t *testing.T) {
 		t.Errorf("after stopping, calwatch remembers %d subscriptions (%v); want its own deleted", len(subs), err)
 	}
 }
+
+// TestAKeptDemoHomeGetsTheSameURIsAgain: with --home, a second demo runs its
+// emulator on the same origin, so the same seed's people and bookings are
+// the same URIs and the store does not fill with strangers.
+func TestAKeptDemoHomeGetsTheSameURIsAgain(t *testing.T) {
+	a := &app{streams: &streams{out: io.Discard, errOut: io.Discard}, home: t.TempDir()}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	first, err := a.startDemo(context.Background(), 5, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	origin := first.emu.URL
+	first.close()
+	second, err := a.startDemo(context.Background(), 5, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.close()
+	if second.emu.URL != origin {
+		t.Errorf("the second demo's emulator is at %s, the first's at %s: the seed's URIs differ", second.emu.URL, origin)
+	}
+}
