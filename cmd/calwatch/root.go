@@ -111,6 +111,7 @@ func newRootCmd(a *app) *cobra.Command {
 		newContactsCmd(a),
 		newDeliveriesCmd(a),
 		newTriggerCmd(a),
+		newAuditCmd(a),
 		newEmulatorCmd(a),
 		newLoginCmd(a),
 		newLogoutCmd(a),
