@@ -100,6 +100,14 @@ func (p Path) Lookup(v any) (any, error) {
 				return nil, fmt.Errorf("# of %s, which is not a list or an object", kind(v))
 			}
 		case s.isIdx:
+			if obj, ok := v.(map[string]any); ok { // a key made of digits
+				next, ok := obj[strconv.Itoa(s.index)]
+				if !ok {
+					return nil, fmt.Errorf("no key %q (after %d steps of the path)", strconv.Itoa(s.index), i)
+				}
+				v = next
+				continue
+			}
 			arr, ok := v.([]any)
 			if !ok {
 				return nil, fmt.Errorf("[%d] of %s, not a list", s.index, kind(v))
