@@ -112,6 +112,7 @@ func newRootCmd(a *app) *cobra.Command {
 		newDeliveriesCmd(a),
 		newTriggerCmd(a),
 		newAuditCmd(a),
+		newScenarioCmd(a),
 		newEmulatorCmd(a),
 		newLoginCmd(a),
 		newLogoutCmd(a),
