@@ -232,3 +232,40 @@ func TestReportTextNamesFailures(t *testing.T) {
 		}
 	}
 }
+
+func TestSlowAnswersFailAndStandOut(t *testing.T) {
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if strings.Contains(string(body), "invitee.canceled") {
+			select { // never answers in time
+			case <-r.Context().Done():
+			case <-release:
+			}
+			return
+		}
+		if correct(r.Header.Get(calendly.SignatureHeader), body) {
+			if strings.Contains(string(body), "event_type.updated") {
+				time.Sleep(400 * time.Millisecond) // the endpoint's own slowness, not the test's
+			}
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+		w.WriteHeader(http.StatusUnauthorized)
+	}))
+	t.Cleanup(srv.Close)
+	var probes []audit.Probe
+	probes = append(probes, audit.Probes[:8]...) // one good delivery of each event
+	r, err := audit.Run(context.Background(), audit.Options{URL: srv.URL, SigningKey: []byte(testKey), Probes: probes, Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := failedNames(r)
+	if len(failed) != 1 || failed[0] != "invitee.canceled" || !strings.Contains(r.Failed()[0].Verdict, "no answer within 1s") {
+		t.Errorf("failed %v (%v); want only invitee.canceled, unanswered in time", failed, r.Failed())
+	}
+	if len(r.Outliers) != 1 || r.Outliers[0].Probe != "event_type.updated" {
+		t.Errorf("outliers %+v; want event_type.updated alone", r.Outliers)
+	}
+}

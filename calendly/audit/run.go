@@ -163,6 +163,11 @@ func runProbe(ctx context.Context, opts Options, p Probe, rnd *rand.Rand) (Resul
 	res.Pass, res.Verdict = judge(p, res.Answers)
 	if !res.Pass {
 		res.Why = p.Why
+		for _, a := range res.Answers {
+			if p.Must == MustAccept && a.Status == 0 {
+				res.Why = "it does not answer in time (or at all): Calendly counts that as a failure and retries"
+			}
+		}
 	}
 	return res, nil
 }

@@ -77,3 +77,13 @@ func TestAuditUsageErrors(t *testing.T) {
 	runCLI(t, nil, "audit", "--signing-key", "k").wantExit(t, exitUsage).wantOneLineError(t, "--to URL")
 	runCLI(t, nil, "audit", "--signing-key", "k", "--to", "ftp://x").wantExit(t, exitUsage).wantOneLineError(t, "not an http(s) URL")
 }
+
+// calwatch's own 'listen', as configured by the command (its limits and
+// rate limits included), passes every probe.
+func TestAuditPassesCalwatchListen(t *testing.T) {
+	l := startListen(t, t.TempDir(), "--no-tunnel", "--signing-key", listenTestKey)
+	r := runCLI(t, nil, "audit", "--to", l.webhookURL, "--signing-key", listenTestKey)
+	if r.code != exitOK {
+		t.Fatalf("calwatch listen fails its own audit (exit %d):\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}

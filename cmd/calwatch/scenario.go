@@ -260,7 +260,10 @@ func writeScenarioResult(w io.Writer, res *story.Result) error {
 	if res.Skipped > 0 {
 		fmt.Fprintf(&b, ", %d skipped (no status endpoint: pass --status URL)", res.Skipped)
 	}
-	b.WriteString("\n")
+	line := b.String()
+	b.Reset()
+	// The scenario's name and file name come from the file.
+	b.WriteString(safetext.Line(line) + "\n")
 	for _, f := range res.Failures {
 		// Expected and got quote the endpoint's JSON.
 		fmt.Fprintf(&b, "  %s\n", safetext.Line(f.String()))
