@@ -42,8 +42,8 @@ func (r *Report) Failed() []Result {
 }
 
 func (r *Report) grade() {
-	r.Never = []Result{r.never("never 410 to a good delivery", "Calendly deletes the subscription at once", func(a Answer) bool { return a.Status == 410 }),
-		r.never("never redirect a delivery", "Calendly does not follow redirects and counts them as failures", func(a Answer) bool { return a.Status >= 300 && a.Status < 400 })}
+	r.Never = []Result{r.never("no 410 to a good delivery", "Calendly deletes the subscription at once", func(a Answer) bool { return a.Status == 410 }),
+		r.never("no redirect of a delivery", "Calendly does not follow redirects and counts them as failures", func(a Answer) bool { return a.Status >= 300 && a.Status < 400 })}
 	var latencies []time.Duration
 	for _, res := range r.Results {
 		for _, a := range res.Answers {
@@ -74,15 +74,30 @@ func (r *Report) grade() {
 		r.Grade = fmt.Sprintf("PASS: all %d musts hold (%d probes, median answer %s)", total, len(r.Results), median.Round(time.Microsecond*100))
 		return
 	}
-	names := make([]string, 0, len(failed))
-	var whys []string
+	if len(latencies) == 0 {
+		first := ""
+		if len(r.Results) > 0 && len(r.Results[0].Answers) > 0 {
+			first = " (" + r.Results[0].Answers[0].Error + ")"
+		}
+		r.Grade = fmt.Sprintf("FAIL: no probe was answered%s: is the endpoint running at %s?", first, r.URL)
+		return
+	}
+	var names, whys []string
 	for _, f := range failed {
 		names = append(names, f.Name)
 		if f.Why != "" && !slices.Contains(whys, f.Why) {
 			whys = append(whys, f.Why)
 		}
 	}
-	r.Grade = fmt.Sprintf("FAIL: %d of %d musts fail (%s): %s", len(failed), total, strings.Join(names, ", "), strings.Join(whys, "; "))
+	r.Grade = fmt.Sprintf("FAIL: %d of %d musts fail (%s): %s", len(failed), total, atMost(names, 5, ", "), atMost(whys, 3, "; "))
+}
+
+// atMost joins the first n of list and says how many more there are.
+func atMost(list []string, n int, sep string) string {
+	if len(list) <= n {
+		return strings.Join(list, sep)
+	}
+	return strings.Join(list[:n], sep) + fmt.Sprintf("%s and %d more", sep, len(list)-n)
 }
 
 // never checks that no accept probe (a good delivery) was answered with a
