@@ -111,6 +111,8 @@ func newRootCmd(a *app) *cobra.Command {
 		newContactsCmd(a),
 		newDeliveriesCmd(a),
 		newTriggerCmd(a),
+		newAuditCmd(a),
+		newScenarioCmd(a),
 		newEmulatorCmd(a),
 		newLoginCmd(a),
 		newLogoutCmd(a),
