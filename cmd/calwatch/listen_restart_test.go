@@ -60,7 +60,13 @@ func TestAKilledListenLeavesOneSubscriptionAfterRestart(t *testing.T) {
 	}
 
 	first, firstURL, _ := start()
-	waitFor(t, "the first listen's subscription", func() bool { return slices.Contains(callbacks(), firstURL) })
+	// Killed once the subscription is made and remembered. (Killed between
+	// Calendly's 201 and the local record, the subscription would be
+	// unknown to calwatch and stay: a window of one database write.)
+	waitFor(t, "the first listen's subscription, remembered", func() bool {
+		st := statusJSON(t, home)
+		return slices.Contains(callbacks(), firstURL) && len(st.Subscriptions) == 1 && st.Subscriptions[0].CallbackURL == firstURL
+	})
 	if err := first.Process.Kill(); err != nil { // SIGKILL: no clean-up runs
 		t.Fatal(err)
 	}
