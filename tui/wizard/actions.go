@@ -1,0 +1,152 @@
+package wizard
+
+import (
+	"context"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+)
+
+// The replies of the actions, tagged with the attempt that asked, so a
+// reply that arrives after esc is dropped.
+type (
+	signInURLMsg struct {
+		attempt int
+		url     string
+	}
+	loginDoneMsg struct {
+		attempt int
+		account Account
+		err     error
+	}
+	ngrokDoneMsg struct {
+		attempt int
+		url     string
+		err     error
+	}
+)
+
+// startAction begins an attempt: a fresh context, the spinner, what the
+// step says while it waits.
+func (m *Model) startAction(doing string) (context.Context, int) {
+	m.stopAction()
+	ctx, cancel := context.WithCancel(context.Background())
+	m.attempt++
+	m.cancel, m.busy, m.failure = cancel, doing, ""
+	m.applyKeys()
+	return ctx, m.attempt
+}
+
+// stopAction cancels the running action, if any; its reply will be dropped.
+func (m *Model) stopAction() {
+	if m.cancel != nil {
+		m.cancel()
+		m.cancel = nil
+	}
+	if m.busy != "" {
+		m.attempt++
+	}
+	m.busy = ""
+	m.applyKeys()
+}
+
+// loginOAuth starts the OAuth login. The secret goes into the Cmd and
+// leaves the model's input at once.
+func (m *Model) loginOAuth() tea.Cmd {
+	id, secret := strings.TrimSpace(m.clientID.Value()), strings.TrimSpace(m.clientSecret.Value())
+	m.clientSecret.Reset()
+	m.signInAt = ""
+	next := m.goTo(stepOAuthWait)
+	ctx, attempt := m.startAction("waiting for you to approve calwatch in the browser…")
+	urls := make(chan string, 1)
+	actions := m.actions
+	login := func() tea.Msg {
+		acct, err := actions.LoginOAuth(ctx, id, secret, func(u string) {
+			select {
+			case urls <- u:
+			default:
+			}
+		})
+		return loginDoneMsg{attempt: attempt, account: acct, err: err}
+	}
+	showURL := func() tea.Msg {
+		select {
+		case u := <-urls:
+			return signInURLMsg{attempt: attempt, url: u}
+		case <-ctx.Done():
+			return nil
+		}
+	}
+	return tea.Batch(next, login, showURL, m.spin.Tick)
+}
+
+// loginToken starts checking a personal access token; the input is
+// emptied as it leaves.
+func (m *Model) loginToken() tea.Cmd {
+	token := strings.TrimSpace(m.secretInput.Value())
+	m.secretInput.Reset()
+	if token == "" {
+		m.failure = "paste the personal access token from Calendly's Integrations & apps → API and webhooks page"
+		return nil
+	}
+	ctx, attempt := m.startAction("asking Calendly who the token belongs to…")
+	actions := m.actions
+	return tea.Batch(func() tea.Msg {
+		acct, err := actions.LoginToken(ctx, token)
+		return loginDoneMsg{attempt: attempt, account: acct, err: err}
+	}, m.spin.Tick)
+}
+
+func (m *Model) loginDone(msg loginDoneMsg) tea.Cmd {
+	if msg.attempt != m.attempt {
+		return nil
+	}
+	m.stopAction()
+	if msg.err != nil {
+		m.failure = oneLine(msg.err.Error())
+		if m.step == stepOAuthWait {
+			// Back to the app's ID, keeping the failure in view.
+			failure := m.failure
+			cmd := m.popStep()
+			m.failure = failure
+			return cmd
+		}
+		return nil
+	}
+	m.account, m.loggedIn = msg.account, true
+	m.history = nil // the login is done: esc does not undo it
+	return m.enter(stepAccount)
+}
+
+// checkNgrok opens and closes an ngrok tunnel with token ("" for the one
+// already known).
+func (m *Model) checkNgrok(token string) tea.Cmd {
+	ctx, attempt := m.startAction("opening an ngrok tunnel…")
+	actions := m.actions
+	return tea.Batch(func() tea.Msg {
+		url, err := actions.CheckNgrok(ctx, token)
+		return ngrokDoneMsg{attempt: attempt, url: url, err: err}
+	}, m.spin.Tick)
+}
+
+func (m *Model) ngrokDone(msg ngrokDoneMsg) tea.Cmd {
+	if msg.attempt != m.attempt {
+		return nil
+	}
+	m.stopAction()
+	if msg.err != nil {
+		m.failure = oneLine(msg.err.Error())
+		return nil
+	}
+	m.tunnel, m.publicURL = TunnelNgrok, msg.url
+	m.secretInput.Reset()
+	return m.goTo(stepEvents)
+}
+
+// oneLine keeps the first line of an error for the step's ✗ line.
+func oneLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}
