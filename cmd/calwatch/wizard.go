@@ -1,0 +1,212 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/calwatch/calwatch/calendly"
+	"github.com/calwatch/calwatch/tui/wizard"
+	"github.com/calwatch/calwatch/tunnel"
+	"github.com/calwatch/calwatch/tunnel/account"
+	"github.com/calwatch/calwatch/tunnel/listener"
+	"github.com/calwatch/calwatch/tunnel/ngrok"
+)
+
+// ngrokTokenFile holds the ngrok authtoken typed into the setup wizard,
+// sealed with the home's data key (like the Calendly tokens), in the
+// config folder; NGROK_AUTHTOKEN, when set, wins over it.
+const ngrokTokenFile = "ngrok-authtoken.sealed"
+
+// identityNgrokToken is what the sealed authtoken is bound to.
+const identityNgrokToken = "ngrok/authtoken"
+
+// errWizardCanceled is the wizard left with q or ctrl+c.
+var errWizardCanceled = errors.New("setup was not finished; run calwatch again to pick up where you left off, or log in with calwatch login")
+
+// runWizard runs the setup wizard in the terminal and returns the user's
+// choices: the login is already stored, a typed ngrok authtoken is sealed
+// in the home (ngrokAuthtoken reads it back), and Result.Demo asks for
+// the demo instead.
+func runWizard(ctx context.Context, a *app) (wizard.Result, error) {
+	store, err := a.openStore(ctx)
+	if err != nil {
+		return wizard.Result{}, err
+	}
+	defer store.Close()
+	home, err := a.accountHome(store)
+	if err != nil {
+		return wizard.Result{}, err
+	}
+	actions := a.wizardActions(home)
+	known, _ := actions.knownNgrokToken(ctx)
+	m := wizard.New(actions, wizard.Options{
+		NgrokTokenKnown: known != "",
+		ClientID:        os.Getenv(envClientID),
+		RedirectURI:     actions.redirectURI,
+		Dark:            true,
+	})
+	p := tea.NewProgram(m, tea.WithContext(ctx), tea.WithInput(a.in), tea.WithOutput(a.out))
+	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) {
+		return wizard.Result{}, fmt.Errorf("the setup wizard stopped: %w", err)
+	}
+	res, done := m.Result()
+	if !done || res.Canceled {
+		return res, errWizardCanceled
+	}
+	return res, nil
+}
+
+// setupActions does the wizard's I/O with the account and ngrok packages.
+type setupActions struct {
+	a           *app
+	home        *account.Home
+	hosts       account.Hosts
+	redirectURI string
+	browser     func(url string) error // nil: none is opened
+	startNgrok  func(ngrok.Config) (tunnel.Tunnel, error)
+	ngrokAddr   string // tests: ngrok's server address
+}
+
+var _ wizard.Actions = (*setupActions)(nil)
+
+func (a *app) wizardActions(home *account.Home) *setupActions {
+	return &setupActions{a: a, home: home, hosts: envHosts(account.Hosts{}), redirectURI: account.DefaultRedirectURI,
+		browser: openBrowser, startNgrok: startNgrok}
+}
+
+func (s *setupActions) LoginOAuth(ctx context.Context, clientID, clientSecret string, showURL func(string)) (wizard.Account, error) {
+	app, err := calendly.NewOAuthApp(clientID, clientSecret, s.redirectURI, nil, hostOptions(s.hosts)...)
+	if err != nil {
+		return wizard.Account{}, err
+	}
+	flow := account.OAuthFlow{App: app, ShowURL: showURL, OpenBrowser: s.browser}
+	acct, err := s.home.LoginWithOAuth(ctx, flow, s.hosts)
+	return wizardAccount(acct), err
+}
+
+func (s *setupActions) LoginToken(ctx context.Context, token string) (wizard.Account, error) {
+	acct, err := s.home.LoginWithToken(ctx, token, s.hosts)
+	return wizardAccount(acct), err
+}
+
+func wizardAccount(a account.Account) wizard.Account {
+	return wizard.Account{Name: a.Name, Email: a.Email, Organization: a.OrganizationURI, Kind: a.AuthKind, ExpiresAt: a.TokenExpiresAt}
+}
+
+// CheckNgrok opens a tunnel with the token (typed, else the known one),
+// waits for ngrok's verdict, closes it, and keeps a typed token that
+// worked, sealed.
+func (s *setupActions) CheckNgrok(ctx context.Context, typed string) (string, error) {
+	token := typed
+	if token == "" {
+		var err error
+		if token, err = s.knownNgrokToken(ctx); err != nil {
+			return "", err
+		}
+	}
+	paths := s.a.paths()
+	logs := paths.Dirs().Logs
+	if err := paths.EnsureDir(logs); err != nil {
+		return "", err
+	}
+	tun, err := s.startNgrok(ngrok.Config{Authtoken: token, LogPath: filepath.Join(logs, ngrokLogFile), ConnectAddr: s.ngrokAddr})
+	if err != nil {
+		return "", err
+	}
+	defer tun.Close()
+	url, err := waitOnline(ctx, tun)
+	if err != nil {
+		return "", err
+	}
+	if typed != "" {
+		if err := s.saveNgrokToken(ctx, typed); err != nil {
+			return "", err
+		}
+	}
+	return url, nil
+}
+
+// waitOnline waits for the tunnel's first verdict.
+func waitOnline(ctx context.Context, tun tunnel.Tunnel) (string, error) {
+	for {
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case ev, ok := <-tun.Events():
+			if !ok {
+				return "", errors.New("the ngrok tunnel closed before it came online; see " + ngrokLogFile + " in calwatch's logs")
+			}
+			switch ev := ev.(type) {
+			case tunnel.Online:
+				return ev.URL, nil
+			case tunnel.Stuck:
+				return "", ev.Err
+			case tunnel.Stopped:
+				if ev.Err == nil {
+					return "", errors.New("the ngrok tunnel stopped before it came online; see " + ngrokLogFile + " in calwatch's logs")
+				}
+				return "", ev.Err
+			}
+		}
+	}
+}
+
+func (s *setupActions) CheckPublicURL(u string) error {
+	if strings.TrimSpace(u) == "" {
+		return errors.New("type the https origin that forwards to this computer, like https://hooks.example.com")
+	}
+	_, err := listener.PublicWebhookURL(u, listener.DefaultPath)
+	return err
+}
+
+// knownNgrokToken is NGROK_AUTHTOKEN, else the one kept by the wizard,
+// else "".
+func (s *setupActions) knownNgrokToken(ctx context.Context) (string, error) {
+	if t := os.Getenv(ngrokTokenEnv); t != "" {
+		return t, nil
+	}
+	return s.a.storedNgrokToken(ctx, s.home.Keys)
+}
+
+func (s *setupActions) saveNgrokToken(ctx context.Context, token string) error {
+	sealer, err := s.home.Keys.EnsureSealer(ctx)
+	if err != nil {
+		return err
+	}
+	sealed, err := sealer.Seal([]byte(token), identityNgrokToken)
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(s.home.Keys.Dir, ngrokTokenFile)
+	if err := os.WriteFile(path+".tmp", sealed, 0o600); err != nil {
+		return fmt.Errorf("cannot keep the ngrok authtoken: %w", err)
+	}
+	return os.Rename(path+".tmp", path)
+}
+
+// storedNgrokToken opens the authtoken the wizard kept; "" when there is
+// none.
+func (a *app) storedNgrokToken(ctx context.Context, keys *account.KeyStore) (string, error) {
+	sealed, err := os.ReadFile(filepath.Join(keys.Dir, ngrokTokenFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	sealer, err := keys.Sealer(ctx)
+	if err != nil {
+		return "", err
+	}
+	token, err := sealer.Open(sealed, identityNgrokToken)
+	if err != nil {
+		return "", fmt.Errorf("the kept ngrok authtoken does not open with this home's data key; set %s or run the setup again", ngrokTokenEnv)
+	}
+	return string(token), nil
+}
