@@ -14,16 +14,16 @@ import (
 type step int
 
 const (
-	stepWelcome     step = iota
-	stepMethod           // OAuth app, personal access token or the demo
-	stepOAuthApp         // client ID and optional secret
-	stepOAuthWait        // browser opened, URL shown, waiting
-	stepToken            // a masked personal access token
-	stepAccount          // who is logged in
-	stepTunnel           // ngrok, my own URL, no tunnel
-	stepNgrokToken       // a masked ngrok authtoken
-	stepPublicURL        // the user's own URL
-	stepEvents           // checkboxes and scope
+	stepWelcome    step = iota
+	stepMethod          // OAuth app, personal access token or the demo
+	stepOAuthApp        // client ID and optional secret
+	stepOAuthWait       // browser opened, URL shown, waiting
+	stepToken           // a masked personal access token
+	stepAccount         // who is logged in
+	stepTunnel          // ngrok, my own URL, no tunnel
+	stepNgrokToken      // a masked ngrok authtoken
+	stepPublicURL       // the user's own URL
+	stepEvents          // checkboxes and scope
 	stepDone
 )
 
@@ -51,7 +51,7 @@ type Model struct {
 	cursor  int    // the highlighted choice of a list step
 
 	clientID, clientSecret, secretInput, urlInput textinput.Model
-	oauthField                                     int // 0: client ID, 1: secret
+	oauthField                                    int // 0: client ID, 1: secret
 
 	busy     string             // what a running action is doing; "" when idle
 	attempt  int                // tags action replies; a reply to an older attempt is dropped
@@ -86,6 +86,7 @@ func New(actions Actions, opts Options) *Model {
 	for _, e := range DefaultEvents {
 		m.events[e] = true
 	}
+	m.sizeInputs()
 	m.applyKeys()
 	return m
 }
@@ -93,12 +94,24 @@ func New(actions Actions, opts Options) *Model {
 func newInput(placeholder string, secret bool) textinput.Model {
 	in := textinput.New()
 	in.Placeholder = placeholder
+	in.Prompt = ""
 	in.CharLimit = 8192
+	st := in.Styles()
+	st.Cursor.Blink = false // a steady cursor: nothing redraws while the user reads
+	in.SetStyles(st)
 	if secret {
 		in.EchoMode = textinput.EchoPassword
 		in.EchoCharacter = '•'
 	}
 	return in
+}
+
+// sizeInputs gives the text inputs the width right of their labels.
+func (m *Model) sizeInputs() {
+	w := max(m.width-bodyCol-2-11-2, 10)
+	for _, in := range []*textinput.Model{&m.clientID, &m.clientSecret, &m.secretInput, &m.urlInput} {
+		in.SetWidth(w)
+	}
 }
 
 // Result is what the user chose; ok is false until the wizard has ended.
@@ -114,6 +127,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.help.SetWidth(msg.Width)
+		m.sizeInputs()
 		return m, nil
 	case spinner.TickMsg:
 		if m.busy == "" {
