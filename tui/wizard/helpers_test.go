@@ -168,10 +168,9 @@ func drive(t testing.TB, m *Model, cmd tea.Cmd) {
 
 func screen(m *Model) string { return ansi.Strip(m.View().Content) }
 
-func updating() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+func updating() bool { return *update }
 
 func golden(t *testing.T, name, got string) {
 	t.Helper()
