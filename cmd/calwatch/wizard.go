@@ -95,8 +95,15 @@ func (s *setupActions) LoginToken(ctx context.Context, token string) (wizard.Acc
 	return wizardAccount(acct), err
 }
 
+// wizardAccount is what the wizard shows of an account. Calendly's API
+// gives no organization name, so the organization is its ID (the URI's
+// last segment).
 func wizardAccount(a account.Account) wizard.Account {
-	return wizard.Account{Name: a.Name, Email: a.Email, Organization: a.OrganizationURI, Kind: a.AuthKind, ExpiresAt: a.TokenExpiresAt}
+	org := a.OrganizationURI
+	if i := strings.LastIndexByte(org, '/'); i >= 0 {
+		org = org[i+1:]
+	}
+	return wizard.Account{Name: a.Name, Email: a.Email, Organization: org, Kind: a.AuthKind, ExpiresAt: a.TokenExpiresAt}
 }
 
 // CheckNgrok opens a tunnel with the token (typed, else the known one),

@@ -142,8 +142,8 @@ func (m *Model) summary(row int) string {
 func (m *Model) accountLine() string {
 	a := m.account
 	s := safetext.Line(a.Name)
-	if a.Organization != "" {
-		s += " · " + safetext.Line(a.Organization)
+	if a.Email != "" {
+		s += " <" + safetext.Line(a.Email) + ">"
 	}
 	kind := "personal access token"
 	if a.Kind == "oauth" {

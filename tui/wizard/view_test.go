@@ -14,7 +14,7 @@ func TestStepsMatchGoldens(t *testing.T) {
 		name  string
 		f     *fakeActions
 		opts  Options
-		keys  []string
+		keys  []string // "tok" types a personal access token
 		typed string
 	}{
 		{"welcome", &fakeActions{}, Options{}, nil, ""},
@@ -23,24 +23,23 @@ func TestStepsMatchGoldens(t *testing.T) {
 		{"oauth_wait", &fakeActions{block: true, signInURL: "https://auth.calendly.com/oauth/authorize?client_id=calwatch-app&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256&redirect_uri=http%3A%2F%2Flocalhost%3A8765%2Fcallback&response_type=code&state=af0ifjsldkj"},
 			Options{ClientID: "calwatch-app"}, []string{"enter", "enter", "enter"}, ""},
 		{"token", &fakeActions{}, Options{}, []string{"enter", "down", "enter"}, "secret"},
-		{"account", &fakeActions{account: avery()}, Options{}, []string{"enter", "down", "enter", "enter"}, ""},
-		{"tunnel", &fakeActions{account: avery()}, Options{NgrokTokenKnown: true}, []string{"enter", "down", "enter", "enter", "enter"}, ""},
-		{"tunnel_refused", &fakeActions{account: avery(), ngrokErr: refused}, Options{NgrokTokenKnown: true}, []string{"enter", "down", "enter", "enter", "enter", "enter"}, ""},
-		{"ngrok_token", &fakeActions{account: avery()}, Options{}, []string{"enter", "down", "enter", "enter", "enter", "enter"}, ""},
-		{"events", &fakeActions{account: avery()}, Options{}, []string{"enter", "down", "enter", "enter", "enter", "down", "down", "enter"}, ""},
+		{"account", &fakeActions{account: avery()}, Options{}, []string{"enter", "down", "enter", "tok", "enter"}, ""},
+		{"tunnel", &fakeActions{account: avery()}, Options{NgrokTokenKnown: true}, []string{"enter", "down", "enter", "tok", "enter", "enter"}, ""},
+		{"tunnel_refused", &fakeActions{account: avery(), ngrokErr: refused}, Options{NgrokTokenKnown: true}, []string{"enter", "down", "enter", "tok", "enter", "enter", "enter"}, ""},
+		{"ngrok_token", &fakeActions{account: avery()}, Options{}, []string{"enter", "down", "enter", "tok", "enter", "enter", "enter"}, ""},
+		{"events", &fakeActions{account: avery()}, Options{}, []string{"enter", "down", "enter", "tok", "enter", "enter", "down", "down", "enter"}, ""},
 	}
 	for _, size := range [][2]int{{80, 24}, {120, 36}} {
 		for _, st := range steps {
 			name := fmt.Sprintf("%s_%dx%d", st.name, size[0], size[1])
 			t.Run(name, func(t *testing.T) {
 				m := newTestWizard(t, st.f, st.opts, size[0], size[1])
-				for i, k := range st.keys {
-					if st.name == "token" || i != 3 || st.name == "oauth_app" || st.name == "oauth_wait" || st.name == "method" {
+				for _, k := range st.keys {
+					if k == "tok" {
+						typeText(t, m, k)
+					} else {
 						keys(t, m, k)
-						continue
 					}
-					typeText(t, m, "tok") // the personal access token
-					keys(t, m, k)
 				}
 				typeText(t, m, st.typed)
 				got := screen(m)

@@ -37,7 +37,7 @@ type Actions interface {
 // Account is who the login belongs to, as the wizard shows it.
 type Account struct {
 	Name, Email  string
-	Organization string     // its name, or its URI when the name is unknown
+	Organization string     // its ID (Calendly's API gives no name)
 	Kind         string     // "oauth" or "pat"
 	ExpiresAt    *time.Time // when the access token expires; nil: it does not
 }
