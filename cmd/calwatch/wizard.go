@@ -18,21 +18,14 @@ import (
 	"github.com/calwatch/calwatch/tunnel/ngrok"
 )
 
-// ngrokTokenFile holds the ngrok authtoken typed into the setup wizard,
-// sealed with the home's data key (like the Calendly tokens), in the
-// config folder; NGROK_AUTHTOKEN, when set, wins over it.
-const ngrokTokenFile = "ngrok-authtoken.sealed"
-
-// identityNgrokToken is what the sealed authtoken is bound to.
-const identityNgrokToken = "ngrok/authtoken"
-
 // errWizardCanceled is the wizard left with q or ctrl+c.
 var errWizardCanceled = errors.New("setup was not finished; run calwatch again to pick up where you left off, or log in with calwatch login")
 
 // runWizard runs the setup wizard in the terminal and returns the user's
-// choices: the login is already stored, a typed ngrok authtoken is sealed
-// in the home (ngrokAuthtoken reads it back), and Result.Demo asks for
-// the demo instead.
+// choices: the login is already stored; a typed ngrok authtoken and an
+// OAuth app's webhook signing key are kept sealed in the home
+// (sealedNgrokToken, appSigningKey read them back, the environment
+// first); Result.Demo asks for the demo instead.
 func runWizard(ctx context.Context, a *app) (wizard.Result, error) {
 	store, err := a.openStore(ctx)
 	if err != nil {
@@ -45,11 +38,13 @@ func runWizard(ctx context.Context, a *app) (wizard.Result, error) {
 	}
 	actions := a.wizardActions(home)
 	known, _ := actions.knownNgrokToken(ctx)
+	appKey, _ := appSigningKey(ctx, home.Keys)
 	m := wizard.New(actions, wizard.Options{
-		NgrokTokenKnown: known != "",
-		ClientID:        os.Getenv(envClientID),
-		RedirectURI:     actions.redirectURI,
-		Dark:            true,
+		NgrokTokenKnown:    known != "",
+		AppSigningKeyKnown: appKey != "",
+		ClientID:           os.Getenv(envClientID),
+		RedirectURI:        actions.redirectURI,
+		Dark:               true,
 	})
 	p := tea.NewProgram(m, tea.WithContext(ctx), tea.WithInput(a.in), tea.WithOutput(a.out))
 	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) {
@@ -178,29 +173,59 @@ func (s *setupActions) knownNgrokToken(ctx context.Context) (string, error) {
 	if t := os.Getenv(ngrokTokenEnv); t != "" {
 		return t, nil
 	}
-	return s.a.storedNgrokToken(ctx, s.home.Keys)
+	return sealedNgrokToken.load(ctx, s.home.Keys)
 }
 
 func (s *setupActions) saveNgrokToken(ctx context.Context, token string) error {
-	sealer, err := s.home.Keys.EnsureSealer(ctx)
+	return sealedNgrokToken.save(ctx, s.home.Keys, token)
+}
+
+// KeepAppSigningKey keeps the OAuth app's webhook signing key, sealed;
+// appSigningKey reads it back.
+func (s *setupActions) KeepAppSigningKey(ctx context.Context, key string) error {
+	return sealedAppSigningKey.save(ctx, s.home.Keys, key)
+}
+
+// appSigningKey is CALENDLY_WEBHOOK_SIGNING_KEY, else the one the wizard
+// kept, else "".
+func appSigningKey(ctx context.Context, keys *account.KeyStore) (string, error) {
+	if k := os.Getenv(appSigningKeyEnv); k != "" {
+		return k, nil
+	}
+	return sealedAppSigningKey.load(ctx, keys)
+}
+
+// sealedFile is a secret the wizard keeps in the config folder, sealed
+// with the home's data key (as the Calendly tokens are in the database),
+// 0600, bound to its identity.
+type sealedFile struct {
+	name, identity, what, env string
+}
+
+var (
+	sealedNgrokToken    = sealedFile{"ngrok-authtoken.sealed", "ngrok/authtoken", "ngrok authtoken", ngrokTokenEnv}
+	sealedAppSigningKey = sealedFile{"webhook-signing-key.sealed", "calendly/app_signing_key", "OAuth app's webhook signing key", appSigningKeyEnv}
+)
+
+func (f sealedFile) save(ctx context.Context, keys *account.KeyStore, secret string) error {
+	sealer, err := keys.EnsureSealer(ctx)
 	if err != nil {
 		return err
 	}
-	sealed, err := sealer.Seal([]byte(token), identityNgrokToken)
+	sealed, err := sealer.Seal([]byte(secret), f.identity)
 	if err != nil {
 		return err
 	}
-	path := filepath.Join(s.home.Keys.Dir, ngrokTokenFile)
+	path := filepath.Join(keys.Dir, f.name)
 	if err := os.WriteFile(path+".tmp", sealed, 0o600); err != nil {
-		return fmt.Errorf("cannot keep the ngrok authtoken: %w", err)
+		return fmt.Errorf("cannot keep the %s in %s: %w", f.what, keys.Dir, err)
 	}
 	return os.Rename(path+".tmp", path)
 }
 
-// storedNgrokToken opens the authtoken the wizard kept; "" when there is
-// none.
-func (a *app) storedNgrokToken(ctx context.Context, keys *account.KeyStore) (string, error) {
-	sealed, err := os.ReadFile(filepath.Join(keys.Dir, ngrokTokenFile))
+// load opens the kept secret; "" when there is none.
+func (f sealedFile) load(ctx context.Context, keys *account.KeyStore) (string, error) {
+	sealed, err := os.ReadFile(filepath.Join(keys.Dir, f.name))
 	if errors.Is(err, os.ErrNotExist) {
 		return "", nil
 	}
@@ -211,9 +236,9 @@ func (a *app) storedNgrokToken(ctx context.Context, keys *account.KeyStore) (str
 	if err != nil {
 		return "", err
 	}
-	token, err := sealer.Open(sealed, identityNgrokToken)
+	secret, err := sealer.Open(sealed, f.identity)
 	if err != nil {
-		return "", fmt.Errorf("the kept ngrok authtoken does not open with this home's data key; set %s or run the setup again", ngrokTokenEnv)
+		return "", fmt.Errorf("the kept %s does not open with this home's data key; set %s or run the setup again", f.what, f.env)
 	}
-	return string(token), nil
+	return string(secret), nil
 }

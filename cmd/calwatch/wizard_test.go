@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,10 +15,13 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
+	"github.com/calwatch/calwatch/calendly"
 	"github.com/calwatch/calwatch/calendly/calendlytest"
+	"github.com/calwatch/calwatch/storage"
 	"github.com/calwatch/calwatch/tui/wizard"
 	"github.com/calwatch/calwatch/tunnel"
 	"github.com/calwatch/calwatch/tunnel/account"
+	"github.com/calwatch/calwatch/tunnel/listener"
 	"github.com/calwatch/calwatch/tunnel/ngrok"
 	"github.com/calwatch/calwatch/tunnel/tunneltest"
 )
@@ -111,7 +115,7 @@ func TestWizardOAuthLoginAgainstTheEmulator(t *testing.T) {
 	emu := calendlytest.NewServer(calendlytest.Options{ClientID: loginTestClientID, ClientSecret: loginTestClientSecret,
 		AutoApprove: true, RedirectURIs: []string{redirect}})
 	t.Cleanup(emu.Close)
-	s, _ := wizardHome(t, emu)
+	s, a := wizardHome(t, emu)
 	s.redirectURI = redirect
 	res := runFlow(t, s, func(tm *teatest.TestModel) {
 		waitScreen(t, tm, "Press ⏎ to start")
@@ -127,6 +131,9 @@ func TestWizardOAuthLoginAgainstTheEmulator(t *testing.T) {
 		waitScreen(t, tm, "How should Calendly reach")
 		press(tm, tea.KeyDown)
 		press(tm, tea.KeyEnter)
+		waitScreen(t, tm, "webhook signing key")
+		tm.Type("app-signing-key-by-wizard")
+		press(tm, tea.KeyEnter)
 		waitScreen(t, tm, "Which public URL")
 		tm.Type("https://hooks.example.com")
 		press(tm, tea.KeyEnter)
@@ -136,6 +143,27 @@ func TestWizardOAuthLoginAgainstTheEmulator(t *testing.T) {
 	if res.Account.Kind != account.KindOAuth || res.Account.ExpiresAt == nil || res.Tunnel != wizard.TunnelURL || res.PublicURL != "https://hooks.example.com" {
 		t.Errorf("result %+v; want an OAuth login with an expiry and the own URL", res)
 	}
+	t.Setenv(appSigningKeyEnv, "")
+	if key, err := appSigningKey(context.Background(), s.home.Keys); err != nil || key != "app-signing-key-by-wizard" {
+		t.Errorf("the kept app signing key reads back %q, %v", key, err)
+	}
+	noSecretsIn(t, a.home, nil, "app-signing-key-by-wizard", loginTestClientSecret)
+
+	// listen (and the connected TUI) subscribe with the kept key.
+	t.Setenv(envAPIURL, emu.URL)
+	t.Setenv(envAuthURL, emu.URL)
+	store := s.home.Store.(*storage.Store)
+	conn, home, err := a.connectAccount(context.Background(), store, account.Hosts{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	cfg, err := a.sessionConfig(context.Background(), &listenAccountConn{conn: conn, home: home}, store,
+		tunnel.Local(&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8787}), listener.NewKeys(), listener.DefaultPath,
+		&sessionOptions{scope: calendly.ScopeUser, pollInterval: time.Minute})
+	if err != nil || string(cfg.Account.AppSigningKey) != "app-signing-key-by-wizard" {
+		t.Errorf("the session's app signing key is %q (%v); want the one the wizard kept", cfg.Account.AppSigningKey, err)
+	}
 }
 
 // TestWizardNgrokTokenIsCheckedAndKeptSealed: without a token ngrok is not
@@ -143,7 +171,7 @@ func TestWizardOAuthLoginAgainstTheEmulator(t *testing.T) {
 // never holds it in the clear.
 func TestWizardNgrokTokenIsCheckedAndKeptSealed(t *testing.T) {
 	emu := newLoginEmulator(t, false)
-	s, a := wizardHome(t, emu)
+	s, _ := wizardHome(t, emu)
 	if _, err := s.CheckNgrok(context.Background(), ""); !errors.Is(err, ngrok.ErrNoToken) {
 		t.Fatalf("no token: %v; want ngrok's no-token problem", err)
 	}
@@ -164,7 +192,7 @@ func TestWizardNgrokTokenIsCheckedAndKeptSealed(t *testing.T) {
 	if _, err := s.CheckNgrok(context.Background(), "refused-token"); err == nil || !strings.Contains(err.Error(), "ERR_NGROK_105") || strings.Contains(err.Error(), "refused-token") {
 		t.Fatalf("a refused token: %v; want ngrok's ERR_NGROK_105 without the token", err)
 	}
-	if _, err := os.Stat(filepath.Join(s.home.Keys.Dir, ngrokTokenFile)); err == nil {
+	if _, err := os.Stat(filepath.Join(s.home.Keys.Dir, sealedNgrokToken.name)); err == nil {
 		t.Fatal("a refused ngrok token was kept")
 	}
 	s.startNgrok = fakeNgrok(true)
@@ -172,11 +200,11 @@ func TestWizardNgrokTokenIsCheckedAndKeptSealed(t *testing.T) {
 	if err != nil || url != "https://acme-cw.ngrok.app" {
 		t.Fatalf("check: %q, %v", url, err)
 	}
-	got, err := a.storedNgrokToken(context.Background(), s.home.Keys)
+	got, err := sealedNgrokToken.load(context.Background(), s.home.Keys)
 	if err != nil || got != "ngrok-secret-token" {
 		t.Fatalf("kept token %q, %v", got, err)
 	}
-	raw, _ := os.ReadFile(filepath.Join(s.home.Keys.Dir, ngrokTokenFile))
+	raw, _ := os.ReadFile(filepath.Join(s.home.Keys.Dir, sealedNgrokToken.name))
 	if strings.Contains(string(raw), "ngrok-secret-token") {
 		t.Error("the ngrok token is kept in the clear")
 	}

@@ -19,6 +19,10 @@ type (
 		account Account
 		err     error
 	}
+	appKeyDoneMsg struct {
+		attempt int
+		err     error
+	}
 	ngrokDoneMsg struct {
 		attempt int
 		url     string
@@ -149,4 +153,33 @@ func oneLine(s string) string {
 		s = s[:i]
 	}
 	return s
+}
+
+// keepAppKey hands the OAuth app's webhook signing key to the actions to
+// keep; the input is emptied as it leaves.
+func (m *Model) keepAppKey() tea.Cmd {
+	key := strings.TrimSpace(m.secretInput.Value())
+	m.secretInput.Reset()
+	if key == "" {
+		m.failure = "paste the webhook signing key from your OAuth app's page at Calendly (Developer → My apps), or esc and choose no tunnel"
+		return nil
+	}
+	ctx, attempt := m.startAction("keeping the signing key, sealed…")
+	actions := m.actions
+	return tea.Batch(func() tea.Msg {
+		return appKeyDoneMsg{attempt: attempt, err: actions.KeepAppSigningKey(ctx, key)}
+	}, m.spin.Tick)
+}
+
+func (m *Model) appKeyDone(msg appKeyDoneMsg) tea.Cmd {
+	if msg.attempt != m.attempt {
+		return nil
+	}
+	m.stopAction()
+	if msg.err != nil {
+		m.failure = oneLine(msg.err.Error())
+		return nil
+	}
+	m.appKeyKept = true
+	return m.openTunnel()
 }

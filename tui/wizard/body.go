@@ -81,6 +81,10 @@ func (m *Model) body(w int) []string {
 		add("Copy it from https://dashboard.ngrok.com/get-started/your-authtoken (a free account has one). calwatch keeps it sealed in this home and never shows it.")
 		blank()
 		lines = append(lines, m.field("Authtoken", m.secretInput.View(), true))
+	case stepAppKey:
+		add("Calendly signs the deliveries of an OAuth app's subscriptions with the app's webhook signing key (on the app's page, Developer → My apps); calwatch checks every delivery with it. It is kept sealed in this home and never shown.")
+		blank()
+		lines = append(lines, m.field("Signing key", m.secretInput.View(), true))
 	case stepPublicURL:
 		add("The https origin that forwards to calwatch's listener on this computer; Calendly posts to a secret path under it.")
 		blank()
@@ -112,7 +116,7 @@ func (m *Model) list(w int, choices []choice) []string {
 
 // field is a labelled text input; the focused one's label is marked.
 func (m *Model) field(label, input string, focused bool) string {
-	mark, l := "  ", fmt.Sprintf("%-11s", label)
+	mark, l := "  ", fmt.Sprintf("%-13s", label)
 	if focused {
 		mark, l = m.styles.Focused.Render("▸ "), m.styles.Focused.Render(l)
 	}

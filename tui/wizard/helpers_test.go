@@ -31,6 +31,15 @@ type fakeActions struct {
 	tokens     []string // tokens LoginToken was given
 	ngrokCalls []string // tokens CheckNgrok was given
 	oauthApps  [][2]string
+	appKeys    []string // keys KeepAppSigningKey was given
+	appKeyErr  error
+}
+
+func (f *fakeActions) KeepAppSigningKey(_ context.Context, key string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.appKeys = append(f.appKeys, key)
+	return f.appKeyErr
 }
 
 func (f *fakeActions) LoginOAuth(ctx context.Context, id, secret string, show func(string)) (Account, error) {
@@ -53,7 +62,10 @@ func (f *fakeActions) LoginToken(ctx context.Context, token string) (Account, er
 		<-ctx.Done()
 		return Account{}, ctx.Err()
 	}
-	return f.account, f.loginErr
+	// A personal access token carries no expiry.
+	acct := f.account
+	acct.Kind, acct.ExpiresAt = "pat", nil
+	return acct, f.loginErr
 }
 
 func (f *fakeActions) CheckNgrok(ctx context.Context, token string) (string, error) {

@@ -31,7 +31,7 @@ func (k keyMap) ShortHelp() []key.Binding {
 
 // FullHelp is the ? overlay.
 func (k keyMap) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.Up, k.Down, k.Toggle, k.Scope}, {k.Field, k.Next, k.Back}, {k.Help, k.Quit}}
+	return [][]key.Binding{{k.Up, k.Toggle, k.Scope}, {k.Field, k.Next, k.Back}, {k.Help, k.Quit}}
 }
 
 // applyKeys turns the bindings on and off for the step: while a text input

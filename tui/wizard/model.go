@@ -21,6 +21,7 @@ const (
 	stepToken           // a masked personal access token
 	stepAccount         // who is logged in
 	stepTunnel          // ngrok, my own URL, no tunnel
+	stepAppKey          // the OAuth app's webhook signing key, masked
 	stepNgrokToken      // a masked ngrok authtoken
 	stepPublicURL       // the user's own URL
 	stepEvents          // checkboxes and scope
@@ -62,6 +63,7 @@ type Model struct {
 
 	account     Account
 	loggedIn    bool
+	appKeyKept  bool // the OAuth app's signing key was given in this run
 	tunnel      TunnelChoice
 	publicURL   string
 	events      map[string]bool
@@ -108,7 +110,7 @@ func newInput(placeholder string, secret bool) textinput.Model {
 
 // sizeInputs gives the text inputs the width right of their labels.
 func (m *Model) sizeInputs() {
-	w := max(m.width-bodyCol-2-11-2, 10)
+	w := max(m.width-bodyCol-2-13-2, 10)
 	for _, in := range []*textinput.Model{&m.clientID, &m.clientSecret, &m.secretInput, &m.urlInput} {
 		in.SetWidth(w)
 	}
@@ -145,6 +147,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.loginDone(msg)
 	case ngrokDoneMsg:
 		return m, m.ngrokDone(msg)
+	case appKeyDoneMsg:
+		return m, m.appKeyDone(msg)
 	case tea.KeyPressMsg:
 		return m, m.key(msg)
 	case tea.PasteMsg:
@@ -220,7 +224,7 @@ func (m *Model) focusedInput() *textinput.Model {
 			return &m.clientID
 		}
 		return &m.clientSecret
-	case stepToken, stepNgrokToken:
+	case stepToken, stepNgrokToken, stepAppKey:
 		return &m.secretInput
 	case stepPublicURL:
 		return &m.urlInput

@@ -29,7 +29,7 @@ func TestTokenLoginThroughToTheEnd(t *testing.T) {
 	if m.step != stepAccount || m.secretInput.Value() != "" {
 		t.Fatalf("step %d, input %q after the login; want the account shown and the input empty", m.step, m.secretInput.Value())
 	}
-	if s := screen(m); !strings.Contains(s, "Avery Emulator") || !strings.Contains(s, "expires in 1h59m") {
+	if s := screen(m); !strings.Contains(s, "Avery Emulator") || !strings.Contains(s, "personal access token") || !strings.Contains(s, "does not expire") {
 		t.Errorf("the account step does not show who and the expiry:\n%s", s)
 	}
 	keys(t, m, "enter", "down", "down", "enter", "enter")
@@ -242,4 +242,46 @@ func loggedIn(t *testing.T, f *fakeActions, opts Options) *Model {
 		t.Fatalf("step %d; want the tunnel", m.step)
 	}
 	return m
+}
+
+// TestOAuthLoginWithATunnelAsksForTheAppKey: an OAuth login that will be
+// subscribed needs the app's webhook signing key, asked once, masked.
+func TestOAuthLoginWithATunnelAsksForTheAppKey(t *testing.T) {
+	f := &fakeActions{account: avery(), signInURL: "https://auth.example/authorize"}
+	m := newTestWizard(t, f, Options{ClientID: "abc"}, 80, 24)
+	keys(t, m, "enter", "enter", "enter")
+	if m.step != stepAccount {
+		t.Fatalf("step %d after the OAuth login; want the account", m.step)
+	}
+	keys(t, m, "enter", "down", "enter")
+	if m.step != stepAppKey {
+		t.Fatalf("step %d; want the app's signing key before the own URL", m.step)
+	}
+	keys(t, m, "enter")
+	if len(f.appKeys) != 0 || !strings.Contains(screen(m), "paste the webhook signing key") {
+		t.Fatal("an empty key was kept or not explained")
+	}
+	typeText(t, m, "app-signing-key")
+	if strings.Contains(screen(m), "app-signing-key") {
+		t.Fatal("the signing key is echoed")
+	}
+	keys(t, m, "enter")
+	if !slices.Equal(f.appKeys, []string{"app-signing-key"}) || m.step != stepPublicURL || m.secretInput.Value() != "" {
+		t.Fatalf("kept %q, step %d; want the key kept and the own URL asked", f.appKeys, m.step)
+	}
+	// Back at the tunnel, the key is not asked again.
+	keys(t, m, "esc", "esc")
+	if m.step != stepTunnel {
+		t.Fatalf("esc went to step %d", m.step)
+	}
+	keys(t, m, "enter")
+	if m.step != stepPublicURL {
+		t.Errorf("the key was asked twice: step %d", m.step)
+	}
+	// No tunnel needs no key; a known key is not asked for.
+	m = newTestWizard(t, &fakeActions{account: avery()}, Options{ClientID: "abc", AppSigningKeyKnown: true}, 80, 24)
+	keys(t, m, "enter", "enter", "enter", "enter", "down", "enter")
+	if m.step != stepPublicURL {
+		t.Errorf("a known key was asked for: step %d", m.step)
+	}
 }

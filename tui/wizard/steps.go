@@ -67,6 +67,10 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		if key.Matches(msg, m.keys.Next) {
 			return m.choosePublicURL()
 		}
+	case stepAppKey:
+		if key.Matches(msg, m.keys.Next) {
+			return m.keepAppKey()
+		}
 	case stepEvents:
 		return m.eventsKey(msg)
 	}
@@ -122,6 +126,20 @@ func (m *Model) oauthAppKey(msg tea.KeyPressMsg) tea.Cmd {
 
 func (m *Model) chooseTunnel() tea.Cmd {
 	m.tunnel = TunnelChoice(m.cursor)
+	if m.tunnel != TunnelNone && m.needsAppKey() {
+		return m.goTo(stepAppKey)
+	}
+	return m.openTunnel()
+}
+
+// needsAppKey: deliveries to an OAuth app's subscription are signed with
+// the app's key, which calwatch must have to verify them.
+func (m *Model) needsAppKey() bool {
+	return m.account.Kind == "oauth" && !m.opts.AppSigningKeyKnown && !m.appKeyKept
+}
+
+// openTunnel goes on with the chosen tunnel.
+func (m *Model) openTunnel() tea.Cmd {
 	switch m.tunnel {
 	case TunnelNgrok:
 		if m.opts.NgrokTokenKnown {

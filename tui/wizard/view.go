@@ -79,7 +79,7 @@ func (m *Model) phase() int {
 		return 0
 	case stepMethod, stepOAuthApp, stepOAuthWait, stepToken, stepAccount:
 		return 1
-	case stepTunnel, stepNgrokToken, stepPublicURL:
+	case stepTunnel, stepNgrokToken, stepAppKey, stepPublicURL:
 		return 2
 	}
 	return 3
@@ -183,6 +183,8 @@ func (m *Model) question() string {
 		return "How should Calendly reach this computer?"
 	case stepNgrokToken:
 		return "ngrok needs your authtoken"
+	case stepAppKey:
+		return "Your OAuth app's webhook signing key"
 	case stepPublicURL:
 		return "Which public URL forwards to this computer?"
 	}

@@ -27,6 +27,7 @@ func TestStepsMatchGoldens(t *testing.T) {
 		{"tunnel", &fakeActions{account: avery()}, Options{NgrokTokenKnown: true}, []string{"enter", "down", "enter", "tok", "enter", "enter"}, ""},
 		{"tunnel_refused", &fakeActions{account: avery(), ngrokErr: refused}, Options{NgrokTokenKnown: true}, []string{"enter", "down", "enter", "tok", "enter", "enter", "enter"}, ""},
 		{"ngrok_token", &fakeActions{account: avery()}, Options{}, []string{"enter", "down", "enter", "tok", "enter", "enter", "enter"}, ""},
+		{"app_key", &fakeActions{account: avery()}, Options{ClientID: "calwatch-app"}, []string{"enter", "enter", "enter", "enter", "enter"}, "key"},
 		{"events", &fakeActions{account: avery()}, Options{}, []string{"enter", "down", "enter", "tok", "enter", "enter", "down", "down", "enter"}, ""},
 	}
 	for _, size := range [][2]int{{80, 24}, {120, 36}} {

@@ -29,6 +29,9 @@ type Actions interface {
 	// already known, NGROK_AUTHTOKEN), waits until it is online or
 	// refused, closes it, and returns the public URL it had.
 	CheckNgrok(ctx context.Context, authtoken string) (publicURL string, err error)
+	// KeepAppSigningKey keeps the OAuth app's webhook signing key (sealed):
+	// Calendly signs an OAuth app's deliveries with it.
+	KeepAppSigningKey(ctx context.Context, key string) error
 	// CheckPublicURL says whether url can be given to Calendly as the
 	// origin of this computer's webhook listener.
 	CheckPublicURL(url string) error
@@ -83,6 +86,10 @@ type Options struct {
 	// (NGROK_AUTHTOKEN, or one kept from an earlier run): the wizard does
 	// not ask for one.
 	NgrokTokenKnown bool
+	// AppSigningKeyKnown says the OAuth app's webhook signing key is at
+	// hand (CALENDLY_WEBHOOK_SIGNING_KEY, or kept from an earlier run): an
+	// OAuth login with a tunnel does not ask for it.
+	AppSigningKeyKnown bool
 	// ClientID is the OAuth app's client ID already known
 	// (CALENDLY_CLIENT_ID), offered as the input's starting value.
 	ClientID string
