@@ -11,11 +11,13 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/calwatch/calwatch/calendly"
+	"github.com/calwatch/calwatch/storage"
 	"github.com/calwatch/calwatch/tui/wizard"
 	"github.com/calwatch/calwatch/tunnel"
 	"github.com/calwatch/calwatch/tunnel/account"
 	"github.com/calwatch/calwatch/tunnel/listener"
 	"github.com/calwatch/calwatch/tunnel/ngrok"
+	"github.com/calwatch/calwatch/tunnel/subscription"
 )
 
 // errWizardCanceled is the wizard left with q or ctrl+c.
@@ -36,7 +38,7 @@ func runWizard(ctx context.Context, a *app) (wizard.Result, error) {
 	if err != nil {
 		return wizard.Result{}, err
 	}
-	actions := a.wizardActions(home)
+	actions := a.wizardActions(home, store)
 	known, _ := actions.knownNgrokToken(ctx)
 	appKey, _ := appSigningKey(ctx, home.Keys)
 	m := wizard.New(actions, wizard.Options{
@@ -61,6 +63,7 @@ func runWizard(ctx context.Context, a *app) (wizard.Result, error) {
 type setupActions struct {
 	a           *app
 	home        *account.Home
+	store       *storage.Store
 	hosts       account.Hosts
 	redirectURI string
 	browser     func(url string) error // nil: none is opened
@@ -70,8 +73,8 @@ type setupActions struct {
 
 var _ wizard.Actions = (*setupActions)(nil)
 
-func (a *app) wizardActions(home *account.Home) *setupActions {
-	return &setupActions{a: a, home: home, hosts: envHosts(account.Hosts{}), redirectURI: account.DefaultRedirectURI,
+func (a *app) wizardActions(home *account.Home, store *storage.Store) *setupActions {
+	return &setupActions{a: a, home: home, store: store, hosts: envHosts(account.Hosts{}), redirectURI: account.DefaultRedirectURI,
 		browser: openBrowser, startNgrok: startNgrok}
 }
 
@@ -157,6 +160,45 @@ func waitOnline(ctx context.Context, tun tunnel.Tunnel) (string, error) {
 			}
 		}
 	}
+}
+
+// CheckWebhooks creates the subscription the session will make, through
+// the same lifecycle, and deletes it at once: Calendly's 403 (a plan
+// without webhooks) shows in the wizard instead of later.
+func (s *setupActions) CheckWebhooks(ctx context.Context, publicURL string, events []string, scope string) error {
+	callback, err := listener.PublicWebhookURL(publicURL, listener.DefaultPath)
+	if err != nil {
+		return err
+	}
+	conn, err := s.home.Connect(ctx, account.ConnectOptions{Hosts: s.hosts})
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	sealer, err := s.home.Keys.EnsureSealer(ctx)
+	if err != nil {
+		return err
+	}
+	sub := subscription.Account{User: conn.Account.UserURI, Organization: conn.Account.OrganizationURI, AuthKind: subscriptionAuthKind(conn.Account.AuthKind)}
+	if sub.AuthKind == subscription.AuthOAuth {
+		key, err := appSigningKey(ctx, s.home.Keys)
+		if err != nil {
+			return err
+		}
+		sub.AppSigningKey = []byte(key)
+	}
+	life, err := subscription.New(conn.Client, s.store, sealer, sub)
+	if err != nil {
+		return err
+	}
+	active, err := life.Ensure(ctx, subscription.Request{CallbackURL: callback, Events: events, Scope: scope})
+	if err != nil {
+		return err
+	}
+	if err := life.Remove(context.WithoutCancel(ctx), active.URI); err != nil {
+		return fmt.Errorf("Calendly took the webhook subscription, but calwatch could not remove its trial one (%v); calwatch subscriptions prune removes it", err)
+	}
+	return nil
 }
 
 func (s *setupActions) CheckPublicURL(u string) error {

@@ -23,6 +23,7 @@ import (
 	"github.com/calwatch/calwatch/tunnel/account"
 	"github.com/calwatch/calwatch/tunnel/listener"
 	"github.com/calwatch/calwatch/tunnel/ngrok"
+	"github.com/calwatch/calwatch/tunnel/subscription"
 	"github.com/calwatch/calwatch/tunnel/tunneltest"
 )
 
@@ -41,7 +42,7 @@ func wizardHome(t *testing.T, emu *calendlytest.Server) (*setupActions, *app) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := a.wizardActions(home)
+	s := a.wizardActions(home, store)
 	s.hosts = account.Hosts{APIURL: emu.URL, AuthURL: emu.URL}
 	s.browser = visit
 	return s, a
@@ -214,5 +215,44 @@ func TestWizardNgrokTokenIsCheckedAndKeptSealed(t *testing.T) {
 	t.Setenv(ngrokTokenEnv, "from-env")
 	if _, err := s.CheckNgrok(context.Background(), ""); err != nil || gotToken != "from-env" {
 		t.Errorf("NGROK_AUTHTOKEN does not win over the kept token: ngrok given %q, %v", gotToken, err)
+	}
+}
+
+// TestWizardWebhookCheckAgainstTheEmulator: on a free plan Calendly's 403
+// comes back as subscription.ErrWebhooksUnavailable; on a paid one the
+// trial subscription is made and removed, leaving nothing behind.
+func TestWizardWebhookCheckAgainstTheEmulator(t *testing.T) {
+	for _, plan := range []string{calendlytest.PlanFree, calendlytest.PlanStandard} {
+		t.Run(plan, func(t *testing.T) {
+			emu := calendlytest.NewServer(calendlytest.Options{Tokens: []string{loginTestPAT}, Plan: plan})
+			t.Cleanup(emu.Close)
+			s, _ := wizardHome(t, emu)
+			if _, err := s.LoginToken(context.Background(), loginTestPAT); err != nil {
+				t.Fatal(err)
+			}
+			err := s.CheckWebhooks(context.Background(), "https://hooks.example.com", wizard.DefaultEvents, calendly.ScopeUser)
+			if plan == calendlytest.PlanFree {
+				if !errors.Is(err, subscription.ErrWebhooksUnavailable) || strings.Contains(err.Error(), "\n") {
+					t.Fatalf("free plan: %v; want the one-line webhooks-unavailable error", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("standard plan: %v", err)
+			}
+			conn, err := s.home.Connect(context.Background(), account.ConnectOptions{Hosts: s.hosts})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close(context.Background())
+			left, _, err := conn.Client.WebhookSubscriptions.List(context.Background(), calendly.ListWebhookSubscriptionsOptions{
+				Organization: conn.Account.OrganizationURI, User: conn.Account.UserURI, Scope: calendly.ScopeUser})
+			if err != nil || len(left) != 0 {
+				t.Errorf("after the check Calendly holds %d subscriptions (%v); want none", len(left), err)
+			}
+			if mine, _ := s.store.Subscriptions(context.Background()); len(mine) != 0 {
+				t.Errorf("the store still remembers %d subscriptions", len(mine))
+			}
+		})
 	}
 }

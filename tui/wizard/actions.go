@@ -2,9 +2,12 @@ package wizard
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/calwatch/calwatch/tunnel/subscription"
 )
 
 // The replies of the actions, tagged with the attempt that asked, so a
@@ -17,6 +20,10 @@ type (
 	loginDoneMsg struct {
 		attempt int
 		account Account
+		err     error
+	}
+	webhooksDoneMsg struct {
+		attempt int
 		err     error
 	}
 	appKeyDoneMsg struct {
@@ -182,4 +189,29 @@ func (m *Model) appKeyDone(msg appKeyDoneMsg) tea.Cmd {
 	}
 	m.appKeyKept = true
 	return m.openTunnel()
+}
+
+// checkWebhooks has Calendly take (and drop) a subscription before the
+// wizard ends with a tunnel.
+func (m *Model) checkWebhooks(events []string) tea.Cmd {
+	ctx, attempt := m.startAction("checking that Calendly takes a webhook subscription…")
+	actions, url, scope := m.actions, m.publicURL, m.scope()
+	return tea.Batch(func() tea.Msg {
+		return webhooksDoneMsg{attempt: attempt, err: actions.CheckWebhooks(ctx, url, events, scope)}
+	}, m.spin.Tick)
+}
+
+func (m *Model) webhooksDone(msg webhooksDoneMsg) tea.Cmd {
+	if msg.attempt != m.attempt {
+		return nil
+	}
+	m.stopAction()
+	switch {
+	case msg.err == nil:
+		return m.finish(m.setup())
+	case errors.Is(msg.err, subscription.ErrWebhooksUnavailable):
+		m.noWebhooks = true
+	}
+	m.failure = oneLine(msg.err.Error())
+	return nil
 }

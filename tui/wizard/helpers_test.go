@@ -21,18 +21,27 @@ var testNow = time.Date(2026, 6, 18, 14, 35, 0, 0, time.UTC)
 // fakeActions answers the wizard's calls from its fields and records what
 // it was given. A call with block set waits for ctx to end.
 type fakeActions struct {
-	mu         sync.Mutex
-	account    Account
-	loginErr   error
-	ngrokErr   error
-	ngrokURL   string
-	signInURL  string
-	block      bool
-	tokens     []string // tokens LoginToken was given
-	ngrokCalls []string // tokens CheckNgrok was given
-	oauthApps  [][2]string
-	appKeys    []string // keys KeepAppSigningKey was given
-	appKeyErr  error
+	mu            sync.Mutex
+	account       Account
+	loginErr      error
+	ngrokErr      error
+	ngrokURL      string
+	signInURL     string
+	block         bool
+	tokens        []string // tokens LoginToken was given
+	ngrokCalls    []string // tokens CheckNgrok was given
+	oauthApps     [][2]string
+	appKeys       []string // keys KeepAppSigningKey was given
+	appKeyErr     error
+	webhooksErr   error
+	webhookChecks []string // "URL scope events" of each CheckWebhooks
+}
+
+func (f *fakeActions) CheckWebhooks(_ context.Context, url string, events []string, scope string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.webhookChecks = append(f.webhookChecks, url+" "+scope+" "+strings.Join(events, ","))
+	return f.webhooksErr
 }
 
 func (f *fakeActions) KeepAppSigningKey(_ context.Context, key string) error {

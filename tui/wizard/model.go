@@ -64,6 +64,7 @@ type Model struct {
 	account     Account
 	loggedIn    bool
 	appKeyKept  bool // the OAuth app's signing key was given in this run
+	noWebhooks  bool // Calendly refused a subscription (403): ⏎ goes on polling
 	tunnel      TunnelChoice
 	publicURL   string
 	events      map[string]bool
@@ -147,6 +148,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.loginDone(msg)
 	case ngrokDoneMsg:
 		return m, m.ngrokDone(msg)
+	case webhooksDoneMsg:
+		return m, m.webhooksDone(msg)
 	case appKeyDoneMsg:
 		return m, m.appKeyDone(msg)
 	case tea.KeyPressMsg:

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/calwatch/calwatch/calendly"
+	"github.com/calwatch/calwatch/tunnel/subscription"
 )
 
 // TestTokenLoginThroughToTheEnd walks the personal-access-token path:
@@ -283,5 +284,43 @@ func TestOAuthLoginWithATunnelAsksForTheAppKey(t *testing.T) {
 	keys(t, m, "enter", "enter", "enter", "enter", "down", "enter")
 	if m.step != stepPublicURL {
 		t.Errorf("a known key was asked for: step %d", m.step)
+	}
+}
+
+// TestAPlanWithoutWebhooksGoesOnPolling: Calendly's 403 on the check says
+// why and offers polling; ⏎ ends with no tunnel.
+func TestAPlanWithoutWebhooksGoesOnPolling(t *testing.T) {
+	unavailable := &subscription.UnavailableError{CallbackURL: "https://hooks.example.com/webhooks/calendly",
+		Cause: &calendly.APIError{StatusCode: 403, ErrorBody: calendly.ErrorBody{Message: "Please upgrade your Calendly account to Professional"}}}
+	f := &fakeActions{account: avery(), webhooksErr: unavailable}
+	m := loggedIn(t, f, Options{})
+	keys(t, m, "down", "enter")
+	typeText(t, m, "https://hooks.example.com")
+	keys(t, m, "enter", "enter")
+	s := screen(m)
+	if !slices.Equal(f.webhookChecks, []string{"https://hooks.example.com user " + strings.Join(DefaultEvents, ",")}) {
+		t.Fatalf("webhook checks %q", f.webhookChecks)
+	}
+	if _, ok := m.Result(); ok || !strings.Contains(s, "✗ Calendly refused a webhook subscription") || !strings.Contains(s, "go on without webhooks") {
+		t.Fatalf("the 403 did not stop the wizard with what to do:\n%s", s)
+	}
+	keys(t, m, "enter")
+	res, ok := m.Result()
+	if !ok || res.Tunnel != TunnelNone || res.PublicURL != "" || len(f.webhookChecks) != 1 {
+		t.Errorf("result %+v %v after the 403; want no tunnel, polling, no second check", res, ok)
+	}
+	// Another failure is shown and ⏎ tries again.
+	f = &fakeActions{account: avery(), webhooksErr: errors.New("could not reach Calendly: connection refused; check the network")}
+	m = loggedIn(t, f, Options{})
+	keys(t, m, "down", "enter")
+	typeText(t, m, "https://hooks.example.com")
+	keys(t, m, "enter", "enter")
+	if !strings.Contains(screen(m), "✗ could not reach Calendly") || strings.Contains(screen(m), "go on without webhooks") {
+		t.Fatalf("a network failure:\n%s", screen(m))
+	}
+	f.webhooksErr = nil
+	keys(t, m, "enter")
+	if res, ok := m.Result(); !ok || res.Tunnel != TunnelURL || len(f.webhookChecks) != 2 {
+		t.Errorf("the retry gave %+v %v", res, ok)
 	}
 }

@@ -125,7 +125,7 @@ func (m *Model) oauthAppKey(msg tea.KeyPressMsg) tea.Cmd {
 }
 
 func (m *Model) chooseTunnel() tea.Cmd {
-	m.tunnel = TunnelChoice(m.cursor)
+	m.tunnel, m.noWebhooks = TunnelChoice(m.cursor), false
 	if m.tunnel != TunnelNone && m.needsAppKey() {
 		return m.goTo(stepAppKey)
 	}
@@ -185,11 +185,23 @@ func (m *Model) eventsKey(msg tea.KeyPressMsg) tea.Cmd {
 
 func (m *Model) chooseEvents() tea.Cmd {
 	events := m.chosenEvents()
-	if len(events) == 0 {
+	switch {
+	case len(events) == 0:
 		m.failure = "choose at least one event (space toggles the one under the cursor)"
 		return nil
+	case m.noWebhooks:
+		// No webhooks on this plan: go on polling, with no tunnel to keep.
+		m.tunnel, m.publicURL = TunnelNone, ""
+		return m.finish(m.setup())
+	case m.tunnel != TunnelNone:
+		return m.checkWebhooks(events)
 	}
-	return m.finish(Result{Account: m.account, Tunnel: m.tunnel, PublicURL: m.publicURL, Events: events, Scope: m.scope()})
+	return m.finish(m.setup())
+}
+
+// setup is the Result of the choices made.
+func (m *Model) setup() Result {
+	return Result{Account: m.account, Tunnel: m.tunnel, PublicURL: m.publicURL, Events: m.chosenEvents(), Scope: m.scope()}
 }
 
 func (m *Model) chosenEvents() []string {

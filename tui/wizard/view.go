@@ -36,17 +36,25 @@ func (m *Model) render() string {
 	} else {
 		lines = append(lines, m.checklist(w)...)
 	}
-	lines = append(lines, "")
-	lines = append(lines, m.statusLines(w)...)
+	// The progress or failure and the keys always show; the checklist's
+	// last rows give way on a short screen.
+	status := m.statusLines(w)
+	if len(status) > 0 {
+		status = append([]string{""}, status...)
+	}
 	footer := m.footer(w)
-	room := h - len(footer)
+	room := max(h-len(footer)-len(status), 1)
 	if len(lines) > room {
 		lines = lines[:room]
 	}
-	for len(lines) < room {
+	lines = append(lines, status...)
+	for len(lines) < h-len(footer) {
 		lines = append(lines, "")
 	}
 	lines = append(lines, footer...)
+	if len(lines) > h {
+		lines = lines[:h]
+	}
 	for i, l := range lines {
 		lines[i] = fit(l, w)
 	}
@@ -197,7 +205,11 @@ func (m *Model) statusLines(w int) []string {
 	case m.busy != "":
 		return []string{indent(markCol) + m.spin.View() + " " + m.busy}
 	case m.failure != "":
-		return wrap(m.styles.Bad.Render("✗")+" "+safetext.Line(m.failure), w-markCol-1, markCol)
+		lines := wrap(m.styles.Bad.Render("✗")+" "+safetext.Line(m.failure), w-markCol-1, markCol)
+		if m.noWebhooks && m.step == stepEvents {
+			lines = append(lines, "", indent(markCol)+m.styles.Bold.Render("⏎ go on without webhooks (calwatch polls Calendly) · esc choose another way"))
+		}
+		return lines
 	}
 	return nil
 }

@@ -32,6 +32,11 @@ type Actions interface {
 	// KeepAppSigningKey keeps the OAuth app's webhook signing key (sealed):
 	// Calendly signs an OAuth app's deliveries with it.
 	KeepAppSigningKey(ctx context.Context, key string) error
+	// CheckWebhooks asks Calendly for a webhook subscription to the
+	// listener under publicURL and removes it again, so a plan without
+	// webhooks (Calendly's 403, subscription.ErrWebhooksUnavailable) is
+	// known before the main screen opens.
+	CheckWebhooks(ctx context.Context, publicURL string, events []string, scope string) error
 	// CheckPublicURL says whether url can be given to Calendly as the
 	// origin of this computer's webhook listener.
 	CheckPublicURL(url string) error
