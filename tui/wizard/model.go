@@ -213,6 +213,7 @@ func (m *Model) popStep() tea.Cmd {
 	prev := m.history[len(m.history)-1]
 	m.history = m.history[:len(m.history)-1]
 	m.secretInput.Reset() // a secret never outlives its step
+	m.clientSecret.Reset()
 	return m.enter(prev)
 }
 

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/calwatch/calwatch/calendly"
 	"github.com/calwatch/calwatch/tunnel/subscription"
 )
@@ -322,5 +324,29 @@ func TestAPlanWithoutWebhooksGoesOnPolling(t *testing.T) {
 	keys(t, m, "enter")
 	if res, ok := m.Result(); !ok || res.Tunnel != TunnelURL || len(f.webhookChecks) != 2 {
 		t.Errorf("the retry gave %+v %v", res, ok)
+	}
+}
+
+// TestPastedSecretsReachTheActionAndLeave: a token pasted (bracketed
+// paste, as terminals send it) is used and not kept; a client secret left
+// with esc is dropped.
+func TestPastedSecretsReachTheActionAndLeave(t *testing.T) {
+	f := &fakeActions{account: avery()}
+	m := newTestWizard(t, f, Options{}, 80, 24)
+	keys(t, m, "enter", "down", "enter")
+	send(t, m, tea.PasteMsg{Content: "pasted-token-42"})
+	if strings.Contains(screen(m), "pasted-token-42") {
+		t.Fatal("the pasted token is echoed")
+	}
+	keys(t, m, "enter")
+	if !slices.Equal(f.tokens, []string{"pasted-token-42"}) {
+		t.Fatalf("LoginToken got %q", f.tokens)
+	}
+	m = newTestWizard(t, f, Options{ClientID: "abc"}, 80, 24)
+	keys(t, m, "enter", "enter")
+	typeText(t, m, "half-secret")
+	keys(t, m, "esc")
+	if m.clientSecret.Value() != "" {
+		t.Error("the client secret outlived its step")
 	}
 }
