@@ -79,7 +79,7 @@ func New(actions Actions, opts Options) *Model {
 		opts.Now = time.Now
 	}
 	m := &Model{actions: actions, opts: opts, keys: newKeyMap(), styles: newStyles(opts.Dark),
-		help: help.New(), spin: spinner.New(spinner.WithSpinner(spinner.Dot)), width: 80, height: 24,
+		help: newHelp(opts.Dark), spin: spinner.New(spinner.WithSpinner(spinner.Dot)), width: 80, height: 24,
 		events: map[string]bool{}}
 	m.clientID = newInput("client ID", false)
 	m.clientID.SetValue(opts.ClientID)
@@ -92,6 +92,12 @@ func New(actions Actions, opts Options) *Model {
 	m.sizeInputs()
 	m.applyKeys()
 	return m
+}
+
+func newHelp(dark bool) help.Model {
+	h := help.New()
+	h.Styles = help.DefaultStyles(dark)
+	return h
 }
 
 func newInput(placeholder string, secret bool) textinput.Model {
@@ -120,8 +126,9 @@ func (m *Model) sizeInputs() {
 // Result is what the user chose; ok is false until the wizard has ended.
 func (m *Model) Result() (Result, bool) { return m.result, m.resultReady }
 
-// Init starts nothing: the welcome step waits for a key.
-func (m *Model) Init() tea.Cmd { return nil }
+// Init asks the terminal for its background, for the theme; the welcome
+// step waits for a key.
+func (m *Model) Init() tea.Cmd { return tea.RequestBackgroundColor }
 
 // Update routes a message: an action's reply, a window size, a spinner
 // tick, or a key (to the focused input first, then the step).
@@ -131,6 +138,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.width, m.height = msg.Width, msg.Height
 		m.help.SetWidth(msg.Width)
 		m.sizeInputs()
+		return m, nil
+	case tea.BackgroundColorMsg:
+		m.styles = newStyles(msg.IsDark())
+		m.help.Styles = help.DefaultStyles(msg.IsDark())
 		return m, nil
 	case spinner.TickMsg:
 		if m.busy == "" {
