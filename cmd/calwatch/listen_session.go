@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -152,7 +151,11 @@ func (a *app) sessionConfig(ctx context.Context, acct *listenAccountConn, store 
 	}
 	sub := subscription.Account{User: conn.Account.UserURI, Organization: conn.Account.OrganizationURI, AuthKind: subscriptionAuthKind(conn.Account.AuthKind)}
 	if sub.AuthKind == subscription.AuthOAuth {
-		sub.AppSigningKey = []byte(os.Getenv(appSigningKeyEnv))
+		key, err := appSigningKey(ctx, acct.home.Keys) // the environment, else the setup wizard's
+		if err != nil {
+			return session.Config{}, err
+		}
+		sub.AppSigningKey = []byte(key)
 		if len(sub.AppSigningKey) == 0 {
 			return session.Config{}, usageErrorf("Calendly signs an OAuth app's deliveries with the app's webhook signing key: set %s (from your app's page at Calendly)", appSigningKeyEnv)
 		}
