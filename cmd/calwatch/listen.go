@@ -169,6 +169,7 @@ func checkListenOptions(opts *listenOptions, pathChanged bool) (key []byte, path
 }
 
 func listenRun(ctx context.Context, a *app, opts *listenOptions, pathChanged bool) error {
+	a.useKeptNgrokToken(ctx)
 	key, path, err := checkListenOptions(opts, pathChanged)
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -16,7 +17,9 @@ import (
 
 	"github.com/calwatch/calwatch/storage"
 	"github.com/calwatch/calwatch/tui"
+	"github.com/calwatch/calwatch/tui/wizard"
 	"github.com/calwatch/calwatch/tunnel"
+	"github.com/calwatch/calwatch/tunnel/account"
 	"github.com/calwatch/calwatch/tunnel/listener"
 )
 
@@ -74,15 +77,33 @@ func tuiRun(ctx context.Context, a *app, opts *tuiOptions, pathChanged bool) err
 	}
 	var key []byte
 	var path string
+	terminal := isTerminal(a.in) && isTerminal(a.out)
 	if !opts.demo && !opts.offline {
-		if err := a.needLoginOrKey(ctx, &opts.listen); err != nil {
+		err := a.needLoginOrKey(ctx, &opts.listen)
+		if errors.Is(err, errNoKeyNoLoginTUI) && terminal {
+			// First run: the setup wizard logs in and chooses the rest.
+			res, werr := runWizard(ctx, a)
+			if errors.Is(werr, errWizardCanceled) {
+				a.hint("%v", werr)
+				return nil
+			}
+			if werr != nil {
+				return werr
+			}
+			applyWizardResult(opts, res)
+			err = nil
+		}
+		if err != nil {
 			return err
 		}
-		if key, path, err = checkListenOptions(&opts.listen, pathChanged); err != nil {
-			return err
+		if !opts.demo {
+			a.useKeptNgrokToken(ctx)
+			if key, path, err = checkListenOptions(&opts.listen, pathChanged); err != nil {
+				return err
+			}
 		}
 	}
-	if !isTerminal(a.in) || !isTerminal(a.out) {
+	if !terminal {
 		return errors.New("the TUI needs a terminal; in scripts use 'calwatch listen' and the list commands")
 	}
 	ctx, cancel := context.WithCancel(ctx)
@@ -211,6 +232,44 @@ func (a *app) startLiveTUI(ctx context.Context, opts *tuiOptions, key []byte, pa
 		live.stop()
 	})
 	return live, closeAll, nil
+}
+
+// applyWizardResult turns the wizard's choices into the connection flags
+// they stand for.
+func applyWizardResult(opts *tuiOptions, res wizard.Result) {
+	if res.Demo {
+		opts.demo = true
+		return
+	}
+	switch res.Tunnel {
+	case wizard.TunnelURL:
+		opts.listen.publicURL = res.PublicURL
+	case wizard.TunnelNone:
+		opts.listen.noTunnel = true
+	}
+	if len(res.Events) > 0 {
+		opts.listen.session.events = strings.Join(res.Events, ",")
+	}
+	if res.Scope != "" {
+		opts.listen.session.scope = res.Scope
+	}
+}
+
+// useKeptNgrokToken uses the ngrok authtoken the setup wizard kept, as if
+// NGROK_AUTHTOKEN were set, when it is not.
+func (a *app) useKeptNgrokToken(ctx context.Context) {
+	if os.Getenv(ngrokTokenEnv) != "" {
+		return
+	}
+	d := a.paths().Dirs()
+	token, err := sealedNgrokToken.load(ctx, &account.KeyStore{Dir: d.Config, Mode: os.Getenv(envKeyring)})
+	if err != nil {
+		a.hint("Not using the kept ngrok authtoken: %v", err)
+		return
+	}
+	if token != "" {
+		os.Setenv(ngrokTokenEnv, token)
+	}
 }
 
 // errNoKeyNoLoginTUI: the TUI has nothing to verify deliveries with.

@@ -21,7 +21,6 @@ import (
 	"github.com/calwatch/calwatch/tui/wizard"
 	"github.com/calwatch/calwatch/tunnel"
 	"github.com/calwatch/calwatch/tunnel/account"
-	"github.com/calwatch/calwatch/tunnel/listener"
 	"github.com/calwatch/calwatch/tunnel/ngrok"
 	"github.com/calwatch/calwatch/tunnel/subscription"
 	"github.com/calwatch/calwatch/tunnel/tunneltest"
@@ -160,7 +159,7 @@ func TestWizardOAuthLoginAgainstTheEmulator(t *testing.T) {
 	}
 	defer conn.Close(context.Background())
 	cfg, err := a.sessionConfig(context.Background(), &listenAccountConn{conn: conn, home: home}, store,
-		tunnel.Local(&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8787}), listener.NewKeys(), listener.DefaultPath,
+		tunnel.Local(&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8787}),
 		&sessionOptions{scope: calendly.ScopeUser, pollInterval: time.Minute})
 	if err != nil || string(cfg.Account.AppSigningKey) != "app-signing-key-by-wizard" {
 		t.Errorf("the session's app signing key is %q (%v); want the one the wizard kept", cfg.Account.AppSigningKey, err)
