@@ -45,6 +45,10 @@ func (m *Model) dayKey(msg tea.KeyPressMsg) tea.Cmd {
 		if d.cursor < len(d.rows) {
 			return m.openEvent(d.rows[d.cursor].EventURI)
 		}
+	case key.Matches(msg, km.OpenLink):
+		if d.cursor < len(d.rows) {
+			return m.openEventLink(d.rows[d.cursor].EventURI)
+		}
 	}
 	d.cursor = max(0, d.cursor)
 	return nil

@@ -111,6 +111,18 @@ func (m *Model) feedKey(msg tea.KeyPressMsg) tea.Cmd {
 		} else {
 			f.move(len(f.rows) - 1)
 		}
+	case key.Matches(msg, km.Replay):
+		return m.replay(f.selectedID(), nil, false)
+	case key.Matches(msg, km.Edit):
+		return m.editDelivery(f.selectedID())
+	case key.Matches(msg, km.Curl):
+		return m.copyCurl(f.selectedID())
+	case key.Matches(msg, km.Copy):
+		return m.copyBody(f.selectedID())
+	case key.Matches(msg, km.OpenLink):
+		if f.cursor < len(f.rows) {
+			return m.openEventLink(f.rows[f.cursor].EventURI)
+		}
 	case key.Matches(msg, km.Open):
 		if id := f.selectedID(); id != 0 {
 			m.view = viewInspector

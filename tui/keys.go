@@ -10,7 +10,7 @@ type KeyMap struct {
 	Up, Down, Left, Right, Top, Bottom, PgUp, PgDn  key.Binding
 	Open, Search, Today, NextPeriod, PrevPeriod     key.Binding
 	Month, Week, Agenda, Follow, Raw, Wrap, NextDlv key.Binding
-	PrevDlv, Copy                                   key.Binding
+	PrevDlv, Copy, Replay, Edit, Curl, OpenLink     key.Binding
 }
 
 // DefaultKeyMap is the keys of TUI.md.
@@ -50,6 +50,10 @@ func DefaultKeyMap() KeyMap {
 		NextDlv:    b("J", "next delivery", "J"),
 		PrevDlv:    b("K", "prev delivery", "K"),
 		Copy:       b("y", "copy body", "y"),
+		Replay:     b("r", "replay", "r"),
+		Edit:       b("e", "edit", "e"),
+		Curl:       b("c", "curl", "c"),
+		OpenLink:   b("o", "open link", "o"),
 	}
 }
 
@@ -71,20 +75,20 @@ func (h helpKeys) ShortHelp() []key.Binding {
 	}
 	switch h.view {
 	case viewInspector:
-		return []key.Binding{k.Back, k.Up, k.Down, k.PrevDlv, k.NextDlv, k.Raw, k.Wrap, k.Copy, k.Help}
+		return []key.Binding{k.Back, k.Replay, k.Edit, k.Copy, k.Curl, k.Help, k.Up, k.PrevDlv, k.NextDlv, k.Raw}
 	case viewDetail:
-		return []key.Binding{k.Back, k.Up, k.Down, k.Help, k.Quit}
+		return []key.Binding{k.Back, k.Up, k.Down, k.OpenLink, k.Help, k.Quit}
 	}
 	switch h.focus {
 	case focusCalendar:
 		return []key.Binding{k.Left, k.Up, k.Today, k.NextPeriod, k.Month, k.Week, k.Agenda, k.NextPane, k.Help, k.Quit}
 	case focusDay:
-		return []key.Binding{k.Down, k.Open, k.Left, k.NextPane, k.Help, k.Quit}
+		return []key.Binding{k.Down, k.Open, k.OpenLink, k.Left, k.NextPane, k.Help, k.Quit}
 	case focusContacts:
 		into := key.NewBinding(key.WithKeys("l", "right"), key.WithHelp("l/→", "their bookings"))
 		return []key.Binding{k.Down, k.Search, into, k.Open, k.Back, k.NextPane, k.Help, k.Quit}
 	}
-	return []key.Binding{k.Down, k.Bottom, k.Open, k.Follow, k.NextPane, k.Help, k.Quit}
+	return []key.Binding{k.Down, k.Open, k.Replay, k.Edit, k.NextPane, k.Help, k.Quit, k.OpenLink, k.Bottom, k.Follow}
 }
 
 func (h helpKeys) FullHelp() [][]key.Binding {
@@ -93,6 +97,6 @@ func (h helpKeys) FullHelp() [][]key.Binding {
 		{k.NextPane, k.PrevPane, k.Calendar, k.Day, k.Feed, k.Contacts, k.Help, k.Back, k.Quit},
 		{k.Up, k.Down, k.Top, k.Bottom, k.PgUp, k.PgDn, k.Open, k.Search, k.Follow},
 		{k.Left, k.Right, k.Today, k.NextPeriod, k.PrevPeriod, k.Month, k.Week, k.Agenda},
-		{k.PrevDlv, k.NextDlv, k.Raw, k.Wrap, k.Copy},
+		{k.PrevDlv, k.NextDlv, k.Raw, k.Wrap, k.Replay, k.Edit, k.Copy, k.Curl, k.OpenLink},
 	}
 }

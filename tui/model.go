@@ -1,12 +1,15 @@
 package tui
 
 import (
+	"io"
 	"log/slog"
+	"os"
 	"time"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/cli/browser"
 )
 
 // focus is the pane keys go to.
@@ -36,6 +39,11 @@ type Options struct {
 	Dark     bool             // the terminal's background is dark
 	Logger   *slog.Logger     // where the TUI logs (default: nowhere)
 	NoTicks  bool             // no clock ticks: tests drive time themselves
+	// Editor is the command e runs on a file (default $VISUAL, $EDITOR, vi).
+	Editor []string
+	// OpenURL opens a link in the browser (default github.com/cli/browser,
+	// its output discarded: the terminal belongs to the TUI).
+	OpenURL func(string) error
 }
 
 // Model is the root model: it owns the loop, routes keys (the search input
@@ -48,6 +56,8 @@ type Model struct {
 	now     func() time.Time
 	log     *slog.Logger
 	ticks   bool
+	editor  []string
+	openURL func(string) error
 
 	st   Styles
 	km   KeyMap
@@ -66,7 +76,11 @@ type Model struct {
 	insp     inspector
 	detail   detailPane
 
-	flash flash
+	flash    flash
+	flashSeq int // numbers flashes, so an old expiry leaves a newer one
+	// flashTimers arms a timer per flash that clears it; tests that read
+	// the footer after driving every Cmd turn it off.
+	flashTimers bool
 	// refreshing is true while a refresh's feed read is in flight; store
 	// events meanwhile only set dirty, so a burst of deliveries costs one
 	// more refresh, not one each.
@@ -87,9 +101,16 @@ func New(backend Backend, opts Options) *Model {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if len(opts.Editor) == 0 {
+		opts.Editor = editorCommand(os.Getenv)
+	}
+	if opts.OpenURL == nil {
+		opts.OpenURL = openInBrowser
+	}
 	m := &Model{
 		backend: backend, reader: backend.Reader(), conn: backend.Connection(),
 		loc: opts.Location, now: opts.Now, log: opts.Logger, ticks: !opts.NoTicks,
+		editor: opts.Editor, openURL: opts.OpenURL, flashTimers: true,
 		st: DefaultStyles(opts.Dark), km: DefaultKeyMap(), help: help.New(),
 		focus: focusCalendar,
 	}
@@ -180,6 +201,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.onWheel(msg)
 	}
 	if cmd, ok := m.onLoaded(msg); ok {
+		return m, cmd
+	}
+	if cmd, ok := m.onAction(msg); ok {
 		return m, cmd
 	}
 	return m, nil
@@ -317,5 +341,13 @@ type flash struct {
 const flashFor = 3 * time.Second
 
 func (m *Model) setFlash(sev severity, text string) {
+	m.flashSeq++
 	m.flash = flash{text: text, sev: sev, until: m.now().Add(flashFor)}
+}
+
+// openInBrowser opens url with the system's browser, its chatter
+// discarded.
+func openInBrowser(url string) error {
+	browser.Stdout, browser.Stderr = io.Discard, io.Discard
+	return browser.OpenURL(url)
 }

@@ -40,6 +40,10 @@ type demo struct {
 	hub     *tui.Hub
 	session *session.Session
 	stop    func()
+	// webhookURL and appKey are where the demo's listener accepts
+	// deliveries and the key it checks them with (the TUI's replays).
+	webhookURL string
+	appKey     []byte
 }
 
 // startDemo brings the demo up to the point where the TUI can open: the
@@ -60,7 +64,7 @@ func (a *app) startDemo(ctx context.Context, seed int64, logger *slog.Logger) (*
 	if err != nil {
 		return nil, fmt.Errorf("cannot start the demo's Calendly emulator: %w", err)
 	}
-	d := &demo{emu: emu}
+	d := &demo{emu: emu, appKey: []byte(appKey)}
 	ok := false
 	defer func() {
 		if !ok {
@@ -80,6 +84,7 @@ func (a *app) startDemo(ctx context.Context, seed int64, logger *slog.Logger) (*
 		return nil, fmt.Errorf("cannot open the demo's listener: %w", err)
 	}
 	webhookURL := listener.LocalWebhookURL(ln.Addr(), listener.DefaultPath)
+	d.webhookURL = webhookURL
 	d.hub = tui.NewHub(d.store.Panes(), tui.Connection{Mode: tui.ModeLive, Demo: true, WebhookURL: webhookURL, Database: a.dbPath(), KeySet: true})
 	// An OAuth app's subscriptions are signed with the app's key, so the
 	// listener knows it before the session subscribes.

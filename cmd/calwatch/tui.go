@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"time"
@@ -110,6 +111,7 @@ func tuiRun(ctx context.Context, a *app, opts *tuiOptions) error {
 	defer closeLog()
 
 	var backend *tui.Hub
+	var target func() (*url.URL, []byte, error)
 	if opts.demo {
 		d, err := a.startDemo(ctx, opts.seed, logger)
 		if err != nil {
@@ -117,6 +119,7 @@ func tuiRun(ctx context.Context, a *app, opts *tuiOptions) error {
 		}
 		defer d.close()
 		backend = d.hub
+		target = fixedTarget(d.webhookURL, d.appKey)
 	} else if opts.offline {
 		panes, err := storage.OpenPanes(ctx, a.dbPath())
 		if err != nil {
@@ -125,6 +128,11 @@ func tuiRun(ctx context.Context, a *app, opts *tuiOptions) error {
 		defer panes.Close()
 		backend = tui.NewHub(panes, tui.Connection{Mode: tui.ModeOffline, Database: a.dbPath()})
 		go backend.PollDataVersion(ctx, panes, offlinePoll)
+		key := []byte(opts.signingKey)
+		if len(key) == 0 {
+			key = []byte(os.Getenv(signingKeyEnv))
+		}
+		target = a.runningListenerTarget(key)
 	} else {
 		stop, hub, err := a.startLocalListener(ctx, opts, key, logger)
 		if err != nil {
@@ -132,10 +140,11 @@ func tuiRun(ctx context.Context, a *app, opts *tuiOptions) error {
 		}
 		defer stop()
 		backend = hub
+		target = fixedTarget(hub.Connection().WebhookURL, key)
 	}
 	defer backend.Close()
 
-	model := tui.New(backend, tui.Options{Location: loc, Logger: logger, Dark: true})
+	model := tui.New(replayingBackend{backend, &tuiReplayer{reader: backend.Reader(), target: target}}, tui.Options{Location: loc, Logger: logger, Dark: true})
 	p := tea.NewProgram(model, tea.WithContext(ctx), tea.WithInput(a.in), tea.WithOutput(a.out))
 	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) {
 		return fmt.Errorf("the TUI stopped: %w", err)
