@@ -11,6 +11,8 @@ type KeyMap struct {
 	Open, Search, Today, NextPeriod, PrevPeriod     key.Binding
 	Month, Week, Agenda, Follow, Raw, Wrap, NextDlv key.Binding
 	PrevDlv, Copy, Replay, Edit, Curl, OpenLink     key.Binding
+	// The demo's keys, offered only in --demo.
+	DemoBook, DemoCancel, DemoMove, DemoNoShow, DemoKeys key.Binding
 }
 
 // DefaultKeyMap is the keys of TUI.md.
@@ -54,6 +56,11 @@ func DefaultKeyMap() KeyMap {
 		Edit:       b("e", "edit", "e"),
 		Curl:       b("c", "curl", "c"),
 		OpenLink:   b("o", "open link", "o"),
+		DemoBook:   b("B", "demo: book someone", "B"),
+		DemoCancel: b("C", "demo: cancel", "C"),
+		DemoMove:   b("M", "demo: reschedule", "M"),
+		DemoNoShow: b("N", "demo: no-show", "N"),
+		DemoKeys:   b("B/C/M/N", "demo", "B", "C", "M", "N"),
 	}
 }
 
@@ -63,9 +70,24 @@ type helpKeys struct {
 	focus     focus
 	view      view
 	searching bool
+	demo      bool // the demo's keys are offered
 }
 
 func (h helpKeys) ShortHelp() []key.Binding {
+	keys := h.shortHelp()
+	if !h.demo || h.searching || h.view == viewInspector {
+		return keys
+	}
+	// The demo's keys go just before ? help, so they show at 80 columns.
+	for i, b := range keys {
+		if b.Help().Key == h.km.Help.Help().Key {
+			return append(keys[:i:i], append([]key.Binding{h.km.DemoKeys}, keys[i:]...)...)
+		}
+	}
+	return append(keys, h.km.DemoKeys)
+}
+
+func (h helpKeys) shortHelp() []key.Binding {
 	k := h.km
 	if h.searching {
 		return []key.Binding{
@@ -93,10 +115,14 @@ func (h helpKeys) ShortHelp() []key.Binding {
 
 func (h helpKeys) FullHelp() [][]key.Binding {
 	k := h.km
-	return [][]key.Binding{
+	groups := [][]key.Binding{
 		{k.NextPane, k.PrevPane, k.Calendar, k.Day, k.Feed, k.Contacts, k.Help, k.Back, k.Quit},
 		{k.Up, k.Down, k.Top, k.Bottom, k.PgUp, k.PgDn, k.Open, k.Search, k.Follow},
 		{k.Left, k.Right, k.Today, k.NextPeriod, k.PrevPeriod, k.Month, k.Week, k.Agenda},
 		{k.PrevDlv, k.NextDlv, k.Raw, k.Wrap, k.Replay, k.Edit, k.Copy, k.Curl, k.OpenLink},
 	}
+	if h.demo {
+		groups = append(groups, []key.Binding{k.DemoBook, k.DemoCancel, k.DemoMove, k.DemoNoShow})
+	}
+	return groups
 }

@@ -268,6 +268,11 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.fullHelp = true
 		return nil
 	}
+	if m.view != viewInspector {
+		if cmd, ok := m.demoKey(msg); ok {
+			return cmd
+		}
+	}
 	switch m.view {
 	case viewInspector:
 		return m.inspectorKey(msg)

@@ -112,6 +112,7 @@ func tuiRun(ctx context.Context, a *app, opts *tuiOptions) error {
 
 	var backend *tui.Hub
 	var target func() (*url.URL, []byte, error)
+	var actor *demoActor
 	if opts.demo {
 		d, err := a.startDemo(ctx, opts.seed, logger)
 		if err != nil {
@@ -120,6 +121,7 @@ func tuiRun(ctx context.Context, a *app, opts *tuiOptions) error {
 		defer d.close()
 		backend = d.hub
 		target = fixedTarget(d.webhookURL, d.appKey)
+		actor = newDemoActor(d.emu, d.hub.Reader(), opts.seed)
 	} else if opts.offline {
 		panes, err := storage.OpenPanes(ctx, a.dbPath())
 		if err != nil {
@@ -144,7 +146,11 @@ func tuiRun(ctx context.Context, a *app, opts *tuiOptions) error {
 	}
 	defer backend.Close()
 
-	model := tui.New(replayingBackend{backend, &tuiReplayer{reader: backend.Reader(), target: target}}, tui.Options{Location: loc, Logger: logger, Dark: true})
+	var tb tui.Backend = replayingBackend{backend, &tuiReplayer{reader: backend.Reader(), target: target}}
+	if actor != nil {
+		tb = demoBackend{tb.(replayingBackend), actor}
+	}
+	model := tui.New(tb, tui.Options{Location: loc, Logger: logger, Dark: true})
 	p := tea.NewProgram(model, tea.WithContext(ctx), tea.WithInput(a.in), tea.WithOutput(a.out))
 	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) {
 		return fmt.Errorf("the TUI stopped: %w", err)
