@@ -107,7 +107,7 @@ func (m *Model) onDemoDone(msg demoDone) tea.Cmd {
 	if msg.err != nil {
 		m.setFlash(sevBad, fmt.Sprintf("✗ demo %s: %s", msg.act, outside(msg.err.Error())))
 	} else {
-		m.setFlash(sevOK, "✓ "+outside(msg.said)+" · its webhook is on the way")
+		m.setFlash(sevOK, "✓ demo: "+outside(msg.said))
 	}
 	return m.expireFlash()
 }

@@ -46,7 +46,7 @@ func TestDemoKeysActOnTheSelectedBookingOrAtRandom(t *testing.T) {
 	if c := <-f.calls; c.act != DemoBook || c.uri != "" {
 		t.Errorf("B asked %+v, want a booking", c)
 	}
-	if got := footerOf(m); !strings.Contains(got, "✓ book done · its webhook is on the way") {
+	if got := footerOf(m); !strings.Contains(got, "✓ demo: book done") {
 		t.Errorf("footer = %q", got)
 	}
 	// From the calendar nothing is selected: at random.

@@ -21,6 +21,7 @@ const (
 // with follow mode (the newest selected) that gives way when the user
 // moves up and resumes with G or on reaching the newest.
 type feedPane struct {
+	fresh    *freshSet // new bookings, highlighted for a few seconds
 	rows     []storage.FeedRow
 	cursor   int
 	start    int // first visible line
@@ -254,12 +255,9 @@ func (f *feedPane) lines(st Styles, loc *time.Location, today time.Time, focused
 			row += " " + fit(outside(r.EventName), cols.kind)
 		}
 		row = fit("  "+row, w-7) + fitLeft(sizeShort(r.BodyBytes), 7)
+		row = markRow(st, row, i == f.cursor, focused, f.fresh.delivery(r.ID))
 		if i == f.cursor {
 			sel = len(out)
-			row = "▸" + strings.TrimPrefix(row, " ")
-			if focused {
-				row = st.Selected.Render(row)
-			}
 		}
 		out = append(out, row)
 	}
@@ -313,4 +311,22 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// markRow marks a list row: "▸" and reversed when selected (reversed only
+// in the focused pane), "✦" and the fresh colour when it is a new booking.
+func markRow(st Styles, row string, selected, focused, fresh bool) string {
+	switch {
+	case selected:
+		row = "▸" + strings.TrimPrefix(row, " ")
+	case fresh:
+		row = freshGlyph + strings.TrimPrefix(row, " ")
+	}
+	switch {
+	case selected && focused:
+		return st.Selected.Render(row)
+	case fresh:
+		return st.Fresh.Render(row)
+	}
+	return row
 }

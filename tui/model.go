@@ -44,6 +44,11 @@ type Options struct {
 	// OpenURL opens a link in the browser (default github.com/cli/browser,
 	// its output discarded: the terminal belongs to the TUI).
 	OpenURL func(string) error
+	// Bell rings the terminal's bell when a booking arrives.
+	Bell bool
+	// Notify sends a desktop notification when a booking arrives while the
+	// terminal is not focused (nil: none).
+	Notify func(title, body string) error
 }
 
 // Model is the root model: it owns the loop, routes keys (the search input
@@ -58,6 +63,11 @@ type Model struct {
 	ticks   bool
 	editor  []string
 	openURL func(string) error
+	bell    bool
+	notify  func(title, body string) error
+	// termFocused is false after the terminal reported losing focus.
+	termFocused bool
+	fresh       *freshSet
 
 	st   Styles
 	km   KeyMap
@@ -111,6 +121,7 @@ func New(backend Backend, opts Options) *Model {
 		backend: backend, reader: backend.Reader(), conn: backend.Connection(),
 		loc: opts.Location, now: opts.Now, log: opts.Logger, ticks: !opts.NoTicks,
 		editor: opts.Editor, openURL: opts.OpenURL, flashTimers: true,
+		bell: opts.Bell, notify: opts.Notify, termFocused: true, fresh: newFreshSet(opts.Now),
 		st: DefaultStyles(opts.Dark), km: DefaultKeyMap(), help: help.New(),
 		focus: focusCalendar,
 	}
@@ -119,6 +130,7 @@ func New(backend Backend, opts Options) *Model {
 	m.cal = newCalendar(today)
 	m.contacts = newContacts()
 	m.feed = newFeed()
+	m.cal.fresh, m.day.fresh, m.contacts.fresh, m.feed.fresh = m.fresh, m.fresh, m.fresh, m.fresh
 	return m
 }
 
@@ -195,6 +207,16 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Batch(m.onEvent(msg.ev), waitForEvent(m.backend.Events()))
 	case streamEndedMsg:
 		return m, nil
+	case tea.FocusMsg:
+		m.termFocused = true
+		return m, nil
+	case tea.BlurMsg:
+		m.termFocused = false
+		return m, nil
+	case freshBooking:
+		return m, m.onFreshBooking(msg)
+	case freshExpired:
+		return m, nil
 	case tea.KeyPressMsg:
 		return m, m.onKey(msg)
 	case tea.MouseWheelMsg:
@@ -212,7 +234,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // onEvent reacts to a backend event: anything stored means re-read.
 func (m *Model) onEvent(ev Event) tea.Cmd {
 	switch ev := ev.(type) {
-	case StoreChanged, DeliveryCommitted:
+	case StoreChanged:
+		return m.refreshAll()
+	case DeliveryCommitted:
+		if newBooking(ev.Record) {
+			return tea.Batch(m.refreshAll(), m.onNewBooking(ev.Record))
+		}
 		return m.refreshAll()
 	case TunnelState:
 		m.tunnel = ev

@@ -52,6 +52,7 @@ func (m *Model) View() tea.View {
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
 	v.WindowTitle = "calwatch"
+	v.ReportFocus = m.notify != nil
 	return v
 }
 

@@ -13,6 +13,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/term"
+	"github.com/gen2brain/beeep"
 	"github.com/spf13/cobra"
 
 	"github.com/calwatch/calwatch/storage"
@@ -30,6 +31,8 @@ type tuiOptions struct {
 	signingKey string
 	addr       string
 	tz         string
+	bell       bool
+	notify     bool
 }
 
 // offlinePoll is how often --offline checks whether another calwatch
@@ -50,6 +53,8 @@ func addTUI(root *cobra.Command, a *app) {
 	f.StringVar(&opts.signingKey, "signing-key", "", "with --no-tunnel: the webhook signing `KEY` (or env "+signingKeyEnv+")")
 	f.StringVar(&opts.addr, "addr", defaultListenAddr, "with --no-tunnel: listen on `HOST:PORT`")
 	f.StringVar(&opts.tz, "tz", "", "show times in this IANA `ZONE` (default: the local zone)")
+	f.BoolVar(&opts.bell, "bell", false, "ring the terminal's bell when a booking arrives")
+	f.BoolVar(&opts.notify, "notify", false, "a desktop notification when a booking arrives while the terminal is not focused")
 }
 
 // checkTUIOptions refuses flag combinations that cannot work.
@@ -150,7 +155,11 @@ func tuiRun(ctx context.Context, a *app, opts *tuiOptions) error {
 	if actor != nil {
 		tb = demoBackend{tb.(replayingBackend), actor}
 	}
-	model := tui.New(tb, tui.Options{Location: loc, Logger: logger, Dark: true})
+	tuiOpts := tui.Options{Location: loc, Logger: logger, Dark: true, Bell: opts.bell}
+	if opts.notify {
+		tuiOpts.Notify = desktopNotify
+	}
+	model := tui.New(tb, tuiOpts)
 	p := tea.NewProgram(model, tea.WithContext(ctx), tea.WithInput(a.in), tea.WithOutput(a.out))
 	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) {
 		return fmt.Errorf("the TUI stopped: %w", err)
@@ -240,4 +249,11 @@ func (a *app) tuiLogger() (*slog.Logger, func(), error) {
 func isTerminal(v any) bool {
 	f, ok := v.(*os.File)
 	return ok && term.IsTerminal(f.Fd())
+}
+
+// desktopNotify shows a desktop notification; where the desktop has none
+// it returns an error, which the TUI logs and otherwise ignores.
+func desktopNotify(title, body string) error {
+	beeep.AppName = "calwatch"
+	return beeep.Notify(title, body, "")
 }
