@@ -11,6 +11,7 @@ type KeyMap struct {
 	Open, Search, Today, NextPeriod, PrevPeriod     key.Binding
 	Month, Week, Agenda, Follow, Raw, Wrap, NextDlv key.Binding
 	PrevDlv, Copy, Replay, Edit, Curl, OpenLink     key.Binding
+	Away                                            key.Binding
 	// The demo's keys, offered only in --demo.
 	DemoBook, DemoCancel, DemoMove, DemoNoShow, DemoKeys key.Binding
 }
@@ -56,6 +57,7 @@ func DefaultKeyMap() KeyMap {
 		Edit:       b("e", "edit", "e"),
 		Curl:       b("c", "curl", "c"),
 		OpenLink:   b("o", "open link", "o"),
+		Away:       b("W", "while you were away", "W"),
 		DemoBook:   b("B", "demo: book someone", "B"),
 		DemoCancel: b("C", "demo: cancel", "C"),
 		DemoMove:   b("M", "demo: reschedule", "M"),
@@ -100,6 +102,8 @@ func (h helpKeys) shortHelp() []key.Binding {
 		return []key.Binding{k.Back, k.Replay, k.Edit, k.Copy, k.Curl, k.Help, k.Up, k.PrevDlv, k.NextDlv, k.Raw}
 	case viewDetail:
 		return []key.Binding{k.Back, k.Up, k.Down, k.OpenLink, k.Help, k.Quit}
+	case viewDigest:
+		return []key.Binding{k.Back, k.Down, k.Up, k.Open, k.Help, k.Quit}
 	}
 	switch h.focus {
 	case focusCalendar:

@@ -30,6 +30,7 @@ const (
 	viewMain view = iota
 	viewInspector
 	viewDetail
+	viewDigest // what changed while calwatch was away
 )
 
 // Options tune a Model. Zero fields take defaults.
@@ -95,6 +96,7 @@ type Model struct {
 	// events meanwhile only set dirty, so a burst of deliveries costs one
 	// more refresh, not one each.
 	refreshing, dirty bool
+	away              awayDigest
 	tunnel            TunnelState
 	backfill          BackfillProgress
 	loads             loadSeq
@@ -217,6 +219,16 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.onFreshBooking(msg)
 	case freshExpired:
 		return m, nil
+	case digestLoaded:
+		m.onDigestLoaded(msg)
+		return m, nil
+	case digestRowsLoaded:
+		if msg.err != nil {
+			m.setFlash(sevBad, "✗ "+msg.err.Error())
+			return m, m.expireFlash()
+		}
+		m.away.rows = msg.rows
+		return m, nil
 	case tea.KeyPressMsg:
 		return m, m.onKey(msg)
 	case tea.MouseWheelMsg:
@@ -248,6 +260,8 @@ func (m *Model) onEvent(ev Event) tea.Cmd {
 		if ev.Total > 0 && ev.Done >= ev.Total {
 			return m.refreshAll()
 		}
+	case CaughtUp:
+		return m.onCaughtUp(ev)
 	case BackendError:
 		m.log.Error("backend", "err", ev.Err)
 		m.setFlash(sevBad, "✗ "+ev.Err.Error())
@@ -305,6 +319,11 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.inspectorKey(msg)
 	case viewDetail:
 		return m.detailKey(msg)
+	case viewDigest:
+		return m.digestKey(msg)
+	}
+	if key.Matches(msg, km.Away) && m.away.counts.Total() > 0 {
+		return m.openDigest()
 	}
 	switch {
 	case key.Matches(msg, km.NextPane):

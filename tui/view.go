@@ -71,6 +71,9 @@ func (m *Model) render() string {
 		body = m.insp.render(m.st, &m.feed, m.loc, m.now(), l.w, l.bodyH)
 	case m.view == viewDetail:
 		body = m.detail.render(m.st, m.loc, m.now(), l.w, l.bodyH)
+	case m.view == viewDigest:
+		m.away.start = window(m.away.start, m.away.cursor, max(1, l.bodyH-3), len(m.away.rows))
+		body = m.away.render(m.st, m.loc, l.w, l.bodyH)
 	case l.feedOnly:
 		body = m.feedBox(l.w, l.bodyH)
 	case l.single:
@@ -272,10 +275,14 @@ func (m *Model) footer() string {
 			style = m.st.Bad
 		}
 		msg = style.Render(m.flash.text) + " "
+	} else if m.away.pending && m.view == viewMain {
+		msg = m.st.Accent.Render(m.away.line()+" · W lists") + " "
 	}
-	mw := ansi.StringWidth(msg)
-	if mw > m.width/2 {
-		msg, mw = ansi.Truncate(msg, m.width/2, "…"), m.width/2
+	// The message may take two thirds of the line: it is news, the keys
+	// are in the help too.
+	mw, room := ansi.StringWidth(msg), m.width*2/3
+	if mw > room {
+		msg, mw = ansi.Truncate(msg, room, "…"), room
 	}
 	return fit(" "+keys, m.width-mw) + msg
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"time"
 
 	"github.com/calwatch/calwatch/calendly"
 	"github.com/calwatch/calwatch/calendly/calendlytest"
@@ -124,7 +125,13 @@ func (a *app) startDemo(ctx context.Context, seed int64, logger *slog.Logger) (*
 	served, ran := make(chan error, 1), make(chan error, 1)
 	go func() { served <- listener.NewServer(handler, listener.Timeouts{}).Run(runCtx, ln) }()
 	go func() { ran <- d.session.Run(runCtx) }()
-	go relaySession(d.session, d.hub, logger)
+	// When this home last heard from Calendly, read before the session
+	// catches up: the TUI's while-you-were-away line starts there.
+	lastSeen, err := d.store.Panes().LastSeen(ctx)
+	if err != nil {
+		logger.Error("reading when calwatch last ran", "err", err)
+	}
+	go relaySession(d.session, d.hub, logger, lastSeen)
 	d.stop = func() {
 		cancel()
 		if err := <-ran; err != nil {
@@ -204,7 +211,9 @@ func (d *demo) stopSession() {
 }
 
 // relaySession tells the TUI what the session does.
-func relaySession(s *session.Session, hub *tui.Hub, logger *slog.Logger) {
+// lastSeen is when the store last heard from Calendly before this run.
+func relaySession(s *session.Session, hub *tui.Hub, logger *slog.Logger, lastSeen time.Time) {
+	caughtUp := false
 	for ev := range s.Events() {
 		logger.Info("session", "event", ev.String())
 		switch ev := ev.(type) {
@@ -217,6 +226,12 @@ func relaySession(s *session.Session, hub *tui.Hub, logger *slog.Logger) {
 		case session.Sync:
 			if p, ok := ev.Event.(backfill.Progress); ok && p.ListingDone {
 				hub.Publish(tui.BackfillProgress{Done: p.Done, Total: p.Queued})
+			}
+			if f, ok := ev.Event.(backfill.Finished); ok && f.Err == nil && f.Kind != backfill.KindPoll && !caughtUp {
+				caughtUp = true
+				hub.Publish(tui.StoreChanged{})
+				hub.Publish(tui.CaughtUp{Since: lastSeen})
+				continue
 			}
 			hub.Publish(tui.StoreChanged{})
 		case session.Degraded:
