@@ -277,6 +277,8 @@ func (m *Model) onAction(msg tea.Msg) (tea.Cmd, bool) {
 		m.log.Error("action", "err", msg.err)
 		m.setFlash(sevBad, "✗ "+outside(msg.err.Error()))
 		return m.expireFlash(), true
+	case exportDone:
+		return m.onExportDone(msg), true
 	case demoDone:
 		return m.onDemoDone(msg), true
 	case bodyLoaded:

@@ -325,6 +325,9 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	if key.Matches(msg, km.Away) && m.away.counts.Total() > 0 {
 		return m.openDigest()
 	}
+	if key.Matches(msg, km.Export) && m.view == viewMain {
+		return m.exportMonth()
+	}
 	switch {
 	case key.Matches(msg, km.NextPane):
 		m.focus = (m.focus + 1) % focusCount

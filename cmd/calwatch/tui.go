@@ -151,7 +151,8 @@ func tuiRun(ctx context.Context, a *app, opts *tuiOptions) error {
 	}
 	defer backend.Close()
 
-	var tb tui.Backend = replayingBackend{backend, &tuiReplayer{reader: backend.Reader(), target: target}}
+	var tb tui.Backend = replayingBackend{backend, &tuiReplayer{reader: backend.Reader(), target: target},
+		&tuiExporter{reader: backend.Reader(), now: time.Now}}
 	if actor != nil {
 		tb = demoBackend{tb.(replayingBackend), actor}
 	}

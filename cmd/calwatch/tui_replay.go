@@ -112,8 +112,9 @@ func (e editedDelivery) Delivery(ctx context.Context, id int64) (storage.StoredD
 	return d, nil
 }
 
-// replayingBackend is a Hub that can also replay.
+// replayingBackend is a Hub that can also replay and export.
 type replayingBackend struct {
 	*tui.Hub
 	*tuiReplayer
+	*tuiExporter
 }
