@@ -32,6 +32,9 @@ func (x *tuiExporter) ExportICS(ctx context.Context, from, to time.Time) (string
 		os.Remove(f.Name())
 		return "", 0, err
 	}
+	if abs, err := filepath.Abs(f.Name()); err == nil {
+		return abs, n, nil
+	}
 	return f.Name(), n, nil
 }
 
