@@ -376,29 +376,6 @@ func (m *Model) onWheel(msg tea.MouseWheelMsg) tea.Cmd {
 	return m.onKey(tea.KeyPressMsg{Code: []rune(k.Keys()[0])[0], Text: k.Keys()[0]})
 }
 
-// severity colours a flash message; the glyph in its text says it too.
-type severity int
-
-const (
-	sevInfo severity = iota
-	sevOK
-	sevBad
-)
-
-// flash is a short message in the footer's right side that expires.
-type flash struct {
-	text  string
-	sev   severity
-	until time.Time
-}
-
-const flashFor = 3 * time.Second
-
-func (m *Model) setFlash(sev severity, text string) {
-	m.flashSeq++
-	m.flash = flash{text: text, sev: sev, until: m.now().Add(flashFor)}
-}
-
 // openInBrowser opens url with the system's browser, its chatter
 // discarded.
 func openInBrowser(url string) error {

@@ -3,10 +3,13 @@ package main
 import (
 	"context"
 	"errors"
+	"io"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/calwatch/calwatch/calendly"
 	"github.com/calwatch/calwatch/calendly/calendlytest"
 	"github.com/calwatch/calwatch/storage"
 	"github.com/calwatch/calwatch/tui"
@@ -83,5 +86,48 @@ func TestDemoActorSaysWhenNothingFits(t *testing.T) {
 	actor := newDemoActor(emu, bookingsReader{}, 1)
 	if _, err := actor.Demo(context.Background(), tui.DemoReschedule, ""); err == nil || !strings.Contains(err.Error(), "press B") {
 		t.Errorf("reschedule with no bookings: %v, want a hint to book first", err)
+	}
+}
+
+// TestDemoKeysReachTheTUIThroughTheWebhook runs the demo's backend, waits
+// for its first sync to say it caught up, then cancels a booking at random
+// as the C key does and waits for the invitee.canceled delivery.
+func TestDemoKeysReachTheTUIThroughTheWebhook(t *testing.T) {
+	a := &app{streams: &streams{out: io.Discard, errOut: io.Discard}, home: t.TempDir()}
+	ctx := context.Background()
+	d, err := a.startDemo(ctx, 5, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.close()
+	timeout := time.After(60 * time.Second)
+	next := func(what string) tui.Event {
+		select {
+		case ev := <-d.hub.Events():
+			return ev
+		case <-timeout:
+			t.Fatalf("no %s within 60 s", what)
+		}
+		return nil
+	}
+	for {
+		if c, ok := next("catch-up").(tui.CaughtUp); ok {
+			if !c.Since.IsZero() {
+				t.Errorf("a fresh home caught up since %v, want zero (never ran)", c.Since)
+			}
+			break
+		}
+	}
+	said, err := newDemoActor(d.emu, d.hub.Reader(), 1).Demo(ctx, tui.DemoCancel, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if c, ok := next("cancellation").(tui.DeliveryCommitted); ok && c.Record.Event == calendly.EventInviteeCanceled {
+			if c.Record.Outcome != storage.OutcomeApplied {
+				t.Errorf("the cancellation (%s) arrived as %+v", said, c.Record)
+			}
+			return
+		}
 	}
 }
