@@ -197,7 +197,7 @@ func (m *Model) copyCurl(id int64) tea.Cmd {
 			said = fmt.Sprintf("✓ copied a curl command for delivery %d (its old signature: t is stale)", id)
 		}
 		if target == "" {
-			target = "http://127.0.0.1:8787/hooks/calendly"
+			return actionFailed{errors.New("no webhook URL is known here; run calwatch --no-tunnel or listen to get one")}
 		}
 		return clipboardReady{text: curlCommand(target, sig, body), said: said}
 	}

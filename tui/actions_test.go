@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"errors"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -249,4 +250,28 @@ func TestOpenLinkOpensOnlyWebLinks(t *testing.T) {
 	if len(opened) != 0 {
 		t.Error("a refused link was opened")
 	}
+}
+
+// FuzzOpenLink feeds any join link to o: only an http(s) URL with a host
+// is handed to the browser, and then exactly as parsed.
+func FuzzOpenLink(f *testing.F) {
+	for _, s := range []string{"https://calendly.zoom.us/j/1", "javascript:alert(1)", "file:///etc/passwd", "http://", "https://a b", "\x00", ""} {
+		f.Add(s)
+	}
+	m := New(quiet{NewHub(nil, Connection{})}, Options{NoTicks: true})
+	m.flashTimers = false
+	f.Fuzz(func(t *testing.T, link string) {
+		var opened []string
+		m.openURL = func(u string) error { opened = append(opened, u); return nil }
+		for _, msg := range flatten(m.openLink(link)) {
+			m.Update(msg)
+		}
+		if len(opened) == 0 {
+			return
+		}
+		u, err := url.Parse(opened[0])
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			t.Errorf("opened %q from %q", opened[0], link)
+		}
+	})
 }
