@@ -102,6 +102,16 @@ func TestNewBookingFlashesInEveryPaneThenFades(t *testing.T) {
 	if !marked {
 		t.Error("the contacts do not mark the new person")
 	}
+	// The week and the agenda around the 19th mark it too.
+	keys(t, m, "1", "w")
+	if !anyFresh(m.cal.renderWeek(m.st, clk.now(), 118, 30), "Xochiq") {
+		t.Error("the week does not mark the new booking")
+	}
+	keys(t, m, "a")
+	if !anyFresh(m.cal.renderAgenda(m.st, 118, 30), "Xochiquetzal") {
+		t.Error("the agenda does not mark the new booking")
+	}
+	keys(t, m, "m")
 	clk.add(freshFor)
 	send(t, m, freshExpired{})
 	if got := freshLines(m); len(got) != 0 {
@@ -185,4 +195,15 @@ func flatten(cmd tea.Cmd) []tea.Msg {
 	case <-time.After(200 * time.Millisecond):
 		return nil
 	}
+}
+
+// anyFresh says whether a line of a pane's own lines carries the fresh
+// glyph and s.
+func anyFresh(lines []string, s string) bool {
+	for _, l := range lines {
+		if strings.Contains(l, freshGlyph) && strings.Contains(l, s) {
+			return true
+		}
+	}
+	return false
 }
