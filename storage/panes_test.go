@@ -289,6 +289,8 @@ func TestPanesQueriesUseIndexes(t *testing.T) {
 		"activity":     {`SELECT a.identity FROM activity a LEFT JOIN events e ON e.uri = a.event_uri WHERE a.email = ? AND (a.at, a.identity) < (?, ?) ORDER BY a.at DESC, a.identity DESC LIMIT 50`, []any{"x", t0, "y"}},
 		"feed after":   {sqlFeed + ` WHERE d.id > ? ORDER BY d.id LIMIT 50`, []any{0}},
 		"one delivery": {`SELECT body FROM deliveries WHERE id = ?`, []any{1}},
+		"digest":       {sqlDigestCounts, []any{t0, t0}},
+		"digest rows":  {sqlDigestRows, []any{t0, t0, KindNoShowRemoved, 500}},
 	}
 	for name, q := range queries {
 		rows, err := p.db.Query(`EXPLAIN QUERY PLAN `+q.sql, q.args...)

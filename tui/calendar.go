@@ -25,6 +25,7 @@ const agendaDays = 14
 
 // calendarPane is the month grid, the week and the agenda.
 type calendarPane struct {
+	fresh    *freshSet // new bookings, highlighted for a few seconds
 	mode     calMode
 	selected time.Time // midnight in the viewer's zone
 	today    time.Time
@@ -197,7 +198,7 @@ func (c *calendarPane) renderMonth(st Styles, w, h int) []string {
 				continue
 			}
 			n := c.counts[d.Format(time.DateOnly)]
-			styled := dayCell(st, d, c.selected, c.today, n, !twoLines, cell)
+			styled := dayCell(st, d, c.selected, c.today, n, !twoLines, cell, c.fresh.day(d))
 			nums.WriteString(styled)
 			marks.WriteString(countCell(st, n, cell))
 		}
@@ -224,9 +225,11 @@ func (c *calendarPane) renderMonth(st Styles, w, h int) []string {
 // dayCell is a day number in cell cells: "[18]" when selected, a "•"
 // after today and, when the counts have no line of their own, a "*" after
 // a day with bookings.
-func dayCell(st Styles, d, selected, today time.Time, n storage.DayCount, mark bool, cell int) string {
+func dayCell(st Styles, d, selected, today time.Time, n storage.DayCount, mark bool, cell int, fresh bool) string {
 	suffix := " "
 	switch {
+	case fresh && !d.Equal(today):
+		suffix = freshGlyph
 	case d.Equal(today):
 		suffix = "•"
 	case mark && n.Booked+n.Canceled > 0:
@@ -245,6 +248,8 @@ func dayCell(st Styles, d, selected, today time.Time, n storage.DayCount, mark b
 	}
 	styled := fitLeft(num+suffix, cell)
 	switch {
+	case fresh:
+		styled = st.Fresh.Render(styled)
 	case d.Equal(selected):
 		styled = st.Focused.Render(styled)
 	case d.Equal(today):

@@ -72,8 +72,18 @@ func (c *calendarPane) renderWeek(st Styles, now time.Time, w, h int) []string {
 			if len(bs) > 1 {
 				label += fmt.Sprintf(" +%d", len(bs)-1)
 			}
+			fresh := false
+			for _, b := range bs {
+				fresh = fresh || c.fresh.event(b.EventURI)
+			}
+			if fresh {
+				label = freshGlyph + label
+			}
 			cellText := fit(label, col-1) + " "
-			if bs[0].Status == "canceled" {
+			switch {
+			case fresh:
+				cellText = st.Fresh.Render(cellText)
+			case bs[0].Status == "canceled":
 				cellText = st.Faint.Render(cellText)
 			}
 			row.WriteString(cellText)
@@ -104,8 +114,9 @@ func (c *calendarPane) renderAgenda(st Styles, w, h int) []string {
 			span += "–" + b.End.In(local.Location()).Format("15:04")
 		}
 		state := strings.TrimSpace(bookingGlyph(b))
-		lines = append(lines, fit(fmt.Sprintf("   %s  %s  %s  %s  %s", span, fit(outside(b.Name), 14), fit(bookingWho(b), 20),
-			fit(state, 1), st.Faint.Render(whereLabel(b.Where))), w))
+		line := fit(fmt.Sprintf("   %s  %s  %s  %s  %s", span, fit(outside(b.Name), 14), fit(bookingWho(b), 20),
+			fit(state, 1), st.Faint.Render(whereLabel(b.Where))), w)
+		lines = append(lines, markRow(st, line, false, false, c.fresh.event(b.EventURI)))
 	}
 	if len(lines) > h {
 		lines = lines[:h]

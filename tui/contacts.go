@@ -18,6 +18,7 @@ const contactPage = 50
 // contactsPane is the searchable contact list and the selected contact's
 // activity.
 type contactsPane struct {
+	fresh       *freshSet // new bookings, highlighted for a few seconds
 	input       textinput.Model
 	searching   bool // the search input has the keys
 	rows        []storage.ContactView
@@ -211,13 +212,7 @@ func (c *contactsPane) renderList(st Styles, now time.Time, focused bool, w, h i
 			}
 		}
 		row += fmt.Sprintf("%3d %3d %3d %4s", r.Bookings, r.Cancellations, r.NoShows, last)
-		row = fit(row, w)
-		if i == c.cursor {
-			row = "▸" + strings.TrimPrefix(row, " ")
-			if focused {
-				row = st.Selected.Render(row)
-			}
-		}
+		row = markRow(st, fit(row, w), i == c.cursor, focused, c.fresh.email(r.Email))
 		lines = append(lines, row)
 	}
 	return lines

@@ -13,6 +13,7 @@ import (
 
 // dayPane lists the selected day's bookings.
 type dayPane struct {
+	fresh  *freshSet // new bookings, highlighted for a few seconds
 	day    time.Time
 	rows   []storage.BookingRow
 	cursor int
@@ -44,6 +45,10 @@ func (m *Model) dayKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, km.Open):
 		if d.cursor < len(d.rows) {
 			return m.openEvent(d.rows[d.cursor].EventURI)
+		}
+	case key.Matches(msg, km.OpenLink):
+		if d.cursor < len(d.rows) {
+			return m.openEventLink(d.rows[d.cursor].EventURI)
 		}
 	}
 	d.cursor = max(0, d.cursor)
@@ -105,14 +110,11 @@ func (d *dayPane) render(st Styles, now time.Time, focused bool, w, h int) []str
 			row = fmt.Sprintf("  %s %-4s %s %s %s", local.Format("15:04"), bookingLen(b), fit(bookingWho(b), whoW), fit(outside(b.Name), typeW), state)
 		}
 		row = fit(row, w)
-		if i == d.cursor {
-			row = "▸" + strings.TrimPrefix(row, " ")
-		}
-		switch {
-		case i == d.cursor && focused:
-			row = st.Selected.Render(row)
-		case b.Status == "canceled":
-			row = st.Faint.Render(row)
+		fresh := d.fresh.event(b.EventURI)
+		if b.Status == "canceled" && !(i == d.cursor && focused) && !fresh {
+			row = st.Faint.Render(markRow(st, row, i == d.cursor, focused, false))
+		} else {
+			row = markRow(st, row, i == d.cursor, focused, fresh)
 		}
 		lines = append(lines, row)
 	}

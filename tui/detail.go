@@ -49,6 +49,14 @@ func (m *Model) detailKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.detail.scroll = max(0, m.detail.scroll-1)
 	case key.Matches(msg, km.Top):
 		m.detail.scroll = 0
+	case key.Matches(msg, km.OpenLink):
+		if m.detail.loaded && m.detail.err == nil {
+			link := ""
+			if m.detail.ev.Location != nil {
+				link = m.detail.ev.Location.JoinURL
+			}
+			return m.openLink(link)
+		}
 	}
 	return nil
 }

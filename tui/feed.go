@@ -21,6 +21,7 @@ const (
 // with follow mode (the newest selected) that gives way when the user
 // moves up and resumes with G or on reaching the newest.
 type feedPane struct {
+	fresh    *freshSet // new bookings, highlighted for a few seconds
 	rows     []storage.FeedRow
 	cursor   int
 	start    int // first visible line
@@ -110,6 +111,18 @@ func (m *Model) feedKey(msg tea.KeyPressMsg) tea.Cmd {
 			f.follow = false
 		} else {
 			f.move(len(f.rows) - 1)
+		}
+	case key.Matches(msg, km.Replay):
+		return m.replay(f.selectedID(), nil, false)
+	case key.Matches(msg, km.Edit):
+		return m.editDelivery(f.selectedID())
+	case key.Matches(msg, km.Curl):
+		return m.copyCurl(f.selectedID())
+	case key.Matches(msg, km.Copy):
+		return m.copyBody(f.selectedID())
+	case key.Matches(msg, km.OpenLink):
+		if f.cursor < len(f.rows) {
+			return m.openEventLink(f.rows[f.cursor].EventURI)
 		}
 	case key.Matches(msg, km.Open):
 		if id := f.selectedID(); id != 0 {
@@ -242,12 +255,9 @@ func (f *feedPane) lines(st Styles, loc *time.Location, today time.Time, focused
 			row += " " + fit(outside(r.EventName), cols.kind)
 		}
 		row = fit("  "+row, w-7) + fitLeft(sizeShort(r.BodyBytes), 7)
+		row = markRow(st, row, i == f.cursor, focused, f.fresh.delivery(r.ID))
 		if i == f.cursor {
 			sel = len(out)
-			row = "▸" + strings.TrimPrefix(row, " ")
-			if focused {
-				row = st.Selected.Render(row)
-			}
 		}
 		out = append(out, row)
 	}
@@ -301,4 +311,22 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// markRow marks a list row: "▸" and reversed when selected (reversed only
+// in the focused pane), "✦" and the fresh colour when it is a new booking.
+func markRow(st Styles, row string, selected, focused, fresh bool) string {
+	switch {
+	case selected:
+		row = "▸" + strings.TrimPrefix(row, " ")
+	case fresh:
+		row = freshGlyph + strings.TrimPrefix(row, " ")
+	}
+	switch {
+	case selected && focused:
+		return st.Selected.Render(row)
+	case fresh:
+		return st.Fresh.Render(row)
+	}
+	return row
 }

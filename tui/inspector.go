@@ -81,10 +81,15 @@ func (m *Model) inspectorKey(msg tea.KeyPressMsg) tea.Cmd {
 		if in.rec.ID == 0 {
 			return nil
 		}
-		// The body as received (made safe: the clipboard is pasted into
-		// terminals too), through OSC 52, which most terminals support.
-		m.setFlash(sevOK, fmt.Sprintf("✓ copied the body of delivery %d (%s)", in.rec.ID, bytesize(len(in.rec.Body))))
-		return tea.SetClipboard(safetextBlock(string(in.rec.Body)))
+		return m.copyRecordBody(in.rec)
+	case key.Matches(msg, km.Replay):
+		return m.replay(in.rec.ID, nil, false)
+	case key.Matches(msg, km.Edit):
+		return m.editDelivery(in.rec.ID)
+	case key.Matches(msg, km.Curl):
+		return m.copyCurl(in.rec.ID)
+	case key.Matches(msg, km.OpenLink):
+		return m.openEventLink(in.rec.EventURI)
 	case key.Matches(msg, km.NextDlv, km.PrevDlv):
 		f := &m.feed
 		step := 1

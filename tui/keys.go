@@ -10,7 +10,10 @@ type KeyMap struct {
 	Up, Down, Left, Right, Top, Bottom, PgUp, PgDn  key.Binding
 	Open, Search, Today, NextPeriod, PrevPeriod     key.Binding
 	Month, Week, Agenda, Follow, Raw, Wrap, NextDlv key.Binding
-	PrevDlv, Copy                                   key.Binding
+	PrevDlv, Copy, Replay, Edit, Curl, OpenLink     key.Binding
+	Away, Export                                    key.Binding
+	// The demo's keys, offered only in --demo.
+	DemoBook, DemoCancel, DemoMove, DemoNoShow, DemoKeys key.Binding
 }
 
 // DefaultKeyMap is the keys of TUI.md.
@@ -50,6 +53,17 @@ func DefaultKeyMap() KeyMap {
 		NextDlv:    b("J", "next delivery", "J"),
 		PrevDlv:    b("K", "prev delivery", "K"),
 		Copy:       b("y", "copy body", "y"),
+		Replay:     b("r", "replay", "r"),
+		Edit:       b("e", "edit", "e"),
+		Curl:       b("c", "curl", "c"),
+		OpenLink:   b("o", "open link", "o"),
+		Away:       b("W", "while you were away", "W"),
+		Export:     b("x", "export month (.ics)", "x"),
+		DemoBook:   b("B", "demo: book someone", "B"),
+		DemoCancel: b("C", "demo: cancel", "C"),
+		DemoMove:   b("M", "demo: reschedule", "M"),
+		DemoNoShow: b("N", "demo: no-show", "N"),
+		DemoKeys:   b("B/C/M/N", "demo", "B", "C", "M", "N"),
 	}
 }
 
@@ -59,9 +73,24 @@ type helpKeys struct {
 	focus     focus
 	view      view
 	searching bool
+	demo      bool // the demo's keys are offered
 }
 
 func (h helpKeys) ShortHelp() []key.Binding {
+	keys := h.shortHelp()
+	if !h.demo || h.searching || h.view == viewInspector {
+		return keys
+	}
+	// The demo's keys go just before ? help, so they show at 80 columns.
+	for i, b := range keys {
+		if b.Help().Key == h.km.Help.Help().Key {
+			return append(keys[:i:i], append([]key.Binding{h.km.DemoKeys}, keys[i:]...)...)
+		}
+	}
+	return append(keys, h.km.DemoKeys)
+}
+
+func (h helpKeys) shortHelp() []key.Binding {
 	k := h.km
 	if h.searching {
 		return []key.Binding{
@@ -71,28 +100,34 @@ func (h helpKeys) ShortHelp() []key.Binding {
 	}
 	switch h.view {
 	case viewInspector:
-		return []key.Binding{k.Back, k.Up, k.Down, k.PrevDlv, k.NextDlv, k.Raw, k.Wrap, k.Copy, k.Help}
+		return []key.Binding{k.Back, k.Replay, k.Edit, k.Copy, k.Curl, k.Help, k.Up, k.PrevDlv, k.NextDlv, k.Raw}
 	case viewDetail:
-		return []key.Binding{k.Back, k.Up, k.Down, k.Help, k.Quit}
+		return []key.Binding{k.Back, k.Up, k.Down, k.OpenLink, k.Help, k.Quit}
+	case viewDigest:
+		return []key.Binding{k.Back, k.Down, k.Up, k.Open, k.Help, k.Quit}
 	}
 	switch h.focus {
 	case focusCalendar:
 		return []key.Binding{k.Left, k.Up, k.Today, k.NextPeriod, k.Month, k.Week, k.Agenda, k.NextPane, k.Help, k.Quit}
 	case focusDay:
-		return []key.Binding{k.Down, k.Open, k.Left, k.NextPane, k.Help, k.Quit}
+		return []key.Binding{k.Down, k.Open, k.OpenLink, k.Left, k.NextPane, k.Help, k.Quit}
 	case focusContacts:
 		into := key.NewBinding(key.WithKeys("l", "right"), key.WithHelp("l/→", "their bookings"))
 		return []key.Binding{k.Down, k.Search, into, k.Open, k.Back, k.NextPane, k.Help, k.Quit}
 	}
-	return []key.Binding{k.Down, k.Bottom, k.Open, k.Follow, k.NextPane, k.Help, k.Quit}
+	return []key.Binding{k.Down, k.Open, k.Replay, k.Edit, k.NextPane, k.Help, k.Quit, k.OpenLink, k.Bottom, k.Follow}
 }
 
 func (h helpKeys) FullHelp() [][]key.Binding {
 	k := h.km
-	return [][]key.Binding{
+	groups := [][]key.Binding{
 		{k.NextPane, k.PrevPane, k.Calendar, k.Day, k.Feed, k.Contacts, k.Help, k.Back, k.Quit},
 		{k.Up, k.Down, k.Top, k.Bottom, k.PgUp, k.PgDn, k.Open, k.Search, k.Follow},
-		{k.Left, k.Right, k.Today, k.NextPeriod, k.PrevPeriod, k.Month, k.Week, k.Agenda},
-		{k.PrevDlv, k.NextDlv, k.Raw, k.Wrap, k.Copy},
+		{k.Left, k.Right, k.Today, k.NextPeriod, k.PrevPeriod, k.Month, k.Week, k.Agenda, k.Export, k.Away},
+		{k.PrevDlv, k.NextDlv, k.Raw, k.Wrap, k.Replay, k.Edit, k.Copy, k.Curl, k.OpenLink},
 	}
+	if h.demo {
+		groups = append(groups, []key.Binding{k.DemoBook, k.DemoCancel, k.DemoMove, k.DemoNoShow})
+	}
+	return groups
 }

@@ -1,12 +1,15 @@
 package tui
 
 import (
+	"io"
 	"log/slog"
+	"os"
 	"time"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/cli/browser"
 )
 
 // focus is the pane keys go to.
@@ -27,6 +30,7 @@ const (
 	viewMain view = iota
 	viewInspector
 	viewDetail
+	viewDigest // what changed while calwatch was away
 )
 
 // Options tune a Model. Zero fields take defaults.
@@ -36,6 +40,16 @@ type Options struct {
 	Dark     bool             // the terminal's background is dark
 	Logger   *slog.Logger     // where the TUI logs (default: nowhere)
 	NoTicks  bool             // no clock ticks: tests drive time themselves
+	// Editor is the command e runs on a file (default $VISUAL, $EDITOR, vi).
+	Editor []string
+	// OpenURL opens a link in the browser (default github.com/cli/browser,
+	// its output discarded: the terminal belongs to the TUI).
+	OpenURL func(string) error
+	// Bell rings the terminal's bell when a booking arrives.
+	Bell bool
+	// Notify sends a desktop notification when a booking arrives while the
+	// terminal is not focused (nil: none).
+	Notify func(title, body string) error
 }
 
 // Model is the root model: it owns the loop, routes keys (the search input
@@ -48,6 +62,13 @@ type Model struct {
 	now     func() time.Time
 	log     *slog.Logger
 	ticks   bool
+	editor  []string
+	openURL func(string) error
+	bell    bool
+	notify  func(title, body string) error
+	// termFocused is false after the terminal reported losing focus.
+	termFocused bool
+	fresh       *freshSet
 
 	st   Styles
 	km   KeyMap
@@ -66,11 +87,16 @@ type Model struct {
 	insp     inspector
 	detail   detailPane
 
-	flash flash
+	flash    flash
+	flashSeq int // numbers flashes, so an old expiry leaves a newer one
+	// flashTimers arms a timer per flash that clears it; tests that read
+	// the footer after driving every Cmd turn it off.
+	flashTimers bool
 	// refreshing is true while a refresh's feed read is in flight; store
 	// events meanwhile only set dirty, so a burst of deliveries costs one
 	// more refresh, not one each.
 	refreshing, dirty bool
+	away              awayDigest
 	tunnel            TunnelState
 	backfill          BackfillProgress
 	loads             loadSeq
@@ -87,9 +113,17 @@ func New(backend Backend, opts Options) *Model {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if len(opts.Editor) == 0 {
+		opts.Editor = editorCommand(os.Getenv)
+	}
+	if opts.OpenURL == nil {
+		opts.OpenURL = openInBrowser
+	}
 	m := &Model{
 		backend: backend, reader: backend.Reader(), conn: backend.Connection(),
 		loc: opts.Location, now: opts.Now, log: opts.Logger, ticks: !opts.NoTicks,
+		editor: opts.Editor, openURL: opts.OpenURL, flashTimers: true,
+		bell: opts.Bell, notify: opts.Notify, termFocused: true, fresh: newFreshSet(opts.Now),
 		st: DefaultStyles(opts.Dark), km: DefaultKeyMap(), help: help.New(),
 		focus: focusCalendar,
 	}
@@ -98,6 +132,7 @@ func New(backend Backend, opts Options) *Model {
 	m.cal = newCalendar(today)
 	m.contacts = newContacts()
 	m.feed = newFeed()
+	m.cal.fresh, m.day.fresh, m.contacts.fresh, m.feed.fresh = m.fresh, m.fresh, m.fresh, m.fresh
 	return m
 }
 
@@ -174,6 +209,26 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Batch(m.onEvent(msg.ev), waitForEvent(m.backend.Events()))
 	case streamEndedMsg:
 		return m, nil
+	case tea.FocusMsg:
+		m.termFocused = true
+		return m, nil
+	case tea.BlurMsg:
+		m.termFocused = false
+		return m, nil
+	case freshBooking:
+		return m, m.onFreshBooking(msg)
+	case freshExpired:
+		return m, nil
+	case digestLoaded:
+		m.onDigestLoaded(msg)
+		return m, nil
+	case digestRowsLoaded:
+		if msg.err != nil {
+			m.setFlash(sevBad, "✗ "+msg.err.Error())
+			return m, m.expireFlash()
+		}
+		m.away.rows = msg.rows
+		return m, nil
 	case tea.KeyPressMsg:
 		return m, m.onKey(msg)
 	case tea.MouseWheelMsg:
@@ -182,13 +237,21 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if cmd, ok := m.onLoaded(msg); ok {
 		return m, cmd
 	}
+	if cmd, ok := m.onAction(msg); ok {
+		return m, cmd
+	}
 	return m, nil
 }
 
 // onEvent reacts to a backend event: anything stored means re-read.
 func (m *Model) onEvent(ev Event) tea.Cmd {
 	switch ev := ev.(type) {
-	case StoreChanged, DeliveryCommitted:
+	case StoreChanged:
+		return m.refreshAll()
+	case DeliveryCommitted:
+		if newBooking(ev.Record) {
+			return tea.Batch(m.refreshAll(), m.onNewBooking(ev.Record))
+		}
 		return m.refreshAll()
 	case TunnelState:
 		m.tunnel = ev
@@ -197,6 +260,8 @@ func (m *Model) onEvent(ev Event) tea.Cmd {
 		if ev.Total > 0 && ev.Done >= ev.Total {
 			return m.refreshAll()
 		}
+	case CaughtUp:
+		return m.onCaughtUp(ev)
 	case BackendError:
 		m.log.Error("backend", "err", ev.Err)
 		m.setFlash(sevBad, "✗ "+ev.Err.Error())
@@ -244,11 +309,24 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.fullHelp = true
 		return nil
 	}
+	if m.view != viewInspector {
+		if cmd, ok := m.demoKey(msg); ok {
+			return cmd
+		}
+	}
 	switch m.view {
 	case viewInspector:
 		return m.inspectorKey(msg)
 	case viewDetail:
 		return m.detailKey(msg)
+	case viewDigest:
+		return m.digestKey(msg)
+	}
+	if key.Matches(msg, km.Away) && m.away.counts.Total() > 0 {
+		return m.openDigest()
+	}
+	if key.Matches(msg, km.Export) && m.view == viewMain {
+		return m.exportMonth()
 	}
 	switch {
 	case key.Matches(msg, km.NextPane):
@@ -298,24 +376,9 @@ func (m *Model) onWheel(msg tea.MouseWheelMsg) tea.Cmd {
 	return m.onKey(tea.KeyPressMsg{Code: []rune(k.Keys()[0])[0], Text: k.Keys()[0]})
 }
 
-// severity colours a flash message; the glyph in its text says it too.
-type severity int
-
-const (
-	sevInfo severity = iota
-	sevOK
-	sevBad
-)
-
-// flash is a short message in the footer's right side that expires.
-type flash struct {
-	text  string
-	sev   severity
-	until time.Time
-}
-
-const flashFor = 3 * time.Second
-
-func (m *Model) setFlash(sev severity, text string) {
-	m.flash = flash{text: text, sev: sev, until: m.now().Add(flashFor)}
+// openInBrowser opens url with the system's browser, its chatter
+// discarded.
+func openInBrowser(url string) error {
+	browser.Stdout, browser.Stderr = io.Discard, io.Discard
+	return browser.OpenURL(url)
 }

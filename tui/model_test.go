@@ -310,6 +310,7 @@ func TestMouseWheelScrollsTheFocusedList(t *testing.T) {
 
 func TestInspectorCopiesTheBodyAndSaysSo(t *testing.T) {
 	m := newTestModel(t, filledStore(t), Connection{Mode: ModeLocal}, 120, 36)
+	m.flashTimers = false
 	keys(t, m, "3", "k", "enter")
 	_, cmd := m.Update(keyPress("y"))
 	if cmd == nil {

@@ -12,6 +12,7 @@ import (
 type Styles struct {
 	Title, Faint, Bold, Selected, Focused, Border, FocusBorder lipgloss.Style
 	OK, Redirect, Warn, Bad, Today, Accent, Badge              lipgloss.Style
+	Fresh                                                      lipgloss.Style // a new booking, for a few seconds
 }
 
 // DefaultStyles is calwatch's theme for a dark or light background.
@@ -33,6 +34,7 @@ func DefaultStyles(dark bool) Styles {
 		Today:       lipgloss.NewStyle().Bold(true).Underline(true),
 		Accent:      lipgloss.NewStyle().Foreground(c("#5A3FC0", "#B8A6FF")),
 		Badge:       lipgloss.NewStyle().Bold(true).Reverse(true),
+		Fresh:       lipgloss.NewStyle().Bold(true).Foreground(c("#1A7F37", "#4FD17A")),
 	}
 }
 

@@ -52,6 +52,7 @@ func (m *Model) View() tea.View {
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
 	v.WindowTitle = "calwatch"
+	v.ReportFocus = m.notify != nil
 	return v
 }
 
@@ -64,12 +65,15 @@ func (m *Model) render() string {
 	switch {
 	case m.fullHelp:
 		m.help.ShowAll = true
-		body = box(m.st, true, "Help", "? or esc closes", strings.Split(m.help.View(helpKeys{km: m.km, focus: m.focus, view: m.view}), "\n"), l.w, l.bodyH)
+		body = box(m.st, true, "Help", "? or esc closes", strings.Split(m.help.View(helpKeys{km: m.km, focus: m.focus, view: m.view, demo: m.demoActions() != nil}), "\n"), l.w, l.bodyH)
 		m.help.ShowAll = false
 	case m.view == viewInspector:
 		body = m.insp.render(m.st, &m.feed, m.loc, m.now(), l.w, l.bodyH)
 	case m.view == viewDetail:
 		body = m.detail.render(m.st, m.loc, m.now(), l.w, l.bodyH)
+	case m.view == viewDigest:
+		m.away.start = window(m.away.start, m.away.cursor, max(1, l.bodyH-3), len(m.away.rows))
+		body = m.away.render(m.st, m.loc, l.w, l.bodyH)
 	case l.feedOnly:
 		body = m.feedBox(l.w, l.bodyH)
 	case l.single:
@@ -260,7 +264,7 @@ func shortPath(p string) string {
 // footer is the focused pane's keys on the left and a flash message, while
 // it lasts, on the right.
 func (m *Model) footer() string {
-	keys := m.help.ShortHelpView(helpKeys{km: m.km, focus: m.focus, view: m.view, searching: m.contacts.searching}.ShortHelp())
+	keys := m.help.ShortHelpView(helpKeys{km: m.km, focus: m.focus, view: m.view, searching: m.contacts.searching, demo: m.demoActions() != nil}.ShortHelp())
 	msg := ""
 	if m.flash.text != "" && m.now().Before(m.flash.until) {
 		style := m.st.Faint
@@ -271,10 +275,14 @@ func (m *Model) footer() string {
 			style = m.st.Bad
 		}
 		msg = style.Render(m.flash.text) + " "
+	} else if m.away.pending && m.view == viewMain {
+		msg = m.st.Accent.Render(m.away.line()+" · W lists") + " "
 	}
-	mw := ansi.StringWidth(msg)
-	if mw > m.width/2 {
-		msg, mw = ansi.Truncate(msg, m.width/2, "…"), m.width/2
+	// The message may take two thirds of the line: it is news, the keys
+	// are in the help too.
+	mw, room := ansi.StringWidth(msg), m.width*2/3
+	if mw > room {
+		msg, mw = ansi.Truncate(msg, room, "…"), room
 	}
 	return fit(" "+keys, m.width-mw) + msg
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"time"
 
@@ -41,6 +42,20 @@ type liveConfig struct {
 type liveBackend struct {
 	hub  *tui.Hub
 	stop func() // ends the session (deleting its subscription) and the listener
+	// localURL and keys are where the listener takes deliveries on this
+	// machine and what it verifies them with: the TUI's replays go there.
+	localURL string
+	keys     *listener.Keys
+}
+
+// replayTarget is where the TUI's replays go: the listener's local URL,
+// signed with a key it accepts now (the subscription's may change).
+func (l *liveBackend) replayTarget() (*url.URL, []byte, error) {
+	keys := l.keys.Current()
+	if len(keys) == 0 {
+		return nil, nil, errors.New("calwatch is not subscribed yet, so it has no key to sign a replay with; try again in a moment")
+	}
+	return fixedTarget(l.localURL, keys[0])()
 }
 
 // startLive serves the listener (and the tunnel's public listener) with one
@@ -88,13 +103,19 @@ func startLive(ctx context.Context, cfg liveConfig) (*liveBackend, error) {
 	serving, ran := make(chan error, 1), make(chan error, 1)
 	go func() { serving <- listener.NewServer(handler, listener.Timeouts{}).Run(runCtx, served) }()
 	if s != nil {
+		// When this home last heard from Calendly, read before the session
+		// catches up: the TUI's while-you-were-away line starts there.
+		lastSeen, err := cfg.store.Panes().LastSeen(ctx)
+		if err != nil {
+			cfg.logger.Error("reading when calwatch last ran", "err", err)
+		}
 		go func() { ran <- s.Run(runCtx) }()
-		go relaySession(s, hub, cfg.logger)
+		go relaySession(s, hub, cfg.logger, lastSeen)
 	} else {
 		close(ran)
 	}
 	cfg.logger.Info("listening", "url", cfg.conn.WebhookURL, "db", cfg.store.Path())
-	return &liveBackend{hub: hub, stop: func() {
+	return &liveBackend{hub: hub, localURL: listener.LocalWebhookURL(cfg.ln.Addr(), cfg.path), keys: keys, stop: func() {
 		cancel()
 		if err := <-ran; err != nil {
 			cfg.logger.Error("session", "err", err)
@@ -105,8 +126,10 @@ func startLive(ctx context.Context, cfg liveConfig) (*liveBackend, error) {
 	}}, nil
 }
 
-// relaySession tells the TUI what the session does.
-func relaySession(s *session.Session, hub *tui.Hub, logger *slog.Logger) {
+// relaySession tells the TUI what the session does. lastSeen is when the
+// store last heard from Calendly before this run.
+func relaySession(s *session.Session, hub *tui.Hub, logger *slog.Logger, lastSeen time.Time) {
+	caughtUp := false
 	for ev := range s.Events() {
 		logger.Info("session", "event", ev.String())
 		switch ev := ev.(type) {
@@ -121,6 +144,10 @@ func relaySession(s *session.Session, hub *tui.Hub, logger *slog.Logger) {
 				hub.Publish(tui.BackfillProgress{Done: p.Done, Total: p.Queued})
 			}
 			hub.Publish(tui.StoreChanged{})
+			if f, ok := ev.Event.(backfill.Finished); ok && f.Err == nil && f.Kind != backfill.KindPoll && !caughtUp {
+				caughtUp = true
+				hub.Publish(tui.CaughtUp{Since: lastSeen})
+			}
 		case session.Degraded:
 			hub.Publish(tui.BackendError{Err: ev.Err})
 		}

@@ -117,6 +117,7 @@ func newRootCmd(a *app) *cobra.Command {
 		newLoginCmd(a),
 		newLogoutCmd(a),
 		newSubscriptionsCmd(a),
+		newExportCmd(a),
 	)
 	for _, c := range root.Commands() {
 		c.SilenceUsage, c.SilenceErrors = true, true

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +14,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/term"
+	"github.com/gen2brain/beeep"
 	"github.com/spf13/cobra"
 
 	"github.com/calwatch/calwatch/storage"
@@ -29,6 +31,8 @@ type tuiOptions struct {
 	seed    int64
 	offline bool
 	tz      string
+	bell    bool
+	notify  bool
 	// listen are the connection flags, with listen's meaning.
 	listen listenOptions
 }
@@ -48,6 +52,8 @@ func addTUI(root *cobra.Command, a *app) {
 	f.Int64Var(&opts.seed, "seed", 1, "with --demo: the emulator's seed (the same seed gives the same people)")
 	f.BoolVar(&opts.offline, "offline", false, "show the stored bookings and deliveries without connecting")
 	f.StringVar(&opts.tz, "tz", "", "show times in this IANA `ZONE` (default: the local zone)")
+	f.BoolVar(&opts.bell, "bell", false, "ring the terminal's bell when a booking arrives")
+	f.BoolVar(&opts.notify, "notify", false, "a desktop notification when a booking arrives while the terminal is not focused")
 	addConnectionFlags(f, &opts.listen)
 }
 
@@ -125,6 +131,8 @@ func tuiRun(ctx context.Context, a *app, opts *tuiOptions, pathChanged bool) err
 	defer closeLog()
 
 	var backend *tui.Hub
+	var target func() (*url.URL, []byte, error)
+	var actor *demoActor
 	if opts.demo {
 		d, err := a.startDemo(ctx, opts.seed, logger)
 		if err != nil {
@@ -132,6 +140,8 @@ func tuiRun(ctx context.Context, a *app, opts *tuiOptions, pathChanged bool) err
 		}
 		defer d.close()
 		backend = d.hub
+		target = d.live.replayTarget
+		actor = newDemoActor(d.emu, d.hub.Reader(), opts.seed)
 	} else if opts.offline {
 		panes, err := storage.OpenPanes(ctx, a.dbPath())
 		if err != nil {
@@ -140,6 +150,11 @@ func tuiRun(ctx context.Context, a *app, opts *tuiOptions, pathChanged bool) err
 		defer panes.Close()
 		backend = tui.NewHub(panes, tui.Connection{Mode: tui.ModeOffline, Database: a.dbPath()})
 		go backend.PollDataVersion(ctx, panes, offlinePoll)
+		key := []byte(opts.listen.signingKey)
+		if len(key) == 0 {
+			key = []byte(os.Getenv(signingKeyEnv))
+		}
+		target = a.runningListenerTarget(key)
 	} else {
 		live, closeLive, err := a.startLiveTUI(ctx, opts, key, path, logger)
 		if err != nil {
@@ -147,10 +162,20 @@ func tuiRun(ctx context.Context, a *app, opts *tuiOptions, pathChanged bool) err
 		}
 		defer closeLive()
 		backend = live.hub
+		target = live.replayTarget
 	}
 	defer backend.Close()
 
-	model := tui.New(backend, tui.Options{Location: loc, Logger: logger, Dark: true})
+	var tb tui.Backend = replayingBackend{backend, &tuiReplayer{reader: backend.Reader(), target: target},
+		&tuiExporter{reader: backend.Reader(), now: time.Now}}
+	if actor != nil {
+		tb = demoBackend{tb.(replayingBackend), actor}
+	}
+	tuiOpts := tui.Options{Location: loc, Logger: logger, Dark: true, Bell: opts.bell}
+	if opts.notify {
+		tuiOpts.Notify = desktopNotify
+	}
+	model := tui.New(tb, tuiOpts)
 	p := tea.NewProgram(model, tea.WithContext(ctx), tea.WithInput(a.in), tea.WithOutput(a.out))
 	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) {
 		return fmt.Errorf("the TUI stopped: %w", err)
@@ -306,4 +331,11 @@ func (a *app) tuiLogger() (*slog.Logger, func(), error) {
 func isTerminal(v any) bool {
 	f, ok := v.(*os.File)
 	return ok && term.IsTerminal(f.Fd())
+}
+
+// desktopNotify shows a desktop notification; where the desktop has none
+// it returns an error, which the TUI logs and otherwise ignores.
+func desktopNotify(title, body string) error {
+	beeep.AppName = "calwatch"
+	return beeep.Notify(title, body, "")
 }

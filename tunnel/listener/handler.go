@@ -247,7 +247,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		refuse(http.StatusUnauthorized, fmt.Sprintf("%d %s headers; send one", n, calendly.SignatureHeader), body)
 		return
 	}
-	keys := h.cfg.Keys.current()
+	keys := h.cfg.Keys.Current()
 	if len(keys) == 0 {
 		// Subscribed but not told the key yet: Calendly retries a 503.
 		writeJSON(w, http.StatusServiceUnavailable, errorBody("calwatch does not know the subscription's signing key yet; retry shortly"))

@@ -59,7 +59,8 @@ func (k *Keys) publish() {
 	k.loaded.Store(&all)
 }
 
-func (k *Keys) current() [][]byte {
+// Current are the keys accepted now.
+func (k *Keys) Current() [][]byte {
 	if p := k.loaded.Load(); p != nil {
 		return *p
 	}
