@@ -56,31 +56,21 @@ func eventWhere(f EventFilter) (string, []any, error) {
 }
 
 // ListEvents returns stored events, earliest start first (events whose
-// start is not known yet last).
+// start is not known yet last). Events streams the same rows.
 func (s *Store) ListEvents(ctx context.Context, f EventFilter) ([]EventView, error) {
-	where, args, err := eventWhere(f)
-	if err != nil {
-		return nil, err
-	}
-	tx, err := s.readDB.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("storage: reading events: %w", err)
-	}
-	defer func() { _ = tx.Rollback() }()
-
-	events, index, err := readEvents(ctx, tx, where, args)
-	if err != nil {
-		return nil, err
-	}
-	if err := readPeople(ctx, tx, where, args, events, index); err != nil {
-		return nil, err
+	events := []EventView{}
+	for ev, err := range s.Events(ctx, f) {
+		if err != nil {
+			return nil, err
+		}
+		events = append(events, ev)
 	}
 	return events, nil
 }
 
 func readEvents(ctx context.Context, tx *sql.Tx, where string, args []any) ([]EventView, map[string]int, error) {
 	rows, err := tx.QueryContext(ctx, `
-SELECT uri, name, start_time, end_time, status, location, cancellation FROM events`+where+`
+SELECT `+eventColumns+` FROM events`+where+`
 ORDER BY start_time IS NULL, start_time, uri`, args...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("storage: reading events: %w", err)
@@ -89,24 +79,10 @@ ORDER BY start_time IS NULL, start_time, uri`, args...)
 	events := []EventView{}
 	index := map[string]int{}
 	for rows.Next() {
-		var ev EventView
-		var start, end, location, cancellation sql.NullString
-		if err := rows.Scan(&ev.URI, &ev.Name, &start, &end, &ev.Status, &location, &cancellation); err != nil {
-			return nil, nil, fmt.Errorf("storage: reading events: %w", err)
-		}
-		if ev.StartTime, err = parseStoredPtr(start); err != nil {
+		ev, err := scanEvent(rows)
+		if err != nil {
 			return nil, nil, err
 		}
-		if ev.EndTime, err = parseStoredPtr(end); err != nil {
-			return nil, nil, err
-		}
-		if ev.Location, err = decodeColumn[calendly.Location](location); err != nil {
-			return nil, nil, err
-		}
-		if ev.Cancellation, err = decodeColumn[calendly.Cancellation](cancellation); err != nil {
-			return nil, nil, err
-		}
-		ev.Hosts, ev.Invitees, ev.Guests = []HostView{}, []InviteeView{}, []GuestView{}
 		index[ev.URI] = len(events)
 		events = append(events, ev)
 	}
@@ -114,6 +90,32 @@ ORDER BY start_time IS NULL, start_time, uri`, args...)
 		return nil, nil, fmt.Errorf("storage: reading events: %w", err)
 	}
 	return events, index, nil
+}
+
+// eventColumns are what scanEvent reads.
+const eventColumns = `uri, name, start_time, end_time, status, location, cancellation`
+
+func scanEvent(rows *sql.Rows) (EventView, error) {
+	var ev EventView
+	var start, end, location, cancellation sql.NullString
+	if err := rows.Scan(&ev.URI, &ev.Name, &start, &end, &ev.Status, &location, &cancellation); err != nil {
+		return ev, fmt.Errorf("storage: reading events: %w", err)
+	}
+	var err error
+	if ev.StartTime, err = parseStoredPtr(start); err != nil {
+		return ev, err
+	}
+	if ev.EndTime, err = parseStoredPtr(end); err != nil {
+		return ev, err
+	}
+	if ev.Location, err = decodeColumn[calendly.Location](location); err != nil {
+		return ev, err
+	}
+	if ev.Cancellation, err = decodeColumn[calendly.Cancellation](cancellation); err != nil {
+		return ev, err
+	}
+	ev.Hosts, ev.Invitees, ev.Guests = []HostView{}, []InviteeView{}, []GuestView{}
+	return ev, nil
 }
 
 // readPeople fills hosts, invitees and guests of the events the filter selects.
@@ -204,22 +206,14 @@ func scanContact(rows interface{ Scan(...any) error }) (ContactView, error) {
 }
 
 // ListContacts returns every contact, most recently active first.
+// Contacts streams the same rows.
 func (s *Store) ListContacts(ctx context.Context) ([]ContactView, error) {
-	rows, err := s.readDB.QueryContext(ctx, sqlContacts+` ORDER BY last IS NULL, last DESC, c.email`)
-	if err != nil {
-		return nil, fmt.Errorf("storage: reading contacts: %w", err)
-	}
-	defer rows.Close()
 	out := []ContactView{}
-	for rows.Next() {
-		c, err := scanContact(rows)
+	for c, err := range s.Contacts(ctx, ContactFilter{}) {
 		if err != nil {
-			return nil, fmt.Errorf("storage: reading contacts: %w", err)
+			return nil, err
 		}
 		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("storage: reading contacts: %w", err)
 	}
 	return out, nil
 }
