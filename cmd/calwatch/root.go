@@ -110,6 +110,7 @@ func newRootCmd(a *app) *cobra.Command {
 		newEventsCmd(a),
 		newContactsCmd(a),
 		newDeliveriesCmd(a),
+		newStatsCmd(a),
 		newTriggerCmd(a),
 		newEmulatorCmd(a),
 		newLoginCmd(a),
