@@ -28,11 +28,11 @@ WHERE excluded.version > events.version`
 	// sqlInsertPeople writes every host and guest of an event from a JSON
 	// array of person; the array index is the position.
 	sqlInsertPeople = `
-INSERT INTO recipients (event_uri, role, key, uri, email, contact_email, name, position)
-SELECT ?1, p.value ->> 'role', p.value ->> 'key', p.value ->> 'uri', p.value ->> 'email',
-    p.value ->> 'contact', p.value ->> 'name', p.key
+INSERT INTO recipients (event_uri, role, key, uri_stored, email_stored, contact_email, name, position)
+SELECT ?1, p.value ->> 'role', p.value ->> 'key', nullif(p.value ->> 'uri', p.value ->> 'key'),
+    nullif(p.value ->> 'email', p.value ->> 'contact'), p.value ->> 'contact', p.value ->> 'name', p.key
 FROM json_each(?2) AS p WHERE true
-ON CONFLICT (event_uri, role, key) DO NOTHING`
+ON CONFLICT (event_uri, role, key) WHERE role IN ('host', 'guest') DO NOTHING`
 
 	sqlInsertGuestContacts = `
 INSERT INTO contacts (email) SELECT value FROM json_each(?) WHERE true
@@ -42,12 +42,12 @@ ON CONFLICT (email) DO NOTHING`
 	// name_version, which only observations with a name carry, so a later
 	// delivery with "name": null does not erase a known name.
 	sqlUpsertInvitee = `
-INSERT INTO recipients (event_uri, role, key, uri, email, contact_email, name, status, timezone, answers,
+INSERT INTO recipients (event_uri, role, key, uri_stored, email_stored, contact_email, name, status, timezone, answers,
     cancellation, canceled_at, rescheduled, created_at, updated_at, version, name_version)
-VALUES (?1, 'invitee', ?2, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+VALUES (?1, 'invitee', ?2, NULL, nullif(?3, ?4), ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
 ON CONFLICT (key) WHERE role = 'invitee' DO UPDATE SET
     event_uri     = iif(excluded.version > version, excluded.event_uri, event_uri),
-    email         = iif(excluded.version > version, excluded.email, email),
+    email_stored  = iif(excluded.version > version, excluded.email_stored, email_stored),
     contact_email = iif(excluded.version > version, excluded.contact_email, contact_email),
     status        = iif(excluded.version > version, excluded.status, status),
     timezone      = iif(excluded.version > version, excluded.timezone, timezone),
@@ -90,10 +90,11 @@ SELECT coalesce((SELECT new_invitee FROM reschedules WHERE old_invitee = ?1), ''
 	sqlLoadOlders = `SELECT old_invitee FROM reschedules WHERE new_invitee = ? ORDER BY old_invitee`
 
 	sqlUpsertActivity = `
-INSERT INTO activity (identity, email, kind, at, event_uri, invitee_uri) VALUES (?, ?, ?, ?, ?, ?)
+INSERT INTO activity (identity, email, kind, at, event_uri, invitee_stored)
+VALUES (?1, ?2, ?3, ?4, ?5, nullif(?6, substr(?1, length(?3) + 2)))
 ON CONFLICT (identity) DO UPDATE SET email = excluded.email, kind = excluded.kind, at = excluded.at,
-    event_uri = excluded.event_uri, invitee_uri = excluded.invitee_uri
-WHERE (email, kind, at, event_uri, invitee_uri) IS NOT (excluded.email, excluded.kind, excluded.at, excluded.event_uri, excluded.invitee_uri)`
+    event_uri = excluded.event_uri, invitee_stored = excluded.invitee_stored
+WHERE (email, kind, at, event_uri, invitee_stored) IS NOT (excluded.email, excluded.kind, excluded.at, excluded.event_uri, excluded.invitee_stored)`
 
 	sqlDeleteActivity = `DELETE FROM activity WHERE identity IN (?, ?, ?)`
 )

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -120,13 +121,7 @@ func scanEvent(rows *sql.Rows) (EventView, error) {
 
 // readPeople fills hosts, invitees and guests of the events the filter selects.
 func readPeople(ctx context.Context, tx *sql.Tx, where string, args []any, events []EventView, index map[string]int) error {
-	rows, err := tx.QueryContext(ctx, `
-SELECT r.event_uri, r.role, r.uri, r.email, r.name, r.status, r.timezone, r.no_show, r.answers,
-    CASE WHEN r.role = 'invitee' THEN (SELECT min(old_invitee) FROM reschedules WHERE new_invitee = r.key) END,
-    CASE WHEN r.role = 'invitee' THEN (SELECT min(new_invitee) FROM reschedules WHERE old_invitee = r.key) END
-FROM recipients r
-WHERE r.event_uri IN (SELECT uri FROM events`+where+`)
-ORDER BY r.event_uri, r.role, r.position, r.created_at, r.key`, args...)
+	rows, err := tx.QueryContext(ctx, peopleQuery(where), append(slices.Clone(args), args...)...)
 	if err != nil {
 		return fmt.Errorf("storage: reading event people: %w", err)
 	}
@@ -135,7 +130,9 @@ ORDER BY r.event_uri, r.role, r.position, r.created_at, r.key`, args...)
 		var eventURI, role, uri, email, name, status, timezone, answers string
 		var noShow bool
 		var from, to sql.NullString
-		if err := rows.Scan(&eventURI, &role, &uri, &email, &name, &status, &timezone, &noShow, &answers, &from, &to); err != nil {
+		var position, createdAt, key any // the order only
+		if err := rows.Scan(&eventURI, &role, &uri, &email, &name, &status, &timezone, &noShow, &answers, &from, &to,
+			&position, &createdAt, &key); err != nil {
 			return fmt.Errorf("storage: reading event people: %w", err)
 		}
 		i, ok := index[eventURI]
@@ -170,6 +167,24 @@ ORDER BY r.event_uri, r.role, r.position, r.created_at, r.key`, args...)
 		return fmt.Errorf("storage: reading event people: %w", err)
 	}
 	return nil
+}
+
+// peopleQuery reads the people of the events where selects (its
+// arguments are given twice): hosts and guests, then invitees, each half on
+// its own index.
+func peopleQuery(where string) string {
+	selected := `(SELECT uri FROM events` + where + `)`
+	return `
+SELECT r.event_uri, r.role, r.uri, r.email, r.name, r.status, r.timezone, r.no_show, r.answers, NULL, NULL,
+    r.position, r.created_at, r.key
+FROM recipients r WHERE r.event_uri IN ` + selected + ` AND r.role IN ('host', 'guest')
+UNION ALL
+SELECT r.event_uri, r.role, r.uri, r.email, r.name, r.status, r.timezone, r.no_show, r.answers,
+    (SELECT min(old_invitee) FROM reschedules WHERE new_invitee = r.key),
+    (SELECT min(new_invitee) FROM reschedules WHERE old_invitee = r.key),
+    r.position, r.created_at, r.key
+FROM recipients r WHERE r.event_uri IN ` + selected + ` AND r.role = 'invitee'
+ORDER BY 1, 2, 12, 13, 14`
 }
 
 func decodeColumn[T any](s sql.NullString) (*T, error) {

@@ -124,8 +124,11 @@ func fillPeople(ctx context.Context, tx *sql.Tx, page []EventView) error {
 	for i, ev := range page {
 		index[ev.URI], uris[i] = i, ev.URI
 	}
-	return readPeople(ctx, tx, ` WHERE uri IN (SELECT value FROM json_each(?))`, []any{encodeJSON(uris)}, page, index)
+	return readPeople(ctx, tx, pagePeople, []any{encodeJSON(uris)}, page, index)
 }
+
+// pagePeople selects the events of one page, given as a JSON array of URIs.
+const pagePeople = ` WHERE uri IN (SELECT value FROM json_each(?))`
 
 // eventConds turns a filter into SQL conditions over the events table.
 func eventConds(f EventFilter) ([]string, []any, error) {
