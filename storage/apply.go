@@ -40,11 +40,13 @@ ON CONFLICT (email) DO NOTHING`
 
 	// Every invitee column but the name follows version; the name follows
 	// name_version, which only observations with a name carry, so a later
-	// delivery with "name": null does not erase a known name.
+	// delivery with "name": null does not erase a known name. name_version
+	// is stored only where it differs from version (name_version_stored;
+	// NULL: the same), which it nearly never does.
 	sqlUpsertInvitee = `
 INSERT INTO recipients (event_uri, role, key, uri_stored, email_stored, contact_email, name, status, timezone, answers,
-    cancellation, canceled_at, rescheduled, created_at, updated_at, version, name_version)
-VALUES (?1, 'invitee', ?2, NULL, nullif(?3, ?4), ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+    cancellation, canceled_at, rescheduled, created_at, updated_at, version, name_version_stored)
+VALUES (?1, 'invitee', ?2, NULL, nullif(?3, ?4), ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, nullif(?15, ?14))
 ON CONFLICT (key) WHERE role = 'invitee' DO UPDATE SET
     event_uri     = iif(excluded.version > version, excluded.event_uri, event_uri),
     email_stored  = iif(excluded.version > version, excluded.email_stored, email_stored),
@@ -57,10 +59,11 @@ ON CONFLICT (key) WHERE role = 'invitee' DO UPDATE SET
     rescheduled   = iif(excluded.version > version, excluded.rescheduled, rescheduled),
     created_at    = iif(excluded.version > version, excluded.created_at, created_at),
     updated_at    = iif(excluded.version > version, excluded.updated_at, updated_at),
-    name          = iif(excluded.name_version > name_version, excluded.name, name),
-    name_version  = max(excluded.name_version, name_version),
+    name          = iif(coalesce(excluded.name_version_stored, excluded.version) > name_version, excluded.name, name),
+    name_version_stored = nullif(max(coalesce(excluded.name_version_stored, excluded.version), name_version),
+        max(excluded.version, version)),
     version       = max(excluded.version, version)
-WHERE excluded.version > version OR excluded.name_version > name_version`
+WHERE excluded.version > version OR coalesce(excluded.name_version_stored, excluded.version) > name_version`
 
 	sqlUpdateNoShow = `
 UPDATE recipients SET no_show = ?, no_show_uri = ?, no_show_version = ?
@@ -90,11 +93,12 @@ SELECT coalesce((SELECT new_invitee FROM reschedules WHERE old_invitee = ?1), ''
 	sqlLoadOlders = `SELECT old_invitee FROM reschedules WHERE new_invitee = ? ORDER BY old_invitee`
 
 	sqlUpsertActivity = `
-INSERT INTO activity (identity, email, kind, at, event_uri, invitee_stored)
-VALUES (?1, ?2, ?3, ?4, ?5, nullif(?6, substr(?1, length(?3) + 2)))
+INSERT INTO activity (identity, email, kind, at, event_stored, invitee_stored)
+VALUES (?1, ?2, ?3, ?4, nullif(?5, substr(?6, 1, instr(?6, '/invitees/') - 1)), nullif(?6, substr(?1, length(?3) + 2)))
 ON CONFLICT (identity) DO UPDATE SET email = excluded.email, kind = excluded.kind, at = excluded.at,
-    event_uri = excluded.event_uri, invitee_stored = excluded.invitee_stored
-WHERE (email, kind, at, event_uri, invitee_stored) IS NOT (excluded.email, excluded.kind, excluded.at, excluded.event_uri, excluded.invitee_stored)`
+    event_stored = excluded.event_stored, invitee_stored = excluded.invitee_stored
+WHERE (email, kind, at, event_stored, invitee_stored) IS NOT
+    (excluded.email, excluded.kind, excluded.at, excluded.event_stored, excluded.invitee_stored)`
 
 	sqlDeleteActivity = `DELETE FROM activity WHERE identity IN (?, ?, ?)`
 )
