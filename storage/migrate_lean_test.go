@@ -49,11 +49,10 @@ func TestMigration7KeepsAVersion6Store(t *testing.T) {
 	if got := snapshot(t, s); got+"\n" != string(golden) {
 		t.Errorf("after migration 7 the store reads back differently from testdata/golden/fixtures.json:\n%s", got)
 	}
-	var stored, uriKept, emailKept, inviteeKept int
-	err = s.readDB.QueryRow(`SELECT (SELECT count(*) FROM deliveries),
-    (SELECT count(*) FROM recipients WHERE uri_stored IS NOT NULL),
-    (SELECT count(*) FROM recipients WHERE email_stored IS NOT NULL),
-    (SELECT count(*) FROM activity WHERE invitee_stored IS NOT NULL)`).Scan(&stored, &uriKept, &emailKept, &inviteeKept)
+	var stored, hosts, eventHosts, emailKept, inviteeKept int
+	err = s.readDB.QueryRow(`SELECT (SELECT count(*) FROM deliveries), (SELECT count(*) FROM hosts),
+    (SELECT count(*) FROM event_hosts), (SELECT count(*) FROM recipients WHERE email_stored IS NOT NULL),
+    (SELECT count(*) FROM activity WHERE invitee_stored IS NOT NULL)`).Scan(&stored, &hosts, &eventHosts, &emailKept, &inviteeKept)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,10 +60,11 @@ func TestMigration7KeepsAVersion6Store(t *testing.T) {
 	if stored != len(bodies) {
 		t.Errorf("the delivery log holds %d rows after migrating, want all %d", stored, len(bodies))
 	}
-	// Kept apart only where they differ: the guest's empty URI, hosts'
-	// emails (no contact key), emails not lower-case, and no-show rows.
-	if uriKept == 0 || emailKept == 0 || inviteeKept == 0 {
-		t.Errorf("kept %d URIs, %d emails, %d activity invitees apart, want the ones that differ", uriKept, emailKept, inviteeKept)
+	// One host, on the fixtures' three events; Sven's email as he wrote it
+	// and the no-show rows' invitees are what differs from what repeats.
+	if hosts != 1 || eventHosts != 3 || emailKept != 1 || inviteeKept == 0 {
+		t.Errorf("after migrating: %d hosts on %d events, %d invitee emails and %d activity invitees kept apart; want 1 on 3, 1 and some",
+			hosts, eventHosts, emailKept, inviteeKept)
 	}
 
 	// A delivery seen before is still a duplicate; a new one still applies.
@@ -86,9 +86,9 @@ func TestMigration7KeepsAVersion6Store(t *testing.T) {
 	}
 }
 
-// TestLeanColumnsReadBackWhatWasWritten: uri, email and invitee_uri are
-// stored once where they repeat another column and still read back as
-// written where they do not.
+// TestLeanColumnsReadBackWhatWasWritten: hosts are stored once, emails
+// only where they differ from their lower-cased key, and every person
+// reads back as written.
 func TestLeanColumnsReadBackWhatWasWritten(t *testing.T) {
 	s := openTestStore(t)
 	ctx := context.Background()
@@ -100,14 +100,14 @@ func TestLeanColumnsReadBackWhatWasWritten(t *testing.T) {
 	if len(evs) != 1 {
 		t.Fatalf("events = %+v", evs)
 	}
-	var hosts, guests []string
+	var hostLines, guests []string
 	for _, h := range evs[0].Hosts {
-		hosts = append(hosts, h.Email+" "+h.URI)
+		hostLines = append(hostLines, h.Email+" "+h.URI)
 	}
 	for _, g := range evs[0].Guests {
 		guests = append(guests, g.Email)
 	}
-	if got, want := strings.Join(hosts, ", "), ev.EventMemberships[0].UserEmail+" "+ev.EventMemberships[0].User+", nouri@host.example "; got != want {
+	if got, want := strings.Join(hostLines, ", "), ev.EventMemberships[0].UserEmail+" "+ev.EventMemberships[0].User+", nouri@host.example "; got != want {
 		t.Errorf("hosts = %q, want %q (a host without a user URI has none)", got, want)
 	}
 	if got := strings.Join(guests, ", "); got != "Mixed.Case@Example.com, lower@example.com" {
@@ -116,14 +116,23 @@ func TestLeanColumnsReadBackWhatWasWritten(t *testing.T) {
 	if iv := evs[0].Invitees[0]; iv.URI != inv.URI || iv.Email != "lower.invitee@example.com" {
 		t.Errorf("invitee = %s %s, want %s %s", iv.URI, iv.Email, inv.URI, inv.Email)
 	}
-	var apart int
-	if err := s.readDB.QueryRowContext(ctx, `SELECT count(*) FROM recipients WHERE uri_stored IS NOT NULL OR email_stored IS NOT NULL`).Scan(&apart); err != nil {
+	var hosts, guestsApart, inviteesApart int
+	err := s.readDB.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM hosts),
+    (SELECT count(*) FROM event_guests WHERE email_stored IS NOT NULL),
+    (SELECT count(*) FROM recipients WHERE email_stored IS NOT NULL OR name_version_stored IS NOT NULL)`).Scan(&hosts, &guestsApart, &inviteesApart)
+	if err != nil {
 		t.Fatal(err)
 	}
-	// Kept apart: the guests' empty URIs, the mixed-case guest email, the
-	// hosts' emails (hosts have no contact key) and the URI-less host's
-	// empty URI; not the invitee, whose URI is its key and email its contact.
-	if apart != 4 {
-		t.Errorf("%d recipient rows keep a URI or email apart, want 4 (two guests, two hosts)", apart)
+	if hosts != 2 || guestsApart != 1 || inviteesApart != 0 {
+		t.Errorf("%d hosts, %d guest emails and %d invitee fields kept apart; want 2 hosts, only the mixed-case email, none", hosts, guestsApart, inviteesApart)
+	}
+
+	// The same hosts on another event are not stored again.
+	ev2 := newEvent("lean2", testT0, 1)
+	ev2.EventMemberships = ev.EventMemberships
+	inv2 := newInvitee(ev2, "lean2", "lower.invitee@example.com", "Lower", testT0)
+	record(t, s, signedDelivery(t, inviteeBody(t, calendly.EventInviteeCreated, testT0, inv2, ev2), testT0.Add(time.Second)))
+	if err := s.readDB.QueryRowContext(ctx, `SELECT count(*) FROM hosts`).Scan(&hosts); err != nil || hosts != 2 {
+		t.Errorf("after a second event with the same hosts: %d hosts (%v), want still 2", hosts, err)
 	}
 }

@@ -121,7 +121,7 @@ func scanEvent(rows *sql.Rows) (EventView, error) {
 
 // readPeople fills hosts, invitees and guests of the events the filter selects.
 func readPeople(ctx context.Context, tx *sql.Tx, where string, args []any, events []EventView, index map[string]int) error {
-	rows, err := tx.QueryContext(ctx, peopleQuery(where), append(slices.Clone(args), args...)...)
+	rows, err := tx.QueryContext(ctx, peopleQuery(where), slices.Concat(args, args, args)...)
 	if err != nil {
 		return fmt.Errorf("storage: reading event people: %w", err)
 	}
@@ -170,14 +170,16 @@ func readPeople(ctx context.Context, tx *sql.Tx, where string, args []any, event
 }
 
 // peopleQuery reads the people of the events where selects (its
-// arguments are given twice): hosts and guests, then invitees, each half on
-// its own index.
+// arguments are given three times): hosts, guests and invitees, each from
+// its own table, in (event, role, position) order.
 func peopleQuery(where string) string {
 	selected := `(SELECT uri FROM events` + where + `)`
 	return `
-SELECT r.event_uri, r.role, r.uri, r.email, r.name, r.status, r.timezone, r.no_show, r.answers, NULL, NULL,
-    r.position, r.created_at, r.key
-FROM recipients r WHERE r.event_uri IN ` + selected + ` AND r.role IN ('host', 'guest')
+SELECT eh.event_uri, 'host', h.uri, h.email, h.name, '', '', 0, '[]', NULL, NULL, eh.position, NULL, h.id
+FROM event_hosts eh JOIN hosts h ON h.id = eh.host_id WHERE eh.event_uri IN ` + selected + `
+UNION ALL
+SELECT g.event_uri, 'guest', '', coalesce(g.email_stored, g.email), '', '', '', 0, '[]', NULL, NULL, g.position, NULL, g.email
+FROM event_guests g WHERE g.event_uri IN ` + selected + `
 UNION ALL
 SELECT r.event_uri, r.role, r.uri, r.email, r.name, r.status, r.timezone, r.no_show, r.answers,
     (SELECT min(old_invitee) FROM reschedules WHERE new_invitee = r.key),

@@ -170,9 +170,11 @@ func TestListQueriesUseIndexes(t *testing.T) {
 	add("events from to", q, a)
 	q, a = withConds(sqlEventsUnstarted, EventFilter{Status: "canceled"})
 	add("events unstarted", q, a)
-	add("event people", peopleQuery(pagePeople), []any{`["x"]`, `["x"]`})
-	add("one event's people", peopleQuery(` WHERE uri = ?`), []any{"x", "x"})
-	add("hosts and guests replaced", sqlDeleteEventPeople, []any{"x"})
+	add("event people", peopleQuery(pagePeople), []any{`["x"]`, `["x"]`, `["x"]`})
+	add("one event's people", peopleQuery(` WHERE uri = ?`), []any{"x", "x", "x"})
+	add("hosts replaced", sqlDeleteEventHosts, []any{"x"})
+	add("guests replaced", sqlDeleteEventGuests, []any{"x"})
+	add("event hosts", sqlInsertEventHosts, []any{"x", `[]`})
 	q, a = contactsQuery(ContactFilter{})
 	add("contacts", q, a)
 	q, a = contactsQuery(ContactFilter{Search: "ana", Limit: 10})
@@ -202,7 +204,7 @@ func TestListQueriesUseIndexes(t *testing.T) {
 			// The contact list is a walk of every contact, each row's counts
 			// searched on indexes: its order (last activity) is computed.
 			case strings.HasPrefix(step, "SCAN c") && (name == "contacts" || name == "contacts from to"):
-			case step == "SCAN json_each VIRTUAL TABLE INDEX 1:":
+			case strings.Contains(step, " VIRTUAL TABLE INDEX "): // json_each over the arguments
 			case strings.HasPrefix(step, "SCAN "):
 				t.Errorf("%s scans instead of searching an index: %q", name, step)
 			// Stubs (no start yet) are few; dated events never sort whole.
