@@ -17,6 +17,10 @@ type Stats struct {
 	Deliveries    int64  `json:"deliveries"`
 	DatabaseBytes int64  `json:"database_bytes"` // the database file
 	WALBytes      int64  `json:"wal_bytes"`      // its write-ahead log, not yet copied back
+	// FreeBytes is the part of the database file that holds nothing (left
+	// by pruning or by an upgrade that rebuilt tables): SQLite fills it
+	// before it grows the file, and VACUUM gives it back.
+	FreeBytes int64 `json:"free_bytes"`
 }
 
 // Stats counts the store's events, contacts and logged deliveries (in one
@@ -24,8 +28,9 @@ type Stats struct {
 func (s *Store) Stats(ctx context.Context) (Stats, error) {
 	st := Stats{Path: s.path}
 	err := s.readDB.QueryRowContext(ctx, `
-SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM contacts), (SELECT count(*) FROM deliveries)`).
-		Scan(&st.Events, &st.Contacts, &st.Deliveries)
+SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM contacts), (SELECT count(*) FROM deliveries),
+    (SELECT freelist_count FROM pragma_freelist_count) * (SELECT page_size FROM pragma_page_size)`).
+		Scan(&st.Events, &st.Contacts, &st.Deliveries, &st.FreeBytes)
 	if err != nil {
 		return st, fmt.Errorf("storage: counting what %s holds: %w", s.path, err)
 	}

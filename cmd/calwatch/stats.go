@@ -52,6 +52,9 @@ func statsRun(ctx context.Context, a *app, asJSON bool) error {
 	fmt.Fprintf(a.out, "events      %d\ncontacts    %d\ndeliveries  %d\n", st.Events, st.Contacts, st.Deliveries)
 	fmt.Fprintf(a.out, "on disk     %s (database %s, write-ahead log %s)\n",
 		byteSize(st.DatabaseBytes+st.WALBytes), byteSize(st.DatabaseBytes), byteSize(st.WALBytes))
+	if st.FreeBytes > 0 {
+		fmt.Fprintf(a.out, "free        %s of it holds nothing and is reused before the file grows (with calwatch stopped, sqlite3 FILE VACUUM returns it)\n", byteSize(st.FreeBytes))
+	}
 	fmt.Fprintf(a.out, "file        %s\n", safetext.Line(st.Path))
 	return nil
 }

@@ -9,7 +9,7 @@ import (
 func TestStatsCountsWhatIsStoredAndItsSize(t *testing.T) {
 	bk := newBookings(t)
 	st := decodeJSON[map[string]any](t, bk.cli(t, "stats", "--json").wantExit(t, exitOK))
-	wantKeys(t, "stats", st, "path", "events", "contacts", "deliveries", "database_bytes", "wal_bytes")
+	wantKeys(t, "stats", st, "path", "events", "contacts", "deliveries", "database_bytes", "wal_bytes", "free_bytes")
 	info, err := os.Stat(bk.db)
 	if err != nil {
 		t.Fatal(err)
