@@ -22,6 +22,7 @@ func newDeliveriesCmd(a *app) *cobra.Command {
 
 type deliveriesListOptions struct {
 	limit          int
+	from, to       dateFlag
 	json, jsonl    bool
 	showSignatures bool
 }
@@ -41,6 +42,9 @@ func newDeliveriesListCmd(a *app) *cobra.Command {
 			if err := checkListFlags(opts.limit, opts.json, opts.jsonl); err != nil {
 				return err
 			}
+			if from, to := opts.from.start(), opts.to.end(); !from.IsZero() && !to.IsZero() && !from.Before(to) {
+				return usageErrorf("--from %s is not before --to %s: nothing can match; swap them", opts.from.raw, opts.to.raw)
+			}
 			if opts.showSignatures && !opts.json && !opts.jsonl {
 				return usageErrorf("--show-signatures works with --json or --jsonl only; add one")
 			}
@@ -48,6 +52,8 @@ func newDeliveriesListCmd(a *app) *cobra.Command {
 		},
 	}
 	cmd.Flags().IntVar(&opts.limit, "limit", defaultDeliveriesLimit, "show at most `N` deliveries (0: all)")
+	cmd.Flags().Var(&opts.from, "from", "only deliveries received at or after `DATE`")
+	cmd.Flags().Var(&opts.to, "to", "only deliveries received before `DATE` (a day counts whole)")
 	cmd.Flags().BoolVar(&opts.json, "json", false, "print a JSON array, with each delivery's body")
 	cmd.Flags().BoolVar(&opts.jsonl, "jsonl", false, "print one JSON object per line, with each delivery's body")
 	cmd.Flags().BoolVar(&opts.showSignatures, "show-signatures", false, "with --json or --jsonl, add each delivery's signature header (signature_header)")
@@ -99,7 +105,7 @@ func deliveriesListRun(ctx context.Context, a *app, opts *deliveriesListOptions)
 	}
 	defer store.Close()
 	asJSON := opts.json || opts.jsonl
-	query := storage.DeliveryQuery{Limit: opts.limit, Sent: asJSON}
+	query := storage.DeliveryQuery{Limit: opts.limit, Sent: asJSON, From: opts.from.start(), To: opts.to.end()}
 	if query.Limit > 0 {
 		query.Limit++ // one more tells whether the log goes on
 	}
@@ -171,6 +177,9 @@ func deliveriesListRun(ctx context.Context, a *app, opts *deliveriesListOptions)
 		if err := list.close(); err != nil {
 			return err
 		}
+	case shown == 0 && (!query.From.IsZero() || !query.To.IsZero()):
+		a.hint("no deliveries were received then; drop --from or --to to see all")
+		return nil
 	case shown == 0:
 		a.hint("no deliveries yet — %s", noDataHint)
 		return nil

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 )
 
 // listLines decodes --jsonl output: one object per line, nothing else.
@@ -103,4 +104,21 @@ func TestListFlagsRefusedAsUsage(t *testing.T) {
 			t.Errorf("%v printed %q on stdout", args, r.stdout)
 		}
 	}
+}
+
+func TestDeliveriesListFromTo(t *testing.T) {
+	bk := newBookings(t)
+	all := decodeJSON[[]map[string]any](t, bk.cli(t, "deliveries", "list", "--json", "--limit", "0").wantExit(t, exitOK))
+	tomorrow := time.Now().AddDate(0, 0, 1).Format(dateOnlyLayout)
+	if got := decodeJSON[[]map[string]any](t, bk.cli(t, "deliveries", "list", "--json", "--to", tomorrow).wantExit(t, exitOK)); len(got) != len(all) {
+		t.Errorf("--to tomorrow gave %d deliveries, want all %d", len(got), len(all))
+	}
+	if got := decodeJSON[[]map[string]any](t, bk.cli(t, "deliveries", "list", "--json", "--from", tomorrow).wantExit(t, exitOK)); len(got) != 0 {
+		t.Errorf("--from tomorrow gave %d deliveries, want none", len(got))
+	}
+	r := bk.cli(t, "deliveries", "list", "--from", tomorrow).wantExit(t, exitOK)
+	if r.stdout != "" || !strings.Contains(r.stderr, "drop --from or --to") {
+		t.Errorf("no delivery in range: stdout %q stderr %q, want only a hint", r.stdout, r.stderr)
+	}
+	bk.cli(t, "deliveries", "list", "--from", tomorrow, "--to", "2000-01-01").wantExit(t, exitUsage)
 }
