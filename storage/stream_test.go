@@ -43,7 +43,7 @@ func bookingsAnHourApart(t *testing.T, s *Store, n int) {
 	recordConcurrently(t, s, ds)
 }
 
-func TestEventsStreamAcrossPagesWithTheirOwnPeople(t *testing.T) {
+func TestEventsAndContactsStreamAcrossPages(t *testing.T) {
 	s := openTestStore(t)
 	ctx := context.Background()
 	n := streamPage + 40 // more than one page of people to read
@@ -88,6 +88,21 @@ func TestEventsStreamAcrossPagesWithTheirOwnPeople(t *testing.T) {
 	}
 	if want := []string{"person0010@example.com", "person0011@example.com", "person0012@example.com"}; !slices.Equal(emails, want) {
 		t.Errorf("From/To gave %q, want %q (no stub: it has no start)", emails, want)
+	}
+
+	// Contacts come a page of counts at a time too, in the same order.
+	var contactEmails []string
+	for c, err := range s.Contacts(ctx, ContactFilter{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Bookings != 1 || c.LastActivityAt == nil {
+			t.Fatalf("contact %s = %+v, want one booking and its time", c.Email, c)
+		}
+		contactEmails = append(contactEmails, c.Email)
+	}
+	if len(contactEmails) != n+1 || !slices.IsSorted(contactEmails) {
+		t.Errorf("Contacts gave %d contacts (sorted by email: %v), want %d, equally recent so by email", len(contactEmails), slices.IsSorted(contactEmails), n+1)
 	}
 
 	seen := 0
@@ -182,6 +197,7 @@ func TestListQueriesUseIndexes(t *testing.T) {
 	q, a = contactsQuery(ContactFilter{From: testT0, To: testT0})
 	add("contacts from to", q, a)
 	add("contact show", sqlContacts+` WHERE c.email = ?`, []any{"a@example.com"})
+	add("contacts counted", sqlContacts+pageContacts, []any{`["a@example.com"]`})
 	add("contact activity", `SELECT kind, at, event_uri, invitee_uri FROM activity WHERE email = ? ORDER BY at DESC, identity`, []any{"a@example.com"})
 	q, a = deliveriesQuery(DeliveryQuery{From: testT0, Limit: 10})
 	add("deliveries from", q, a)
