@@ -23,16 +23,28 @@ WHERE excluded.version > events.version`
 
 	sqlInsertEventStub = `INSERT INTO events (uri) VALUES (?) ON CONFLICT (uri) DO NOTHING`
 
-	sqlDeleteEventPeople = `DELETE FROM recipients WHERE event_uri = ? AND role IN ('host', 'guest')`
+	sqlDeleteEventHosts  = `DELETE FROM event_hosts WHERE event_uri = ?`
+	sqlDeleteEventGuests = `DELETE FROM event_guests WHERE event_uri = ?`
 
-	// sqlInsertPeople writes every host and guest of an event from a JSON
-	// array of person; the array index is the position.
-	sqlInsertPeople = `
-INSERT INTO recipients (event_uri, role, key, uri, email, contact_email, name, position)
-SELECT ?1, p.value ->> 'role', p.value ->> 'key', p.value ->> 'uri', p.value ->> 'email',
-    p.value ->> 'contact', p.value ->> 'name', p.key
+	// An event's hosts and guests come as a JSON array of person each; the
+	// array index is the position. A host is stored once (hosts) and named
+	// by id.
+	sqlInsertHosts = `
+INSERT INTO hosts (uri, email, name)
+SELECT p.value ->> 'uri', p.value ->> 'email', p.value ->> 'name' FROM json_each(?) AS p WHERE true
+ON CONFLICT (uri, email, name) DO NOTHING`
+
+	sqlInsertEventHosts = `
+INSERT INTO event_hosts (event_uri, host_id, position)
+SELECT ?1, h.id, p.key FROM json_each(?2) AS p
+JOIN hosts h ON h.uri = p.value ->> 'uri' AND h.email = p.value ->> 'email' AND h.name = p.value ->> 'name'
+WHERE true ON CONFLICT DO NOTHING`
+
+	sqlInsertEventGuests = `
+INSERT INTO event_guests (event_uri, email, email_stored, position)
+SELECT ?1, p.value ->> 'contact', nullif(p.value ->> 'email', p.value ->> 'contact'), p.key
 FROM json_each(?2) AS p WHERE true
-ON CONFLICT (event_uri, role, key) DO NOTHING`
+ON CONFLICT DO NOTHING`
 
 	sqlInsertGuestContacts = `
 INSERT INTO contacts (email) SELECT value FROM json_each(?) WHERE true
@@ -40,14 +52,16 @@ ON CONFLICT (email) DO NOTHING`
 
 	// Every invitee column but the name follows version; the name follows
 	// name_version, which only observations with a name carry, so a later
-	// delivery with "name": null does not erase a known name.
+	// delivery with "name": null does not erase a known name. name_version
+	// is stored only where it differs from version (name_version_stored;
+	// NULL: the same), which it nearly never does.
 	sqlUpsertInvitee = `
-INSERT INTO recipients (event_uri, role, key, uri, email, contact_email, name, status, timezone, answers,
-    cancellation, canceled_at, rescheduled, created_at, updated_at, version, name_version)
-VALUES (?1, 'invitee', ?2, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+INSERT INTO recipients (event_uri, role, key, email_stored, contact_email, name, status, timezone, answers,
+    cancellation, canceled_at, rescheduled, created_at, updated_at, version, name_version_stored)
+VALUES (?1, 'invitee', ?2, nullif(?3, ?4), ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, nullif(?15, ?14))
 ON CONFLICT (key) WHERE role = 'invitee' DO UPDATE SET
     event_uri     = iif(excluded.version > version, excluded.event_uri, event_uri),
-    email         = iif(excluded.version > version, excluded.email, email),
+    email_stored  = iif(excluded.version > version, excluded.email_stored, email_stored),
     contact_email = iif(excluded.version > version, excluded.contact_email, contact_email),
     status        = iif(excluded.version > version, excluded.status, status),
     timezone      = iif(excluded.version > version, excluded.timezone, timezone),
@@ -57,10 +71,11 @@ ON CONFLICT (key) WHERE role = 'invitee' DO UPDATE SET
     rescheduled   = iif(excluded.version > version, excluded.rescheduled, rescheduled),
     created_at    = iif(excluded.version > version, excluded.created_at, created_at),
     updated_at    = iif(excluded.version > version, excluded.updated_at, updated_at),
-    name          = iif(excluded.name_version > name_version, excluded.name, name),
-    name_version  = max(excluded.name_version, name_version),
+    name          = iif(coalesce(excluded.name_version_stored, excluded.version) > name_version, excluded.name, name),
+    name_version_stored = nullif(max(coalesce(excluded.name_version_stored, excluded.version), name_version),
+        max(excluded.version, version)),
     version       = max(excluded.version, version)
-WHERE excluded.version > version OR excluded.name_version > name_version`
+WHERE excluded.version > version OR coalesce(excluded.name_version_stored, excluded.version) > name_version`
 
 	sqlUpdateNoShow = `
 UPDATE recipients SET no_show = ?, no_show_uri = ?, no_show_version = ?
@@ -90,17 +105,20 @@ SELECT coalesce((SELECT new_invitee FROM reschedules WHERE old_invitee = ?1), ''
 	sqlLoadOlders = `SELECT old_invitee FROM reschedules WHERE new_invitee = ? ORDER BY old_invitee`
 
 	sqlUpsertActivity = `
-INSERT INTO activity (identity, email, kind, at, event_uri, invitee_uri) VALUES (?, ?, ?, ?, ?, ?)
+INSERT INTO activity (identity, email, kind, at, event_stored, invitee_stored)
+VALUES (?1, ?2, ?3, ?4, nullif(?5, substr(?6, 1, instr(?6, '/invitees/') - 1)), nullif(?6, substr(?1, length(?3) + 2)))
 ON CONFLICT (identity) DO UPDATE SET email = excluded.email, kind = excluded.kind, at = excluded.at,
-    event_uri = excluded.event_uri, invitee_uri = excluded.invitee_uri
-WHERE (email, kind, at, event_uri, invitee_uri) IS NOT (excluded.email, excluded.kind, excluded.at, excluded.event_uri, excluded.invitee_uri)`
+    event_stored = excluded.event_stored, invitee_stored = excluded.invitee_stored
+WHERE (email, kind, at, event_stored, invitee_stored) IS NOT
+    (excluded.email, excluded.kind, excluded.at, excluded.event_stored, excluded.invitee_stored)`
 
 	sqlDeleteActivity = `DELETE FROM activity WHERE identity IN (?, ?, ?)`
 )
 
 // statements are the writer's prepared statements, bound to its connection.
 type statements struct {
-	upsertEvent, insertEventStub, deleteEventPeople, insertPeople      *sql.Stmt
+	upsertEvent, insertEventStub, deleteEventHosts, deleteEventGuests  *sql.Stmt
+	insertHosts, insertEventHosts, insertEventGuests                   *sql.Stmt
 	insertGuestContacts                                                *sql.Stmt
 	upsertInvitee, updateNoShow, upsertContact, insertLink             *sql.Stmt
 	loadInvitee, loadLinks, loadOlders, upsertActivity, deleteActivity *sql.Stmt
@@ -115,8 +133,11 @@ func prepareStatements(ctx context.Context, conn *sql.Conn) (*statements, error)
 	}{
 		{&st.upsertEvent, sqlUpsertEvent},
 		{&st.insertEventStub, sqlInsertEventStub},
-		{&st.deleteEventPeople, sqlDeleteEventPeople},
-		{&st.insertPeople, sqlInsertPeople},
+		{&st.deleteEventHosts, sqlDeleteEventHosts},
+		{&st.deleteEventGuests, sqlDeleteEventGuests},
+		{&st.insertHosts, sqlInsertHosts},
+		{&st.insertEventHosts, sqlInsertEventHosts},
+		{&st.insertEventGuests, sqlInsertEventGuests},
 		{&st.insertGuestContacts, sqlInsertGuestContacts},
 		{&st.upsertInvitee, sqlUpsertInvitee},
 		{&st.updateNoShow, sqlUpdateNoShow},
@@ -143,7 +164,8 @@ func prepareStatements(ctx context.Context, conn *sql.Conn) (*statements, error)
 
 func (st *statements) close() {
 	for _, s := range []*sql.Stmt{
-		st.upsertEvent, st.insertEventStub, st.deleteEventPeople, st.insertPeople, st.insertGuestContacts,
+		st.upsertEvent, st.insertEventStub, st.deleteEventHosts, st.deleteEventGuests,
+		st.insertHosts, st.insertEventHosts, st.insertEventGuests, st.insertGuestContacts,
 		st.upsertInvitee, st.updateNoShow, st.upsertContact, st.insertLink,
 		st.loadInvitee, st.loadLinks, st.loadOlders, st.upsertActivity, st.deleteActivity,
 		st.savepoint, st.release, st.rollbackTo,
@@ -201,38 +223,50 @@ func (st *statements) applyEvent(ctx context.Context, uri string, ev *calendly.S
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		return err
 	}
-	if _, err := st.deleteEventPeople.ExecContext(ctx, uri); err != nil {
-		return fmt.Errorf("replacing hosts and guests of %s: %w", uri, err)
+	for _, del := range []*sql.Stmt{st.deleteEventHosts, st.deleteEventGuests} {
+		if _, err := del.ExecContext(ctx, uri); err != nil {
+			return fmt.Errorf("replacing hosts and guests of %s: %w", uri, err)
+		}
 	}
-	people := make([]person, 0, len(ev.EventMemberships)+len(ev.EventGuests))
+	// One row per host key (the user URI, else the email) and per guest
+	// email: the first one named wins.
+	var hosts, guests []person
+	seen := map[string]bool{}
 	for _, m := range ev.EventMemberships {
 		key := m.User
 		if key == "" {
 			key = contactKey(m.UserEmail)
 		}
-		if key != "" {
-			people = append(people, person{Role: "host", Key: key, URI: m.User, Email: m.UserEmail, Name: m.UserName})
+		if key != "" && !seen[key] {
+			seen[key] = true
+			hosts = append(hosts, person{URI: m.User, Email: m.UserEmail, Name: m.UserName})
 		}
 	}
 	for _, g := range ev.EventGuests {
 		if email := contactKey(g.Email); email != "" {
-			people = append(people, person{Role: "guest", Key: email, Email: g.Email, Contact: email})
+			guests = append(guests, person{Email: g.Email, Contact: email})
 		}
 	}
-	if len(people) == 0 {
-		return nil
+	if len(hosts) > 0 {
+		people := encodeJSON(hosts)
+		if _, err := st.insertHosts.ExecContext(ctx, people); err != nil {
+			return fmt.Errorf("storing hosts of %s: %w", uri, err)
+		}
+		if _, err := st.insertEventHosts.ExecContext(ctx, uri, people); err != nil {
+			return fmt.Errorf("storing hosts of %s: %w", uri, err)
+		}
 	}
-	if _, err := st.insertPeople.ExecContext(ctx, uri, encodeJSON(people)); err != nil {
-		return fmt.Errorf("storing hosts and guests of %s: %w", uri, err)
+	if len(guests) > 0 {
+		if _, err := st.insertEventGuests.ExecContext(ctx, uri, encodeJSON(guests)); err != nil {
+			return fmt.Errorf("storing guests of %s: %w", uri, err)
+		}
 	}
 	return nil
 }
 
-// person is a host or guest row, handed to sqlInsertPeople as JSON so all of
-// an event's people are written by one statement.
+// person is a host or a guest, handed to the statements as JSON so all of
+// an event's hosts (or guests) are written by one statement.
 type person struct {
-	Role    string `json:"role"`
-	Key     string `json:"key"`
 	URI     string `json:"uri"`
 	Email   string `json:"email"`
 	Contact string `json:"contact"`

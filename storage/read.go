@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -56,31 +57,21 @@ func eventWhere(f EventFilter) (string, []any, error) {
 }
 
 // ListEvents returns stored events, earliest start first (events whose
-// start is not known yet last).
+// start is not known yet last). Events streams the same rows.
 func (s *Store) ListEvents(ctx context.Context, f EventFilter) ([]EventView, error) {
-	where, args, err := eventWhere(f)
-	if err != nil {
-		return nil, err
-	}
-	tx, err := s.readDB.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("storage: reading events: %w", err)
-	}
-	defer func() { _ = tx.Rollback() }()
-
-	events, index, err := readEvents(ctx, tx, where, args)
-	if err != nil {
-		return nil, err
-	}
-	if err := readPeople(ctx, tx, where, args, events, index); err != nil {
-		return nil, err
+	events := []EventView{}
+	for ev, err := range s.Events(ctx, f) {
+		if err != nil {
+			return nil, err
+		}
+		events = append(events, ev)
 	}
 	return events, nil
 }
 
 func readEvents(ctx context.Context, tx *sql.Tx, where string, args []any) ([]EventView, map[string]int, error) {
 	rows, err := tx.QueryContext(ctx, `
-SELECT uri, name, start_time, end_time, status, location, cancellation FROM events`+where+`
+SELECT `+eventColumns+` FROM events`+where+`
 ORDER BY start_time IS NULL, start_time, uri`, args...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("storage: reading events: %w", err)
@@ -89,24 +80,10 @@ ORDER BY start_time IS NULL, start_time, uri`, args...)
 	events := []EventView{}
 	index := map[string]int{}
 	for rows.Next() {
-		var ev EventView
-		var start, end, location, cancellation sql.NullString
-		if err := rows.Scan(&ev.URI, &ev.Name, &start, &end, &ev.Status, &location, &cancellation); err != nil {
-			return nil, nil, fmt.Errorf("storage: reading events: %w", err)
-		}
-		if ev.StartTime, err = parseStoredPtr(start); err != nil {
+		ev, err := scanEvent(rows)
+		if err != nil {
 			return nil, nil, err
 		}
-		if ev.EndTime, err = parseStoredPtr(end); err != nil {
-			return nil, nil, err
-		}
-		if ev.Location, err = decodeColumn[calendly.Location](location); err != nil {
-			return nil, nil, err
-		}
-		if ev.Cancellation, err = decodeColumn[calendly.Cancellation](cancellation); err != nil {
-			return nil, nil, err
-		}
-		ev.Hosts, ev.Invitees, ev.Guests = []HostView{}, []InviteeView{}, []GuestView{}
 		index[ev.URI] = len(events)
 		events = append(events, ev)
 	}
@@ -116,15 +93,35 @@ ORDER BY start_time IS NULL, start_time, uri`, args...)
 	return events, index, nil
 }
 
+// eventColumns are what scanEvent reads.
+const eventColumns = `uri, name, start_time, end_time, status, location, cancellation`
+
+func scanEvent(rows *sql.Rows) (EventView, error) {
+	var ev EventView
+	var start, end, location, cancellation sql.NullString
+	if err := rows.Scan(&ev.URI, &ev.Name, &start, &end, &ev.Status, &location, &cancellation); err != nil {
+		return ev, fmt.Errorf("storage: reading events: %w", err)
+	}
+	var err error
+	if ev.StartTime, err = parseStoredPtr(start); err != nil {
+		return ev, err
+	}
+	if ev.EndTime, err = parseStoredPtr(end); err != nil {
+		return ev, err
+	}
+	if ev.Location, err = decodeColumn[calendly.Location](location); err != nil {
+		return ev, err
+	}
+	if ev.Cancellation, err = decodeColumn[calendly.Cancellation](cancellation); err != nil {
+		return ev, err
+	}
+	ev.Hosts, ev.Invitees, ev.Guests = []HostView{}, []InviteeView{}, []GuestView{}
+	return ev, nil
+}
+
 // readPeople fills hosts, invitees and guests of the events the filter selects.
 func readPeople(ctx context.Context, tx *sql.Tx, where string, args []any, events []EventView, index map[string]int) error {
-	rows, err := tx.QueryContext(ctx, `
-SELECT r.event_uri, r.role, r.uri, r.email, r.name, r.status, r.timezone, r.no_show, r.answers,
-    CASE WHEN r.role = 'invitee' THEN (SELECT min(old_invitee) FROM reschedules WHERE new_invitee = r.key) END,
-    CASE WHEN r.role = 'invitee' THEN (SELECT min(new_invitee) FROM reschedules WHERE old_invitee = r.key) END
-FROM recipients r
-WHERE r.event_uri IN (SELECT uri FROM events`+where+`)
-ORDER BY r.event_uri, r.role, r.position, r.created_at, r.key`, args...)
+	rows, err := tx.QueryContext(ctx, peopleQuery(where), slices.Concat(args, args, args)...)
 	if err != nil {
 		return fmt.Errorf("storage: reading event people: %w", err)
 	}
@@ -133,7 +130,9 @@ ORDER BY r.event_uri, r.role, r.position, r.created_at, r.key`, args...)
 		var eventURI, role, uri, email, name, status, timezone, answers string
 		var noShow bool
 		var from, to sql.NullString
-		if err := rows.Scan(&eventURI, &role, &uri, &email, &name, &status, &timezone, &noShow, &answers, &from, &to); err != nil {
+		var position, createdAt, key any // the order only
+		if err := rows.Scan(&eventURI, &role, &uri, &email, &name, &status, &timezone, &noShow, &answers, &from, &to,
+			&position, &createdAt, &key); err != nil {
 			return fmt.Errorf("storage: reading event people: %w", err)
 		}
 		i, ok := index[eventURI]
@@ -170,6 +169,26 @@ ORDER BY r.event_uri, r.role, r.position, r.created_at, r.key`, args...)
 	return nil
 }
 
+// peopleQuery reads the people of the events where selects (its
+// arguments are given three times): hosts, guests and invitees, each from
+// its own table, in (event, role, position) order.
+func peopleQuery(where string) string {
+	selected := `(SELECT uri FROM events` + where + `)`
+	return `
+SELECT eh.event_uri, 'host', h.uri, h.email, h.name, '', '', 0, '[]', NULL, NULL, eh.position, NULL, h.id
+FROM event_hosts eh JOIN hosts h ON h.id = eh.host_id WHERE eh.event_uri IN ` + selected + `
+UNION ALL
+SELECT g.event_uri, 'guest', '', coalesce(g.email_stored, g.email), '', '', '', 0, '[]', NULL, NULL, g.position, NULL, g.email
+FROM event_guests g WHERE g.event_uri IN ` + selected + `
+UNION ALL
+SELECT r.event_uri, r.role, r.uri, r.email, r.name, r.status, r.timezone, r.no_show, r.answers,
+    (SELECT min(old_invitee) FROM reschedules WHERE new_invitee = r.key),
+    (SELECT min(new_invitee) FROM reschedules WHERE old_invitee = r.key),
+    r.position, r.created_at, r.key
+FROM recipients r WHERE r.event_uri IN ` + selected + ` AND r.role = 'invitee'
+ORDER BY 1, 2, 12, 13, 14`
+}
+
 func decodeColumn[T any](s sql.NullString) (*T, error) {
 	if !s.Valid || s.String == "" {
 		return nil, nil
@@ -204,22 +223,14 @@ func scanContact(rows interface{ Scan(...any) error }) (ContactView, error) {
 }
 
 // ListContacts returns every contact, most recently active first.
+// Contacts streams the same rows.
 func (s *Store) ListContacts(ctx context.Context) ([]ContactView, error) {
-	rows, err := s.readDB.QueryContext(ctx, sqlContacts+` ORDER BY last IS NULL, last DESC, c.email`)
-	if err != nil {
-		return nil, fmt.Errorf("storage: reading contacts: %w", err)
-	}
-	defer rows.Close()
 	out := []ContactView{}
-	for rows.Next() {
-		c, err := scanContact(rows)
+	for c, err := range s.Contacts(ctx, ContactFilter{}) {
 		if err != nil {
-			return nil, fmt.Errorf("storage: reading contacts: %w", err)
+			return nil, err
 		}
 		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("storage: reading contacts: %w", err)
 	}
 	return out, nil
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"iter"
+	"time"
 )
 
 // DeliveryQuery says which rows of the delivery log to read and how much
@@ -12,18 +13,39 @@ import (
 type DeliveryQuery struct {
 	Limit int  // the newest Limit rows; ≤ 0: all
 	Sent  bool // also read what was sent: SignatureHeader and Body
+	// From and To keep the rows received in [From, To); zero: no bound.
+	From, To time.Time
 }
 
-// Deliveries streams the delivery log, newest first, one row at a time;
+// deliveriesQuery is the SQL of Deliveries for q: newest first, on the
+// primary key, or within a time range on deliveries_received.
+func deliveriesQuery(q DeliveryQuery) (string, []any) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = -1
+	}
+	if q.From.IsZero() && q.To.IsZero() {
+		return `SELECT ` + deliveryColumns(q.Sent) + ` FROM deliveries ORDER BY id DESC LIMIT ?`, []any{limit}
+	}
+	from, to := "", "\U0010FFFF"
+	if !q.From.IsZero() {
+		from = storedTime(q.From)
+	}
+	if !q.To.IsZero() {
+		to = storedTime(q.To)
+	}
+	return `SELECT ` + deliveryColumns(q.Sent) + ` FROM deliveries WHERE received_at >= ? AND received_at < ?
+ORDER BY received_at DESC, id DESC LIMIT ?`, []any{from, to, limit}
+}
+
+// Deliveries streams the delivery log, newest first (by receipt time when
+// q has a time range), one row at a time;
 // without q.Sent no body is read at all. Stop early by breaking out of the
 // loop; an error ends the sequence.
 func (s *Store) Deliveries(ctx context.Context, q DeliveryQuery) iter.Seq2[DeliveryRecord, error] {
 	return func(yield func(DeliveryRecord, error) bool) {
-		limit := q.Limit
-		if limit <= 0 {
-			limit = -1
-		}
-		rows, err := s.readDB.QueryContext(ctx, `SELECT `+deliveryColumns(q.Sent)+` FROM deliveries ORDER BY id DESC LIMIT ?`, limit)
+		query, args := deliveriesQuery(q)
+		rows, err := s.readDB.QueryContext(ctx, query, args...)
 		if err != nil {
 			yield(DeliveryRecord{}, fmt.Errorf("storage: reading the delivery log: %w", err))
 			return

@@ -255,10 +255,11 @@ func (s *Store) ApplySnapshot(ctx context.Context, snap Snapshot) error {
 	return err
 }
 
-// EventFilter narrows ListEvents. Zero fields do not filter.
+// EventFilter narrows ListEvents and Events. Zero fields do not filter.
 type EventFilter struct {
 	From, To time.Time // events starting in [From, To)
 	Status   string    // "active" or "canceled"
+	Limit    int       // at most this many (Events); ≤ 0: all
 }
 
 // EventView is a scheduled event as `calwatch events list --json` prints it.

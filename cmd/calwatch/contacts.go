@@ -19,46 +19,90 @@ func newContactsCmd(a *app) *cobra.Command {
 	return cmd
 }
 
+type contactsListOptions struct {
+	search      string
+	from, to    dateFlag
+	limit       int
+	json, jsonl bool
+}
+
 func newContactsListCmd(a *app) *cobra.Command {
-	var asJSON bool
+	opts := &contactsListOptions{}
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List contacts, most recently active first",
-		Args:  noArgs,
+		Long: "List the people calwatch has seen, most recently active first.\n\n" +
+			"--search keeps those whose name or email starts with TEXT (A to Z in either case); --from and\n" +
+			"--to keep those with some activity in that range. DATE is YYYY-MM-DD (local midnight; as\n" +
+			"--to it includes that whole day) or RFC 3339.",
+		Example: "  calwatch contacts list --search ana\n  calwatch contacts list --from 2026-06-01 --limit 20 --jsonl",
+		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return contactsListRun(cmd.Context(), a, asJSON)
+			if err := checkListFlags(opts.limit, opts.json, opts.jsonl); err != nil {
+				return err
+			}
+			return contactsListRun(cmd.Context(), a, opts)
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
+	cmd.Flags().StringVar(&opts.search, "search", "", "only contacts whose name or email starts with `TEXT`")
+	cmd.Flags().Var(&opts.from, "from", "only contacts active at or after `DATE`")
+	cmd.Flags().Var(&opts.to, "to", "only contacts active before `DATE` (a day counts whole)")
+	cmd.Flags().IntVar(&opts.limit, "limit", 0, "show at most `N` contacts (0: all)")
+	cmd.Flags().BoolVar(&opts.json, "json", false, "print a JSON array")
+	cmd.Flags().BoolVar(&opts.jsonl, "jsonl", false, "print one JSON object per line")
 	return cmd
 }
 
-func contactsListRun(ctx context.Context, a *app, asJSON bool) error {
-	contacts, ok, err := readList(ctx, a, asJSON, func(s *storage.Store) ([]storage.ContactView, error) {
-		return s.ListContacts(ctx)
-	})
+func contactsListRun(ctx context.Context, a *app, opts *contactsListOptions) error {
+	filter := storage.ContactFilter{Search: opts.search, From: opts.from.start(), To: opts.to.end()}
+	if !filter.From.IsZero() && !filter.To.IsZero() && !filter.From.Before(filter.To) {
+		return usageErrorf("--from %s is not before --to %s: nothing can match; swap them", opts.from.raw, opts.to.raw)
+	}
+	store, ok, err := openForReading(ctx, a, opts.json)
 	if !ok {
 		return err
 	}
-	if asJSON {
-		return writeJSON(a.out, contacts)
+	defer store.Close()
+	if opts.limit > 0 {
+		filter.Limit = opts.limit + 1 // one more tells whether the list goes on
 	}
-	if len(contacts) == 0 {
-		a.hint("no contacts yet — %s", noDataHint)
-		return nil
-	}
-	rows := make([][]string, 0, len(contacts))
-	for _, c := range contacts {
-		rows = append(rows, []string{
-			cell(c.Email),
-			cell(c.Name),
-			strconv.Itoa(c.Bookings),
-			strconv.Itoa(c.Cancellations),
-			strconv.Itoa(c.NoShows),
-			localTimePtr(c.LastActivityAt),
+	out := newListOutput(a.out, opts.json, opts.jsonl, []string{"EMAIL", "NAME", "BOOKINGS", "CANCELED", "NO-SHOWS", "LAST ACTIVITY"})
+	truncated := false
+	for c, err := range store.Contacts(ctx, filter) {
+		if err != nil {
+			return err
+		}
+		if opts.limit > 0 && out.n == opts.limit {
+			truncated = true
+			break
+		}
+		err := out.add(c, func() []string {
+			return []string{
+				cell(c.Email),
+				cell(c.Name),
+				strconv.Itoa(c.Bookings),
+				strconv.Itoa(c.Cancellations),
+				strconv.Itoa(c.NoShows),
+				localTimePtr(c.LastActivityAt),
+			}
 		})
+		if err != nil {
+			return err
+		}
 	}
-	return writeTable(a.out, []string{"EMAIL", "NAME", "BOOKINGS", "CANCELED", "NO-SHOWS", "LAST ACTIVITY"}, rows)
+	if err := out.close(); err != nil {
+		return err
+	}
+	switch {
+	case opts.json || opts.jsonl:
+	case out.n == 0 && filter == (storage.ContactFilter{}):
+		a.hint("no contacts yet — %s", noDataHint)
+	case out.n == 0:
+		a.hint("no contacts match; drop --search, --from or --to to see all")
+	case truncated:
+		a.hint("showing the %d most recently active; more match, --limit 0 shows all", opts.limit)
+	}
+	return nil
 }
 
 func newContactsShowCmd(a *app) *cobra.Command {

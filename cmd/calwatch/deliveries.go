@@ -22,7 +22,8 @@ func newDeliveriesCmd(a *app) *cobra.Command {
 
 type deliveriesListOptions struct {
 	limit          int
-	json           bool
+	from, to       dateFlag
+	json, jsonl    bool
 	showSignatures bool
 }
 
@@ -38,18 +39,24 @@ func newDeliveriesListCmd(a *app) *cobra.Command {
 			"  calwatch deliveries list --json --show-signatures | jq -r '.[0].signature_header'",
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if opts.limit < 0 {
-				return usageErrorf("--limit must be 0 (all) or more, got %d", opts.limit)
+			if err := checkListFlags(opts.limit, opts.json, opts.jsonl); err != nil {
+				return err
 			}
-			if opts.showSignatures && !opts.json {
-				return usageErrorf("--show-signatures works with --json only; add --json")
+			if from, to := opts.from.start(), opts.to.end(); !from.IsZero() && !to.IsZero() && !from.Before(to) {
+				return usageErrorf("--from %s is not before --to %s: nothing can match; swap them", opts.from.raw, opts.to.raw)
+			}
+			if opts.showSignatures && !opts.json && !opts.jsonl {
+				return usageErrorf("--show-signatures works with --json or --jsonl only; add one")
 			}
 			return deliveriesListRun(cmd.Context(), a, opts)
 		},
 	}
 	cmd.Flags().IntVar(&opts.limit, "limit", defaultDeliveriesLimit, "show at most `N` deliveries (0: all)")
+	cmd.Flags().Var(&opts.from, "from", "only deliveries received at or after `DATE`")
+	cmd.Flags().Var(&opts.to, "to", "only deliveries received before `DATE` (a day counts whole)")
 	cmd.Flags().BoolVar(&opts.json, "json", false, "print a JSON array, with each delivery's body")
-	cmd.Flags().BoolVar(&opts.showSignatures, "show-signatures", false, "with --json, add each delivery's signature header (signature_header)")
+	cmd.Flags().BoolVar(&opts.jsonl, "jsonl", false, "print one JSON object per line, with each delivery's body")
+	cmd.Flags().BoolVar(&opts.showSignatures, "show-signatures", false, "with --json or --jsonl, add each delivery's signature header (signature_header)")
 	return cmd
 }
 
@@ -97,13 +104,20 @@ func deliveriesListRun(ctx context.Context, a *app, opts *deliveriesListOptions)
 		return err
 	}
 	defer store.Close()
-	query := storage.DeliveryQuery{Limit: opts.limit, Sent: opts.json}
+	asJSON := opts.json || opts.jsonl
+	query := storage.DeliveryQuery{Limit: opts.limit, Sent: asJSON, From: opts.from.start(), To: opts.to.end()}
 	if query.Limit > 0 {
 		query.Limit++ // one more tells whether the log goes on
 	}
-	var list *jsonArrayWriter
-	if opts.json {
+	var list interface {
+		add(any) error
+		close() error
+	}
+	switch {
+	case opts.json:
 		list = newJSONArrayWriter(a.out)
+	case opts.jsonl:
+		list = newJSONLinesWriter(a.out)
 	}
 	var (
 		rows      [][]string
@@ -163,6 +177,9 @@ func deliveriesListRun(ctx context.Context, a *app, opts *deliveriesListOptions)
 		if err := list.close(); err != nil {
 			return err
 		}
+	case shown == 0 && (!query.From.IsZero() || !query.To.IsZero()):
+		a.hint("no deliveries were received then; drop --from or --to to see all")
+		return nil
 	case shown == 0:
 		a.hint("no deliveries yet — %s", noDataHint)
 		return nil

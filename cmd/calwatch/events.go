@@ -37,9 +37,10 @@ func newEventsCmd(a *app) *cobra.Command {
 }
 
 type eventsListOptions struct {
-	from, to dateFlag
-	status   choiceFlag
-	json     bool
+	from, to    dateFlag
+	status      choiceFlag
+	limit       int
+	json, jsonl bool
 }
 
 func newEventsListCmd(a *app) *cobra.Command {
@@ -49,18 +50,36 @@ func newEventsListCmd(a *app) *cobra.Command {
 		Short: "List stored events, earliest first",
 		Long: "List the scheduled events calwatch has stored, earliest start first.\n\n" +
 			"DATE is YYYY-MM-DD (local midnight; as --to it includes that whole day) or RFC 3339.\n" +
-			"Without --from and --to, every stored event is listed.",
-		Example: "  calwatch events list --from 2026-06-01 --to 2026-06-30\n  calwatch events list --status canceled --json",
-		Args:    noArgs,
+			"Without --from and --to, every stored event is listed. Rows print as they are read,\n" +
+			"so a long list starts at once; --jsonl prints one JSON object per line, for pipes.",
+		Example: "  calwatch events list --from 2026-06-01 --to 2026-06-30\n  calwatch events list --status canceled --json\n" +
+			"  calwatch events list --jsonl | jq -c 'select(.invitees | length > 1)'",
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkListFlags(opts.limit, opts.json, opts.jsonl); err != nil {
+				return err
+			}
 			return eventsListRun(cmd.Context(), a, opts)
 		},
 	}
 	cmd.Flags().Var(&opts.from, "from", "only events starting at or after `DATE`")
 	cmd.Flags().Var(&opts.to, "to", "only events starting before `DATE` (a day counts whole)")
 	cmd.Flags().Var(&opts.status, "status", "only events whose status is `active|canceled`")
+	cmd.Flags().IntVar(&opts.limit, "limit", 0, "show at most `N` events (0: all)")
 	cmd.Flags().BoolVar(&opts.json, "json", false, "print a JSON array")
+	cmd.Flags().BoolVar(&opts.jsonl, "jsonl", false, "print one JSON object per line")
 	return cmd
+}
+
+// checkListFlags refuses what every list command refuses.
+func checkListFlags(limit int, asJSON, asJSONL bool) error {
+	if limit < 0 {
+		return usageErrorf("--limit must be 0 (all) or more, got %d", limit)
+	}
+	if asJSON && asJSONL {
+		return usageErrorf("--json and --jsonl are two forms of the same list; pick one")
+	}
+	return nil
 }
 
 func eventsListRun(ctx context.Context, a *app, opts *eventsListOptions) error {
@@ -68,35 +87,51 @@ func eventsListRun(ctx context.Context, a *app, opts *eventsListOptions) error {
 	if !filter.From.IsZero() && !filter.To.IsZero() && !filter.From.Before(filter.To) {
 		return usageErrorf("--from %s is not before --to %s: nothing can match; swap them", opts.from.raw, opts.to.raw)
 	}
-	events, ok, err := readList(ctx, a, opts.json, func(s *storage.Store) ([]storage.EventView, error) {
-		return s.ListEvents(ctx, filter)
-	})
+	store, ok, err := openForReading(ctx, a, opts.json)
 	if !ok {
 		return err
 	}
-	if opts.json {
-		return writeJSON(a.out, events)
+	defer store.Close()
+	if opts.limit > 0 {
+		filter.Limit = opts.limit + 1 // one more tells whether the list goes on
 	}
-	if len(events) == 0 {
-		if filter == (storage.EventFilter{}) {
-			a.hint("no events yet — %s", noDataHint)
-		} else {
-			a.hint("no events match; drop --from, --to or --status to see all")
+	out := newListOutput(a.out, opts.json, opts.jsonl, []string{"START", "LENGTH", "STATUS", "EVENT", "INVITEES", "LOCATION"})
+	truncated := false
+	for e, err := range store.Events(ctx, filter) {
+		if err != nil {
+			return err
 		}
-		return nil
-	}
-	rows := make([][]string, 0, len(events))
-	for _, e := range events {
-		rows = append(rows, []string{
-			localTimePtr(e.StartTime),
-			duration(e.StartTime, e.EndTime),
-			e.Status,
-			cell(e.Name),
-			cell(inviteeNames(e.Invitees)),
-			locationCell(e.Location),
+		if opts.limit > 0 && out.n == opts.limit {
+			truncated = true
+			break
+		}
+		err := out.add(e, func() []string {
+			return []string{
+				localTimePtr(e.StartTime),
+				duration(e.StartTime, e.EndTime),
+				e.Status,
+				cell(e.Name),
+				cell(inviteeNames(e.Invitees)),
+				locationCell(e.Location),
+			}
 		})
+		if err != nil {
+			return err
+		}
 	}
-	return writeTable(a.out, []string{"START", "LENGTH", "STATUS", "EVENT", "INVITEES", "LOCATION"}, rows)
+	if err := out.close(); err != nil {
+		return err
+	}
+	switch {
+	case opts.json || opts.jsonl:
+	case out.n == 0 && filter == (storage.EventFilter{}):
+		a.hint("no events yet — %s", noDataHint)
+	case out.n == 0:
+		a.hint("no events match; drop --from, --to or --status to see all")
+	case truncated:
+		a.hint("showing the first %d; more match, --limit 0 shows all", opts.limit)
+	}
+	return nil
 }
 
 // duration is how long an event lasts, like "30m" or "1h30m".

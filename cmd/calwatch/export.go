@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 	"path/filepath"
 	"time"
@@ -122,35 +123,31 @@ func exportTarget(a *app, path string) (io.Writer, func(ok bool) error, error) {
 // exportTo writes the export and says how many rows or events it holds.
 func exportTo(ctx context.Context, store *storage.Store, w io.Writer, format string, filter storage.EventFilter, opts *exportOptions) (int, error) {
 	if opts.contacts {
-		contacts, err := store.ListContacts(ctx)
-		if err != nil {
-			return 0, err
-		}
 		cw, err := newCSV(w, contactCSVHeader)
-		for _, c := range contacts {
-			if err != nil {
+		n := 0
+		for c, cerr := range store.Contacts(ctx, storage.ContactFilter{}) {
+			if err = errors.Join(err, cerr); err != nil {
 				break
 			}
-			err = cw.Write(contactCSVRow(c))
+			err, n = cw.Write(contactCSVRow(c)), n+1
 		}
 		cw.Flush()
-		return len(contacts), errors.Join(err, cw.Error())
+		return n, errors.Join(err, cw.Error())
 	}
-	events, err := store.ListEvents(ctx, filter)
-	if err != nil {
-		return 0, err
-	}
-	return writeEvents(w, format, opts.now(), events)
+	return writeEvents(w, format, opts.now(), store.Events(ctx, filter))
 }
 
-// writeEvents writes events as ics or csv, one at a time.
-func writeEvents(w io.Writer, format string, now time.Time, events []storage.EventView) (int, error) {
+// writeEvents writes events as ics or csv, one at a time as they are read.
+func writeEvents(w io.Writer, format string, now time.Time, events iter.Seq2[storage.EventView, error]) (int, error) {
 	if format == "ics" {
 		x, err := newICSWriter(w, now)
 		if err != nil {
 			return 0, err
 		}
-		for _, ev := range events {
+		for ev, err := range events {
+			if err != nil {
+				return x.n, err
+			}
 			if err := x.write(ev); err != nil {
 				return x.n, err
 			}
@@ -158,12 +155,13 @@ func writeEvents(w io.Writer, format string, now time.Time, events []storage.Eve
 		return x.n, x.close()
 	}
 	cw, err := newCSV(w, eventCSVHeader)
-	for _, ev := range events {
-		if err != nil {
+	n := 0
+	for ev, everr := range events {
+		if err = errors.Join(err, everr); err != nil {
 			break
 		}
-		err = cw.Write(eventCSVRow(ev))
+		err, n = cw.Write(eventCSVRow(ev)), n+1
 	}
 	cw.Flush()
-	return len(events), errors.Join(err, cw.Error())
+	return n, errors.Join(err, cw.Error())
 }

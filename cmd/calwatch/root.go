@@ -110,6 +110,7 @@ func newRootCmd(a *app) *cobra.Command {
 		newEventsCmd(a),
 		newContactsCmd(a),
 		newDeliveriesCmd(a),
+		newStatsCmd(a),
 		newTriggerCmd(a),
 		newAuditCmd(a),
 		newScenarioCmd(a),
@@ -192,17 +193,6 @@ func openForReading(ctx context.Context, a *app, asJSON bool) (store *storage.St
 		return nil, false, nil
 	}
 	return store, err == nil, err
-}
-
-// readList runs a list command's one read (see openForReading).
-func readList[T any](ctx context.Context, a *app, asJSON bool, read func(*storage.Store) ([]T, error)) (rows []T, ok bool, err error) {
-	store, ok, err := openForReading(ctx, a, asJSON)
-	if !ok {
-		return nil, false, err
-	}
-	defer store.Close()
-	rows, err = read(store)
-	return rows, err == nil, err
 }
 
 // openStore opens (creating if needed) the database.

@@ -217,11 +217,20 @@ func scenarioRun(ctx context.Context, a *app, opts *scenarioRunOptions, args []s
 
 // storedEvents is what 'calwatch events list --json' prints, as JSON.
 func storedEvents(ctx context.Context, a *app) (any, error) {
-	events, ok, err := readList(ctx, a, true, func(s *storage.Store) ([]storage.EventView, error) {
-		return s.ListEvents(ctx, storage.EventFilter{})
-	})
-	if !ok && err != nil {
+	events := []storage.EventView{}
+	store, err := a.openExistingStore(ctx)
+	switch {
+	case errors.Is(err, errNoDatabase): // nothing stored yet: []
+	case err != nil:
 		return nil, err
+	default:
+		defer store.Close()
+		for e, err := range store.Events(ctx, storage.EventFilter{}) {
+			if err != nil {
+				return nil, err
+			}
+			events = append(events, e)
+		}
 	}
 	raw, err := json.Marshal(events)
 	if err != nil {

@@ -1,0 +1,268 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"iter"
+	"strings"
+	"time"
+)
+
+// streamPage is how many events Events reads people for at once: memory
+// stays bounded by one page, whatever the store holds.
+const streamPage = 256
+
+// Events streams stored events in ListEvents' order (earliest start first,
+// events whose start is not known yet last), at most f.Limit of them, with
+// their people read a page at a time. Every row comes from one read
+// transaction, so the list is consistent while a listener writes. Stop
+// early by breaking out of the loop; an error ends the sequence.
+func (s *Store) Events(ctx context.Context, f EventFilter) iter.Seq2[EventView, error] {
+	return func(yield func(EventView, error) bool) {
+		conds, args, err := eventConds(f)
+		if err != nil {
+			yield(EventView{}, err)
+			return
+		}
+		tx, err := s.readDB.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+		if err != nil {
+			yield(EventView{}, fmt.Errorf("storage: reading events: %w", err))
+			return
+		}
+		defer func() { _ = tx.Rollback() }()
+		left := f.Limit
+		if left <= 0 {
+			left = -1
+		}
+		// Events with a start come in index order; those without (stubs
+		// no scheduled_event reached yet) after them, only when no date
+		// range is asked for.
+		parts := []string{sqlEventsStarting}
+		if f.From.IsZero() && f.To.IsZero() {
+			parts = append(parts, sqlEventsUnstarted)
+		}
+		for _, part := range parts {
+			query := strings.Replace(part, "/*conds*/", andConds(conds), 1)
+			n, ok := streamEvents(ctx, tx, query, append(args, left), yield)
+			if !ok {
+				return
+			}
+			if left > 0 {
+				if left -= n; left == 0 {
+					return
+				}
+			}
+		}
+	}
+}
+
+// The two halves of Events: each walks an index in the order it prints.
+const (
+	sqlEventsStarting = `SELECT ` + eventColumns + ` FROM events
+WHERE start_time IS NOT NULL /*conds*/ ORDER BY start_time, uri LIMIT ?`
+	sqlEventsUnstarted = `SELECT ` + eventColumns + ` FROM events
+WHERE start_time IS NULL /*conds*/ ORDER BY uri LIMIT ?`
+)
+
+func andConds(conds []string) string {
+	if len(conds) == 0 {
+		return ""
+	}
+	return "AND " + strings.Join(conds, " AND ")
+}
+
+// streamEvents yields the events query selects with their people, a page
+// at a time; n is how many it read, ok false when it must stop (the caller
+// broke off or an error was yielded).
+func streamEvents(ctx context.Context, tx *sql.Tx, query string, args []any, yield func(EventView, error) bool) (n int, ok bool) {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		yield(EventView{}, fmt.Errorf("storage: reading events: %w", err))
+		return 0, false
+	}
+	defer rows.Close()
+	page := make([]EventView, 0, streamPage)
+	flush := func() bool {
+		if len(page) == 0 {
+			return true
+		}
+		if err := fillPeople(ctx, tx, page); err != nil {
+			yield(EventView{}, err)
+			return false
+		}
+		for _, ev := range page {
+			if !yield(ev, nil) {
+				return false
+			}
+		}
+		page = page[:0]
+		return true
+	}
+	for rows.Next() {
+		ev, err := scanEvent(rows)
+		if err != nil {
+			yield(EventView{}, err)
+			return n, false
+		}
+		n++
+		if page = append(page, ev); len(page) == streamPage && !flush() {
+			return n, false
+		}
+	}
+	if err := rows.Err(); err != nil {
+		yield(EventView{}, fmt.Errorf("storage: reading events: %w", err))
+		return n, false
+	}
+	return n, flush()
+}
+
+// fillPeople reads the hosts, invitees and guests of one page of events.
+func fillPeople(ctx context.Context, tx *sql.Tx, page []EventView) error {
+	index := make(map[string]int, len(page))
+	uris := make([]string, len(page))
+	for i, ev := range page {
+		index[ev.URI], uris[i] = i, ev.URI
+	}
+	return readPeople(ctx, tx, pagePeople, []any{encodeJSON(uris)}, page, index)
+}
+
+// pagePeople selects the events of one page, given as a JSON array of URIs.
+const pagePeople = ` WHERE uri IN (SELECT value FROM json_each(?))`
+
+// eventConds turns a filter into SQL conditions over the events table.
+func eventConds(f EventFilter) ([]string, []any, error) {
+	where, args, err := eventWhere(f)
+	if err != nil || where == "" {
+		return nil, args, err
+	}
+	return []string{strings.TrimPrefix(where, " WHERE ")}, args, nil
+}
+
+// ContactFilter narrows Contacts. Zero fields do not filter.
+type ContactFilter struct {
+	// Search keeps contacts whose name or email starts with it (any case).
+	Search string
+	// From and To keep contacts with some activity in [From, To).
+	From, To time.Time
+	Limit    int // at most this many; ≤ 0: all
+}
+
+// Contacts streams contacts in ListContacts' order (most recently active
+// first), at most f.Limit of them. The order is read first (each contact's
+// last activity, on activity_email), then the counts a page at a time, so
+// the first rows come before every contact is counted. A search reads two
+// index ranges (names on contacts_name, emails on the primary key); a date
+// range is checked per contact on activity_email.
+func (s *Store) Contacts(ctx context.Context, f ContactFilter) iter.Seq2[ContactView, error] {
+	return func(yield func(ContactView, error) bool) {
+		tx, err := s.readDB.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+		if err != nil {
+			yield(ContactView{}, fmt.Errorf("storage: reading contacts: %w", err))
+			return
+		}
+		defer func() { _ = tx.Rollback() }()
+		query, args := contactsQuery(f)
+		rows, err := tx.QueryContext(ctx, query, args...)
+		if err != nil {
+			yield(ContactView{}, fmt.Errorf("storage: reading contacts: %w", err))
+			return
+		}
+		defer rows.Close()
+		page := make([]string, 0, streamPage)
+		flush := func() bool {
+			if len(page) == 0 {
+				return true
+			}
+			counted, err := countContacts(ctx, tx, page)
+			if err != nil {
+				yield(ContactView{}, err)
+				return false
+			}
+			for _, email := range page {
+				if !yield(counted[email], nil) {
+					return false
+				}
+			}
+			page = page[:0]
+			return true
+		}
+		for rows.Next() {
+			var email string
+			var last sql.NullString
+			if err := rows.Scan(&email, &last); err != nil {
+				yield(ContactView{}, fmt.Errorf("storage: reading contacts: %w", err))
+				return
+			}
+			if page = append(page, email); len(page) == streamPage && !flush() {
+				return
+			}
+		}
+		if err := rows.Err(); err != nil {
+			yield(ContactView{}, fmt.Errorf("storage: reading contacts: %w", err))
+			return
+		}
+		flush()
+	}
+}
+
+// countContacts reads one page of contacts with their counts, by email.
+func countContacts(ctx context.Context, tx *sql.Tx, emails []string) (map[string]ContactView, error) {
+	rows, err := tx.QueryContext(ctx, sqlContacts+pageContacts, encodeJSON(emails))
+	if err != nil {
+		return nil, fmt.Errorf("storage: reading contacts: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[string]ContactView, len(emails))
+	for rows.Next() {
+		c, err := scanContact(rows)
+		if err != nil {
+			return nil, fmt.Errorf("storage: reading contacts: %w", err)
+		}
+		out[c.Email] = c
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("storage: reading contacts: %w", err)
+	}
+	return out, nil
+}
+
+// pageContacts selects the contacts of one page, given as a JSON array.
+const pageContacts = ` WHERE c.email IN (SELECT value FROM json_each(?))`
+
+// contactsQuery is the SQL of Contacts' order for f: each contact's email
+// and last activity, most recent first.
+func contactsQuery(f ContactFilter) (string, []any) {
+	var conds []string
+	var args []any
+	if search := strings.TrimSpace(f.Search); search != "" {
+		nameLo, nameHi := prefixRange(search)
+		emailLo, emailHi := prefixRange(strings.ToLower(search))
+		// Two index ranges, united: names on contacts_name, emails on the
+		// primary key (stored lower-cased).
+		conds = append(conds, `c.email IN (
+    SELECT email FROM contacts WHERE name >= ? COLLATE NOCASE AND name < ? COLLATE NOCASE
+    UNION SELECT email FROM contacts WHERE email >= ? AND email < ?)`)
+		args = append(args, nameLo, nameHi, emailLo, emailHi)
+	}
+	if !f.From.IsZero() || !f.To.IsZero() {
+		from, to := "", "\U0010FFFF"
+		if !f.From.IsZero() {
+			from = storedTime(f.From)
+		}
+		if !f.To.IsZero() {
+			to = storedTime(f.To)
+		}
+		conds = append(conds, `EXISTS (SELECT 1 FROM activity a WHERE a.email = c.email AND a.at >= ? AND a.at < ? AND a.at <> '')`)
+		args = append(args, from, to)
+	}
+	query := `SELECT c.email, (SELECT max(at) FROM activity a WHERE a.email = c.email AND a.at <> '') AS last FROM contacts c`
+	if len(conds) > 0 {
+		query += ` WHERE ` + strings.Join(conds, ` AND `)
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = -1
+	}
+	return query + ` ORDER BY last IS NULL, last DESC, c.email LIMIT ?`, append(args, limit)
+}
