@@ -179,13 +179,21 @@ func announceForwarding(a *app, p *forwardPlan) {
 // shownTarget is a URL the user gave, fit for an error message: credentials
 // in it are never echoed, and it stays short.
 func shownTarget(raw string) string {
-	if scheme, rest, ok := strings.Cut(raw, "://"); ok {
+	// The authority follows "scheme://", or "//" at the start of a
+	// scheme-relative URL; its user information ends at its last "@".
+	prefix, rest, ok := strings.Cut(raw, "://")
+	if ok {
+		prefix += "://"
+	} else if rest, ok = strings.CutPrefix(raw, "//"); ok {
+		prefix = "//"
+	}
+	if ok {
 		end := strings.IndexAny(rest, "/?#")
 		if end < 0 {
 			end = len(rest)
 		}
 		if at := strings.LastIndex(rest[:end], "@"); at >= 0 {
-			raw = scheme + "://" + rest[at+1:]
+			raw = prefix + rest[at+1:]
 		}
 	}
 	return truncateForError(raw)
