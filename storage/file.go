@@ -8,8 +8,9 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+	"time"
 
-	_ "github.com/mattn/go-sqlite3" // the "sqlite3" database/sql driver
+	"github.com/mattn/go-sqlite3" // also registers the "sqlite3" database/sql driver
 )
 
 // Connection settings, in the DSN so every pooled connection gets them.
@@ -19,6 +20,10 @@ const (
 	writeParams = "_journal_mode=WAL&_busy_timeout=5000&_foreign_keys=on&_txlock=immediate&_synchronous=FULL&_cache_size=-16000"
 	readParams  = "_busy_timeout=5000&_foreign_keys=on&_txlock=deferred&_query_only=1"
 )
+
+// busyTimeout is how long a connection waits for another's lock: the
+// _busy_timeout of both DSNs.
+const busyTimeout = 5 * time.Second
 
 // walSizeLimit is the size the WAL file is cut back to after a checkpoint,
 // so one burst of deliveries does not leave a large file behind for good.
@@ -85,4 +90,27 @@ func prepareFile(path string) error {
 		}
 	}
 	return nil
+}
+
+// connectWriter opens the writer's connection, which switches the file to
+// WAL. On a file that another process is creating at the same moment that
+// switch can fail at once with SQLITE_BUSY: SQLite does not wait on a lock
+// it would have to upgrade. Such a failure is retried, with a growing pause,
+// for as long as the busy timeout would have waited.
+func connectWriter(ctx context.Context, db *sql.DB) (*sql.Conn, error) {
+	deadline := time.Now().Add(busyTimeout)
+	pause := 5 * time.Millisecond
+	for {
+		conn, err := db.Conn(ctx)
+		var sqliteErr sqlite3.Error
+		if err == nil || !errors.As(err, &sqliteErr) || sqliteErr.Code != sqlite3.ErrBusy || time.Now().After(deadline) {
+			return conn, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, 200*time.Millisecond)
+	}
 }
