@@ -101,9 +101,11 @@ func startLive(ctx context.Context, cfg liveConfig) (*liveBackend, error) {
 			return nil, err
 		}
 	}
+	var pub *home.StatePublisher // nil (a no-op) without the lock: the demo
 	if cfg.lock != nil {
-		state := home.ListenerState{PID: os.Getpid(), Addr: cfg.ln.Addr().String(), WebhookURL: cfg.conn.WebhookURL, Database: cfg.store.Path(), StartedAt: time.Now().UTC()}
-		if err := cfg.lock.Publish(state); err != nil {
+		state := home.ListenerState{PID: os.Getpid(), Addr: cfg.ln.Addr().String(), WebhookURL: cfg.conn.WebhookURL, Database: cfg.store.Path(),
+			StartedAt: time.Now().UTC(), Tunnel: startingReach(cfg.tun, cfg.conn.WebhookURL)}
+		if pub, err = cfg.lock.Publisher(state, 0, func(err error) { cfg.logger.Error("state file", "err", err) }); err != nil {
 			stopForward()
 			return nil, err
 		}
@@ -123,7 +125,12 @@ func startLive(ctx context.Context, cfg liveConfig) (*liveBackend, error) {
 			cfg.logger.Error("reading when calwatch last ran", "err", err)
 		}
 		go func() { ran <- s.Run(runCtx) }()
-		go relaySession(s, hub, cfg.logger, lastSeen)
+		kind := tunnel.KindLocal
+		if cfg.tun != nil {
+			kind = cfg.tun.Kind()
+		}
+		reach := func(ev session.Event) { publishReach(pub, ev, cfg.path, kind) }
+		go relaySession(s, hub, cfg.logger, lastSeen, reach)
 	} else {
 		close(ran)
 	}
@@ -137,6 +144,7 @@ func startLive(ctx context.Context, cfg liveConfig) (*liveBackend, error) {
 			cfg.logger.Error("listener stop", "err", err)
 		}
 		stopForward() // its last answers are stored before the store closes
+		pub.Close()
 	}}, nil
 }
 
@@ -177,12 +185,14 @@ func forwardToTUI(cfg liveConfig, hub *tui.Hub, reportError func(error)) (onReco
 	}), nil
 }
 
-// relaySession tells the TUI what the session does. lastSeen is when the
-// store last heard from Calendly before this run.
-func relaySession(s *session.Session, hub *tui.Hub, logger *slog.Logger, lastSeen time.Time) {
+// relaySession tells the TUI, and reach (the state file), what the
+// session does. lastSeen is when the store last heard from Calendly before
+// this run.
+func relaySession(s *session.Session, hub *tui.Hub, logger *slog.Logger, lastSeen time.Time, reach func(session.Event)) {
 	caughtUp := false
 	for ev := range s.Events() {
 		logger.Info("session", "event", ev.String())
+		reach(ev)
 		switch ev := ev.(type) {
 		case session.Tunnel:
 			hub.Publish(tunnelState(ev.Event))
