@@ -55,4 +55,3 @@ func sinceLayout(since time.Time) string {
 	}
 	return "2006-01-02 15:04"
 }
-
