@@ -112,13 +112,6 @@ func (p *StatePublisher) SetTunnel(t TunnelStatus) {
 	})
 }
 
-// State is what is published (or about to be).
-func (p *StatePublisher) State() ListenerState {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.state
-}
-
 // Close writes what is owed and stops publishing.
 func (p *StatePublisher) Close() {
 	if p == nil {
