@@ -8,6 +8,9 @@
 // use (so a run killed before its cleanup leaves nothing behind: exactly one
 // subscription of calwatch's remains), and Remove on exit unless
 // --keep-subscription. An *UnavailableError from Ensure means: poll instead.
+// Before each create it records an intent (the callback URL, the time), so
+// a run killed between Calendly's 201 and remembering leaves a trace: the
+// next Ensure, or Prune, deletes the subscription such a run left.
 package subscription
 
 import (
