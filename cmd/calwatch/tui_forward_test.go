@@ -15,6 +15,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
+	"github.com/calwatch/calwatch/calendly"
+	"github.com/calwatch/calwatch/calendly/calendlytest"
 	"github.com/calwatch/calwatch/tui"
 	"github.com/calwatch/calwatch/tunnel/listener/loadgen"
 )
@@ -77,6 +79,53 @@ func TestTUIForwardFlags(t *testing.T) {
 		r.wantOneLineError(t, tc.want)
 		if strings.Contains(r.stderr, listenTestKey) {
 			t.Errorf("the signing key was printed: %s", r.stderr)
+		}
+	}
+}
+
+// TestDemoForwardsWhatTheEmulatorDelivers: --demo --forward-to sends a
+// booking made in the emulator on to the app, signed with the forward key,
+// and the TUI hears what the app answered.
+func TestDemoForwardsWhatTheEmulatorDelivers(t *testing.T) {
+	appURL, got := newTestApp(t, func(w http.ResponseWriter) { w.WriteHeader(http.StatusOK) })
+	plan, err := checkForwardOptions(forwardOptions{to: appURL, signingKey: forwardTestKey}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &app{streams: &streams{out: io.Discard, errOut: io.Discard}, home: t.TempDir()}
+	ctx := context.Background()
+	d, err := a.startDemoForwarding(ctx, 3, slog.New(slog.NewTextHandler(io.Discard, nil)), plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.close()
+	waitFor(t, "the demo's subscription", func() bool {
+		subs, err := d.store.Subscriptions(ctx)
+		return err == nil && len(subs) == 1
+	})
+	booked, err := d.emu.Book(calendlytest.BookRequest{Email: "forwarded@example.com", Name: "Forwarded Along"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := nextAppRequest(t, got)
+	if !bytes.Contains(sent.body, []byte(booked.Invitee)) {
+		t.Fatalf("the app got %d bytes without the booking's invitee", len(sent.body))
+	}
+	if _, err := calendly.Verify(sent.signature, sent.body, []byte(forwardTestKey), time.Now(), calendly.DefaultTolerance); err != nil {
+		t.Errorf("the forwarded delivery does not verify with the forward key: %v", err)
+	}
+	timeout := time.After(30 * time.Second)
+	for {
+		select {
+		case ev := <-d.hub.Events():
+			if f, ok := ev.(tui.Forwarded); ok {
+				if f.Result.Status != http.StatusOK || f.Result.URL != appURL {
+					t.Fatalf("the TUI heard %+v; want the app's 200", f.Result)
+				}
+				return
+			}
+		case <-timeout:
+			t.Fatal("the app's answer did not reach the TUI within 30 s")
 		}
 	}
 }
