@@ -27,6 +27,10 @@ type inspector struct {
 	pretty []string // the body indented and coloured, a line each
 	plain  []string // the body as received, made safe
 	isJSON bool
+	// fwd is what the app answered when the delivery was forwarded (nil:
+	// never), fwdErr why that could not be read.
+	fwd    *storage.ForwardResult
+	fwdErr error
 }
 
 func (in *inspector) set(rec storage.DeliveryRecord, err error) {
@@ -171,6 +175,7 @@ func (in *inspector) verdictLines(st Styles, w int) []string {
 	if r.EventURI != "" {
 		lines = append(lines, " Booking    "+middle(outside(r.EventURI), max(10, w-12)))
 	}
+	lines = append(lines, in.forwardLines(st, w)...)
 	out := make([]string, len(lines))
 	for i, l := range lines {
 		out[i] = fit(l, w)

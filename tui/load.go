@@ -63,9 +63,11 @@ type (
 		err    error
 	}
 	deliveryLoaded struct {
-		seq int
-		rec storage.DeliveryRecord
-		err error
+		seq    int
+		rec    storage.DeliveryRecord
+		err    error
+		fwd    *storage.ForwardResult
+		fwdErr error
 	}
 )
 
@@ -201,7 +203,8 @@ func (m *Model) loadDelivery(id int64) tea.Cmd {
 	seq, r := m.loads.delivery, m.reader
 	return read(func(ctx context.Context) tea.Msg {
 		rec, err := r.Delivery(ctx, id)
-		return deliveryLoaded{seq: seq, rec: rec, err: err}
+		fwd, fwdErr := forwardOf(ctx, r, id)
+		return deliveryLoaded{seq: seq, rec: rec, err: err, fwd: fwd, fwdErr: fwdErr}
 	})
 }
 
@@ -267,6 +270,7 @@ func (m *Model) onLoaded(msg tea.Msg) (tea.Cmd, bool) {
 	case deliveryLoaded:
 		if msg.seq == m.loads.delivery {
 			m.insp.set(msg.rec, msg.err)
+			m.setInspectedForward(msg.fwd, msg.fwdErr)
 		}
 	default:
 		return nil, false

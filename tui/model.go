@@ -100,6 +100,7 @@ type Model struct {
 	tunnel            TunnelState
 	backfill          BackfillProgress
 	loads             loadSeq
+	forwards          recentForwards
 }
 
 // New returns the root model over backend.
@@ -262,6 +263,8 @@ func (m *Model) onEvent(ev Event) tea.Cmd {
 		}
 	case CaughtUp:
 		return m.onCaughtUp(ev)
+	case Forwarded:
+		return m.onForwarded(ev)
 	case BackendError:
 		m.log.Error("backend", "err", ev.Err)
 		m.setFlash(sevBad, "✗ "+ev.Err.Error())

@@ -46,6 +46,12 @@ type demo struct {
 // startDemo brings the demo up to the point where the TUI can open: the
 // session runs in the background and reports to the demo's hub.
 func (a *app) startDemo(ctx context.Context, seed int64, logger *slog.Logger) (*demo, error) {
+	return a.startDemoForwarding(ctx, seed, logger, nil)
+}
+
+// startDemoForwarding is startDemo with --forward-to: what the demo's
+// listener stores also goes on to the app (fwd nil: nowhere).
+func (a *app) startDemoForwarding(ctx context.Context, seed int64, logger *slog.Logger, fwd *forwardPlan) (*demo, error) {
 	redirect, err := freeLoopbackURL("/callback")
 	if err != nil {
 		return nil, err
@@ -89,8 +95,9 @@ func (a *app) startDemo(ctx context.Context, seed int64, logger *slog.Logger) (*
 				AuthKind: subscription.AuthOAuth, AppSigningKey: []byte(appKey),
 			},
 		},
-		conn:   tui.Connection{Mode: tui.ModeLive, Demo: true, WebhookURL: listener.LocalWebhookURL(ln.Addr(), listener.DefaultPath), Database: a.dbPath(), KeySet: true},
-		logger: logger,
+		conn:    tui.Connection{Mode: tui.ModeLive, Demo: true, WebhookURL: listener.LocalWebhookURL(ln.Addr(), listener.DefaultPath), Database: a.dbPath(), KeySet: true},
+		logger:  logger,
+		forward: fwd,
 	})
 	if err != nil {
 		ln.Close()

@@ -18,6 +18,7 @@ import (
 	"github.com/calwatch/calwatch/tunnel"
 	"github.com/calwatch/calwatch/tunnel/home"
 	"github.com/calwatch/calwatch/tunnel/listener"
+	"github.com/calwatch/calwatch/tunnel/session"
 )
 
 // signingKeyEnv carries the signing key without putting it in shell
@@ -250,10 +251,13 @@ func listenRun(ctx context.Context, a *app, opts *listenOptions, pathChanged boo
 		return err
 	}
 
-	state := home.ListenerState{PID: os.Getpid(), Addr: ln.Addr().String(), WebhookURL: webhookURL, Database: a.dbPath(), StartedAt: time.Now().UTC()}
-	if err := lock.Publish(state); err != nil {
+	state := home.ListenerState{PID: os.Getpid(), Addr: ln.Addr().String(), WebhookURL: webhookURL, Database: a.dbPath(), StartedAt: time.Now().UTC(),
+		Tunnel: startingReach(tun, webhookURL)}
+	pub, err := lock.Publisher(state, 0, printer.storageError)
+	if err != nil {
 		return err
 	}
+	defer pub.Close()
 
 	fmt.Fprintf(a.errOut, "Listening for Calendly webhooks at %s\n", webhookURL)
 	switch tun.Kind() {
@@ -265,24 +269,18 @@ func listenRun(ctx context.Context, a *app, opts *listenOptions, pathChanged boo
 	announceForwarding(a, forwarding)
 	fmt.Fprintf(a.errOut, "Storing deliveries in %s. Press Ctrl-C to stop.\n", a.dbPath())
 
-	urlChanged := func(newURL string) {
-		moved := state
-		moved.WebhookURL = newURL
-		if err := lock.Publish(moved); err != nil {
-			printer.storageError(err)
-		}
-	}
+	reach := func(ev session.Event) { publishReach(pub, ev, path, tun.Kind()) }
 	reported := make(chan struct{})
 	stopSession := func() {}
 	if acct.conn == nil {
 		go func() {
 			defer close(reported)
-			a.reportTunnel(tun, printer, path, urlChanged)
+			a.reportTunnel(tun, printer, path, reach)
 		}()
 	} else {
 		// The session reads the tunnel's events and reports them with its own.
 		close(reported)
-		if stopSession, err = a.startListenSession(ctx, acct, store, tun, keys, path, opts, printer, urlChanged); err != nil {
+		if stopSession, err = a.startListenSession(ctx, acct, store, tun, keys, path, opts, printer, reach); err != nil {
 			return err
 		}
 	}

@@ -63,6 +63,9 @@ func checkForwardOptions(opts forwardOptions, signingKey []byte) (*forwardPlan, 
 	if len(key) == 0 {
 		key = signingKey
 	}
+	if len(key) == 0 {
+		return nil, usageErrorf("--forward-to needs a key to sign what your app receives: pass --forward-signing-key KEY (or set %s)", forwardSigningKeyEnv)
+	}
 	p := &forwardPlan{target: target, key: key}
 	if forward.PlainRemote(target) {
 		p.warning = fmt.Sprintf("Warning: --forward-to %s is plain http to another machine: deliveries (names, emails, answers) cross the network unencrypted; use https or a loopback address", target.Host)
@@ -70,26 +73,49 @@ func checkForwardOptions(opts forwardOptions, signingKey []byte) (*forwardPlan, 
 	return p, nil
 }
 
-// startForwarding starts the forwarder behind the listener: results and
-// drops are printed through the printer (never blocking), and the app's
-// answers are stored with their deliveries.
-func startForwarding(p *forwardPlan, store *storage.Store, printer *deliveryPrinter) (*forward.Forwarder, error) {
-	target := p.target.String()
+// forwardHooks are what a face (listen's printer, the TUI's hub) does with
+// the forwarder's news; each is called from the forwarder and must not block.
+type forwardHooks struct {
+	onResult func(storage.DeliveryRecord, forward.Answer)
+	onDrop   func(rec storage.DeliveryRecord, dropped int64)
+	onError  func(error)
+}
+
+// newForwarder starts the forwarder behind a listener: the app's answers
+// are stored with their deliveries and reported through h. listen and the
+// TUI both forward through it.
+func newForwarder(p *forwardPlan, store *storage.Store, h forwardHooks) (*forward.Forwarder, error) {
 	return forward.New(forward.Config{
 		Target:     p.target,
 		SigningKey: p.key,
 		Store:      store,
 		UserAgent:  "calwatch/" + version + " (forward)",
-		OnResult: func(rec storage.DeliveryRecord, ans forward.Answer) {
+		OnResult:   h.onResult,
+		OnDrop:     h.onDrop,
+		OnError:    h.onError,
+	})
+}
+
+// startForwarding starts listen's forwarder: results and drops are printed
+// through the printer (never blocking).
+func startForwarding(p *forwardPlan, store *storage.Store, printer *deliveryPrinter) (*forward.Forwarder, error) {
+	target := p.target.String()
+	return newForwarder(p, store, forwardHooks{
+		onResult: func(rec storage.DeliveryRecord, ans forward.Answer) {
 			printer.enqueue(printLine{text: forwardLine(rec, ans)})
 		},
-		OnDrop: func(rec storage.DeliveryRecord, dropped int64) {
-			printer.enqueue(printLine{text: fmt.Appendf(nil,
-				"%s  #%-6d not forwarded: %s is slower than deliveries arrive (%d dropped so far); it is stored: calwatch deliveries resend %d --to %s\n",
-				time.Now().Format("15:04:05"), rec.ID, target, dropped, rec.ID, target)})
+		onDrop: func(rec storage.DeliveryRecord, dropped int64) {
+			printer.enqueue(printLine{text: fmt.Appendf(nil, "%s  #%-6d %s\n", time.Now().Format("15:04:05"), rec.ID, notForwarded(rec, dropped, target))})
 		},
-		OnError: printer.storageError,
+		onError: printer.storageError,
 	})
+}
+
+// notForwarded says a delivery was dropped from forwarding, and how to
+// send it anyway.
+func notForwarded(rec storage.DeliveryRecord, dropped int64, target string) string {
+	return fmt.Sprintf("not forwarded: %s is slower than deliveries arrive (%d dropped so far); it is stored: calwatch deliveries resend %d --to %s",
+		target, dropped, rec.ID, target)
 }
 
 // forwardLine is the terminal's line about one forward: the app's status,

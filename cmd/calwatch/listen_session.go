@@ -76,10 +76,10 @@ func (a *app) listenAccount(ctx context.Context, store *storage.Store, key []byt
 
 // startListenSession subscribes the tunnel's URL, catches up and follows
 // the tunnel, telling keys the subscription's signing key; what it does is
-// printed through printer. stop ends it and waits (the subscription is
+// printed through printer, and told to reach (for the state file). stop ends it and waits (the subscription is
 // deleted unless --keep-subscription).
 func (a *app) startListenSession(ctx context.Context, acct *listenAccountConn, store *storage.Store, tun tunnel.Tunnel,
-	keys *listener.Keys, path string, opts *listenOptions, printer *deliveryPrinter, urlChanged func(string)) (stop func(), err error) {
+	keys *listener.Keys, path string, opts *listenOptions, printer *deliveryPrinter, reach func(session.Event)) (stop func(), err error) {
 	cfg, err := a.sessionConfig(ctx, acct, store, tun, &opts.session)
 	if err != nil {
 		return nil, err
@@ -98,11 +98,8 @@ func (a *app) startListenSession(ctx context.Context, acct *listenAccountConn, s
 		defer close(reported)
 		var lastProgress time.Time
 		for ev := range s.Events() {
+			reach(ev)
 			switch ev := ev.(type) {
-			case session.Tunnel:
-				if moved, ok := ev.Event.(tunnel.URLChanged); ok {
-					urlChanged(moved.New + path)
-				}
 			case session.Sync:
 				// A backfill reports every event it reads: a line a
 				// second is enough to see it move; Finished says the rest.

@@ -11,6 +11,7 @@ import (
 	"github.com/calwatch/calwatch/tui/safetext"
 	"github.com/calwatch/calwatch/tunnel"
 	"github.com/calwatch/calwatch/tunnel/ngrok"
+	"github.com/calwatch/calwatch/tunnel/session"
 )
 
 // ngrokTokenEnv is where listen finds the ngrok authtoken.
@@ -119,14 +120,15 @@ func (a *app) openTunnel(ctx context.Context, opts *listenOptions, key []byte, l
 }
 
 // reportTunnel prints what happens to the tunnel while listen runs, through
-// the printer so it never waits for the terminal, and keeps the state file's
-// webhook URL current. It returns when the tunnel's events end.
-func (a *app) reportTunnel(tun tunnel.Tunnel, printer *deliveryPrinter, path string, urlChanged func(webhookURL string)) {
+// the printer so it never waits for the terminal, and keeps the state file
+// current through reach. It returns when the tunnel's events end.
+func (a *app) reportTunnel(tun tunnel.Tunnel, printer *deliveryPrinter, path string, reach func(session.Event)) {
 	say := func(format string, args ...any) {
 		// URLs and reasons come from the tunnel's far side.
 		printer.enqueue(printLine{text: []byte(safetext.Line(fmt.Sprintf(format, args...)) + "\n")})
 	}
 	for ev := range tun.Events() {
+		reach(session.Tunnel{Event: ev})
 		switch ev := ev.(type) {
 		case tunnel.Online:
 			say("Tunnel online: %s%s", ev.URL, path)
@@ -136,7 +138,6 @@ func (a *app) reportTunnel(tun tunnel.Tunnel, printer *deliveryPrinter, path str
 			say("Tunnel still offline: %v", ev.Err)
 		case tunnel.URLChanged:
 			say("The public URL changed: %s%s (subscribe it with Calendly; the old one no longer reaches calwatch)", ev.New, path)
-			urlChanged(ev.New + path)
 		case tunnel.Stopped:
 			if ev.Err != nil {
 				say("Tunnel stopped: %v; the local listener keeps running.", ev.Err)

@@ -8,12 +8,14 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/calwatch/calwatch/storage"
 	"github.com/calwatch/calwatch/tui"
 	"github.com/calwatch/calwatch/tunnel"
 	"github.com/calwatch/calwatch/tunnel/backfill"
+	"github.com/calwatch/calwatch/tunnel/forward"
 	"github.com/calwatch/calwatch/tunnel/home"
 	"github.com/calwatch/calwatch/tunnel/listener"
 	"github.com/calwatch/calwatch/tunnel/session"
@@ -36,6 +38,9 @@ type liveConfig struct {
 	session *session.Config
 	conn    tui.Connection
 	logger  *slog.Logger
+	// forward is --forward-to: each applied delivery goes on to the app,
+	// and its answer to the TUI; nil: no forwarding.
+	forward *forwardPlan
 }
 
 // liveBackend is a running live TUI backend.
@@ -65,19 +70,25 @@ func startLive(ctx context.Context, cfg liveConfig) (*liveBackend, error) {
 	ensureTwoProcs()
 	keys := listener.NewKeys()
 	hub := tui.NewHub(cfg.store.Panes(), cfg.conn)
+	reportError := func(err error) {
+		cfg.logger.Error("listener", "err", err)
+		hub.Publish(tui.BackendError{Err: err})
+	}
+	onRecord, stopForward, err := forwardToTUI(cfg, hub, reportError)
+	if err != nil {
+		return nil, err
+	}
 	handler, err := listener.NewHandler(listener.Config{
 		SigningKey: cfg.key,
 		Keys:       keys,
 		Store:      cfg.store,
 		Path:       cfg.path,
 		RateLimit:  defaultRateLimit,
-		OnRecord:   func(rec storage.DeliveryRecord) { hub.Publish(tui.DeliveryCommitted{Record: rec}) },
-		OnError: func(err error) {
-			cfg.logger.Error("listener", "err", err)
-			hub.Publish(tui.BackendError{Err: err})
-		},
+		OnRecord:   onRecord,
+		OnError:    reportError,
 	})
 	if err != nil {
+		stopForward()
 		return nil, err
 	}
 	var s *session.Session
@@ -86,12 +97,16 @@ func startLive(ctx context.Context, cfg liveConfig) (*liveBackend, error) {
 		sc.Tunnel, sc.Path = cfg.tun, cfg.path
 		sc.UseSigningKey = func(key []byte) { keys.Set(key) }
 		if s, err = session.New(sc); err != nil {
+			stopForward()
 			return nil, err
 		}
 	}
+	var pub *home.StatePublisher // nil (a no-op) without the lock: the demo
 	if cfg.lock != nil {
-		state := home.ListenerState{PID: os.Getpid(), Addr: cfg.ln.Addr().String(), WebhookURL: cfg.conn.WebhookURL, Database: cfg.store.Path(), StartedAt: time.Now().UTC()}
-		if err := cfg.lock.Publish(state); err != nil {
+		state := home.ListenerState{PID: os.Getpid(), Addr: cfg.ln.Addr().String(), WebhookURL: cfg.conn.WebhookURL, Database: cfg.store.Path(),
+			StartedAt: time.Now().UTC(), Tunnel: startingReach(cfg.tun, cfg.conn.WebhookURL)}
+		if pub, err = cfg.lock.Publisher(state, 0, func(err error) { cfg.logger.Error("state file", "err", err) }); err != nil {
+			stopForward()
 			return nil, err
 		}
 	}
@@ -110,7 +125,12 @@ func startLive(ctx context.Context, cfg liveConfig) (*liveBackend, error) {
 			cfg.logger.Error("reading when calwatch last ran", "err", err)
 		}
 		go func() { ran <- s.Run(runCtx) }()
-		go relaySession(s, hub, cfg.logger, lastSeen)
+		kind := tunnel.KindLocal
+		if cfg.tun != nil {
+			kind = cfg.tun.Kind()
+		}
+		reach := func(ev session.Event) { publishReach(pub, ev, cfg.path, kind) }
+		go relaySession(s, hub, cfg.logger, lastSeen, reach)
 	} else {
 		close(ran)
 	}
@@ -123,15 +143,56 @@ func startLive(ctx context.Context, cfg liveConfig) (*liveBackend, error) {
 		if err := <-serving; err != nil {
 			cfg.logger.Error("listener stop", "err", err)
 		}
+		stopForward() // its last answers are stored before the store closes
+		pub.Close()
 	}}, nil
 }
 
-// relaySession tells the TUI what the session does. lastSeen is when the
-// store last heard from Calendly before this run.
-func relaySession(s *session.Session, hub *tui.Hub, logger *slog.Logger, lastSeen time.Time) {
+// forwardToTUI is the live listener's OnRecord: every stored delivery is
+// told to the TUI and, with --forward-to, queued for the app, whose answer
+// (stored first) reaches the TUI as a Forwarded event. stop ends
+// forwarding, sending what is queued for a few seconds more.
+func forwardToTUI(cfg liveConfig, hub *tui.Hub, reportError func(error)) (onRecord func(storage.DeliveryRecord), stop func(), err error) {
+	tell := func(rec storage.DeliveryRecord) { hub.Publish(tui.DeliveryCommitted{Record: rec}) }
+	if cfg.forward == nil {
+		return tell, func() {}, nil
+	}
+	target := cfg.forward.target.String()
+	fw, err := newForwarder(cfg.forward, cfg.store, forwardHooks{
+		onResult: func(rec storage.DeliveryRecord, ans forward.Answer) {
+			hub.Publish(tui.Forwarded{Result: ans.Result(rec.ID)})
+		},
+		onDrop: func(rec storage.DeliveryRecord, dropped int64) {
+			hub.Publish(tui.BackendError{Err: errors.New(notForwarded(rec, dropped, target))})
+		},
+		onError: reportError,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg.logger.Info("forwarding", "to", target)
+	onRecord = func(rec storage.DeliveryRecord) {
+		tell(rec)
+		fw.Enqueue(rec)
+	}
+	return onRecord, sync.OnceFunc(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), forwardCloseWait)
+		defer cancel()
+		fw.Close(ctx)
+		if n := fw.Dropped(); n > 0 {
+			cfg.logger.Warn("not forwarded", "deliveries", n, "to", target)
+		}
+	}), nil
+}
+
+// relaySession tells the TUI, and reach (the state file), what the
+// session does. lastSeen is when the store last heard from Calendly before
+// this run.
+func relaySession(s *session.Session, hub *tui.Hub, logger *slog.Logger, lastSeen time.Time, reach func(session.Event)) {
 	caughtUp := false
 	for ev := range s.Events() {
 		logger.Info("session", "event", ev.String())
+		reach(ev)
 		switch ev := ev.(type) {
 		case session.Tunnel:
 			hub.Publish(tunnelState(ev.Event))

@@ -11,6 +11,7 @@ import (
 	"github.com/calwatch/calwatch/storage"
 	"github.com/calwatch/calwatch/tui/safetext"
 	"github.com/calwatch/calwatch/tunnel/account"
+	"github.com/calwatch/calwatch/tunnel/home"
 )
 
 // statusReport is `calwatch status --json`.
@@ -21,6 +22,9 @@ type statusReport struct {
 	PID        int        `json:"pid,omitempty"`
 	Database   string     `json:"database,omitempty"`
 	StartedAt  *time.Time `json:"started_at,omitempty"`
+	// Tunnel is how Calendly reaches the running calwatch: its state
+	// (online, reconnecting, offline, polling, local), URL and since when.
+	Tunnel *home.TunnelStatus `json:"tunnel,omitempty"`
 	// Account is the stored Calendly login; absent when there is none.
 	Account *account.Account `json:"account,omitempty"`
 	// AccountError says why the account could not be read (a database a
@@ -39,10 +43,12 @@ func newStatusCmd(a *app) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "status",
-		Short: "Show the Calendly account, and whether calwatch listen is running and its webhook URL",
+		Short: "Show the Calendly account, and whether calwatch listen (or the TUI) is running and how Calendly reaches it",
 		Long: `Show the Calendly account this --home is logged in to (user, organization,
-scopes, when its access token expires), and whether 'calwatch listen' is running,
-and if so its webhook URL, address, process id and database. Exits 0 either way.`,
+scopes, when its access token expires), and whether 'calwatch listen' or the TUI
+is running, and if so its tunnel (online, reconnecting, offline, polling or
+local, with its public URL and since when), webhook URL, address, process id
+and database. Exits 0 either way.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return statusRun(cmd.Context(), a, asJSON) },
 	}
@@ -58,7 +64,7 @@ func statusRun(ctx context.Context, a *app, asJSON bool) error {
 	report := statusReport{Listening: running}
 	if running {
 		report.WebhookURL, report.Addr, report.PID, report.Database = state.WebhookURL, state.Addr, state.PID, state.Database
-		report.StartedAt = &state.StartedAt
+		report.StartedAt, report.Tunnel = &state.StartedAt, state.Tunnel
 	}
 	stored, err := a.storedStatus(ctx)
 	if err != nil {
@@ -84,11 +90,18 @@ func statusRun(ctx context.Context, a *app, asJSON bool) error {
 		return err
 	}
 	if !running {
-		_, err := fmt.Fprintln(a.out, "Not listening. Start with: CALWATCH_SIGNING_KEY=… calwatch listen --no-tunnel")
+		_, err := fmt.Fprintln(a.out, "Not running: no calwatch listen or TUI is listening for this home. Start one with: calwatch listen (or calwatch)")
 		return err
 	}
-	_, err = fmt.Fprintf(a.out, "Listening since %s (pid %d)\n  webhook URL  %s\n  address      %s\n  database     %s\n",
-		state.StartedAt.Local().Format("2006-01-02 15:04:05 MST"), state.PID,
+	if _, err := fmt.Fprintf(a.out, "Listening since %s (pid %d)\n", state.StartedAt.Local().Format("2006-01-02 15:04:05 MST"), state.PID); err != nil {
+		return err
+	}
+	if state.Tunnel != nil {
+		if _, err := fmt.Fprintf(a.out, "  tunnel       %s\n", tunnelLine(state.Tunnel)); err != nil {
+			return err
+		}
+	}
+	_, err = fmt.Fprintf(a.out, "  webhook URL  %s\n  address      %s\n  database     %s\n",
 		safetext.Line(state.WebhookURL), safetext.Line(state.Addr), safetext.Line(state.Database))
 	return err
 }

@@ -17,7 +17,7 @@ func TestStatusWhenNotListening(t *testing.T) {
 		t.Errorf("status --json: exit %d, %q; want 0, {\"listening\":false}", code, stdout)
 	}
 	code, stdout, _ = runListenCLI(t, nil, "status", "--home", home)
-	if code != exitOK || !strings.Contains(stdout, "Not listening") || !strings.Contains(stdout, "calwatch listen") {
+	if code != exitOK || !strings.Contains(stdout, "Not running") || !strings.Contains(stdout, "calwatch listen") {
 		t.Errorf("status: exit %d, %q; want 0 and how to start listening", code, stdout)
 	}
 }
@@ -122,7 +122,7 @@ func TestStatusReportsWhatItCanOfAnUnreadableDatabase(t *testing.T) {
 		t.Errorf("report %+v; want not listening, and why the account is unknown", report)
 	}
 	code, stdout, _ = runListenCLI(t, nil, "status", "--home", home)
-	if code != exitOK || !strings.Contains(stdout, "Calendly account unknown") || !strings.Contains(stdout, "Not listening") {
+	if code != exitOK || !strings.Contains(stdout, "Calendly account unknown") || !strings.Contains(stdout, "Not running") {
 		t.Errorf("status: exit %d, %q", code, stdout)
 	}
 }

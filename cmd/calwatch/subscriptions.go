@@ -184,6 +184,13 @@ func (noSubscriptions) Subscriptions(context.Context) ([]storage.Subscription, e
 	return nil, nil
 }
 func (noSubscriptions) ForgetSubscription(context.Context, string) error { return nil }
+func (noSubscriptions) RecordSubscriptionIntent(context.Context, storage.SubscriptionIntent) error {
+	return errors.New("there is no calwatch database to record subscriptions in")
+}
+func (noSubscriptions) SubscriptionIntents(context.Context) ([]storage.SubscriptionIntent, error) {
+	return nil, nil
+}
+func (noSubscriptions) ForgetSubscriptionIntent(context.Context, string) error { return nil }
 
 // noSealer is the sealer where no data key exists: list and prune never
 // seal or open a signing key.

@@ -70,8 +70,8 @@ func checkTUIOptions(opts *tuiOptions) (loc *time.Location, err error) {
 		return nil, usageErrorf("--demo runs its own emulator; leave out --offline and --no-tunnel")
 	case opts.offline && opts.listen.noTunnel:
 		return nil, usageErrorf("--offline and --no-tunnel exclude each other; pass one")
-	case opts.listen.forward.to != "":
-		return nil, usageErrorf("the TUI does not forward yet; use calwatch listen --forward-to URL (and calwatch --offline to watch)")
+	case opts.offline && (opts.listen.forward.to != "" || opts.listen.forward.signingKey != ""):
+		return nil, usageErrorf("--offline does not listen, so it cannot forward; leave out --forward-to, or run calwatch --forward-to URL without --offline")
 	}
 	return loc, nil
 }
@@ -83,6 +83,7 @@ func tuiRun(ctx context.Context, a *app, opts *tuiOptions, pathChanged bool) err
 	}
 	var key []byte
 	var path string
+	var forwarding *forwardPlan
 	terminal := isTerminal(a.in) && isTerminal(a.out)
 	if !opts.demo && !opts.offline {
 		err := a.needLoginOrKey(ctx, &opts.listen)
@@ -109,6 +110,12 @@ func tuiRun(ctx context.Context, a *app, opts *tuiOptions, pathChanged bool) err
 			}
 		}
 	}
+	if !opts.offline {
+		// The demo has no key of the user's: it forwards with --forward-signing-key.
+		if forwarding, err = checkForwardOptions(opts.listen.forward, key); err != nil {
+			return err
+		}
+	}
 	if !terminal {
 		return errors.New("the TUI needs a terminal; in scripts use 'calwatch listen' and the list commands")
 	}
@@ -129,12 +136,16 @@ func tuiRun(ctx context.Context, a *app, opts *tuiOptions, pathChanged bool) err
 		return err
 	}
 	defer closeLog()
+	if forwarding != nil && forwarding.warning != "" {
+		a.hint("%s", forwarding.warning)
+		logger.Warn(forwarding.warning)
+	}
 
 	var backend *tui.Hub
 	var target func() (*url.URL, []byte, error)
 	var actor *demoActor
 	if opts.demo {
-		d, err := a.startDemo(ctx, opts.seed, logger)
+		d, err := a.startDemoForwarding(ctx, opts.seed, logger, forwarding)
 		if err != nil {
 			return err
 		}
@@ -229,7 +240,11 @@ func (a *app) startLiveTUI(ctx context.Context, opts *tuiOptions, key []byte, pa
 		return nil, nil, fmt.Errorf("cannot listen on %s (%v); pick another --addr", opts.listen.addr, err)
 	}
 	closers = append(closers, func() { ln.Close() })
-	cfg := liveConfig{store: store, lock: lock, ln: ln, path: path, key: key, logger: logger,
+	forwarding, err := checkForwardOptions(opts.listen.forward, key)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg := liveConfig{store: store, lock: lock, ln: ln, path: path, key: key, logger: logger, forward: forwarding,
 		conn: tui.Connection{Mode: tui.ModeLocal, WebhookURL: listener.LocalWebhookURL(ln.Addr(), path), Database: a.dbPath(), KeySet: len(key) > 0}}
 	if acct.conn != nil {
 		if cfg.tun, err = a.openTunnel(ctx, &opts.listen, key, ln); err != nil || cfg.tun == nil {

@@ -34,6 +34,9 @@ type ListenerState struct {
 	WebhookURL string    `json:"webhook_url"`
 	Database   string    `json:"database"`
 	StartedAt  time.Time `json:"started_at"`
+	// Tunnel is how Calendly reaches it now; nil from a calwatch that
+	// does not say.
+	Tunnel *TunnelStatus `json:"tunnel,omitempty"`
 }
 
 // StatePath is the running listener's state file.
@@ -215,6 +218,11 @@ func ParseListenerState(b []byte) (ListenerState, error) {
 		return s, fmt.Errorf("its pid %d is not a process id", s.PID)
 	case s.WebhookURL == "" || s.Addr == "":
 		return s, errors.New("it lacks webhook_url or addr")
+	}
+	if s.Tunnel != nil {
+		if err := s.Tunnel.check(); err != nil {
+			return s, err
+		}
 	}
 	return s, nil
 }

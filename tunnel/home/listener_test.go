@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -222,13 +223,15 @@ func TestTheLockDiesWithItsProcess(t *testing.T) {
 // panics and never accepts a state without a real pid and URL.
 func FuzzParseListenerState(f *testing.F) {
 	f.Add([]byte(`{"pid":12,"addr":"127.0.0.1:1","webhook_url":"http://127.0.0.1:1/x","database":"/d","started_at":"2026-01-01T00:00:00Z"}`))
+	f.Add([]byte(`{"pid":12,"addr":"a","webhook_url":"u","tunnel":{"state":"online","url":"https://x.example/h","since":"2026-01-01T00:00:00Z"}}`))
+	f.Add([]byte(`{"pid":12,"addr":"a","webhook_url":"u","tunnel":{"state":"sideways"}}`))
 	f.Add([]byte(`{"pid":-1}`))
 	f.Add([]byte(`{"pid":"12"}`))
 	f.Add([]byte(`null`))
 	f.Add([]byte(``))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s, err := ParseListenerState(b)
-		if err == nil && (s.PID <= 0 || s.WebhookURL == "" || s.Addr == "") {
+		if err == nil && (s.PID <= 0 || s.WebhookURL == "" || s.Addr == "" || s.Tunnel != nil && !slices.Contains(tunnelStates, s.Tunnel.State)) {
 			t.Fatalf("accepted %q as %+v", b, s)
 		}
 	})

@@ -8,6 +8,9 @@
 // use (so a run killed before its cleanup leaves nothing behind: exactly one
 // subscription of calwatch's remains), and Remove on exit unless
 // --keep-subscription. An *UnavailableError from Ensure means: poll instead.
+// Before each create it records an intent (the callback URL, the time), so
+// a run killed between Calendly's 201 and remembering leaves a trace: the
+// next Ensure, or Prune, deletes the subscription such a run left.
 package subscription
 
 import (
@@ -34,11 +37,15 @@ type Sealer interface {
 	Open(sealed []byte, identity string) ([]byte, error)
 }
 
-// Store remembers the subscriptions calwatch created.
+// Store remembers the subscriptions calwatch created, and those it is
+// about to create (intents), so a crash in between leaves a trace.
 type Store interface {
 	RememberSubscription(ctx context.Context, sub storage.Subscription) error
 	Subscriptions(ctx context.Context) ([]storage.Subscription, error)
 	ForgetSubscription(ctx context.Context, uri string) error
+	RecordSubscriptionIntent(ctx context.Context, in storage.SubscriptionIntent) error
+	SubscriptionIntents(ctx context.Context) ([]storage.SubscriptionIntent, error)
+	ForgetSubscriptionIntent(ctx context.Context, callbackURL string) error
 }
 
 // How the account logged in: a personal access token subscription signs
@@ -96,6 +103,7 @@ type Lifecycle struct {
 	sealer  Sealer
 	account Account
 	random  io.Reader
+	now     func() time.Time
 }
 
 // New checks the account and returns a Lifecycle.
@@ -110,7 +118,7 @@ func New(client *calendly.Client, store Store, sealer Sealer, account Account) (
 	case account.AuthKind == AuthOAuth && len(account.AppSigningKey) == 0:
 		return nil, errors.New("subscription: an OAuth login signs webhooks with the app's signing key; set CALENDLY_WEBHOOK_SIGNING_KEY to the key shown in the Calendly developer console")
 	}
-	return &Lifecycle{client: client, store: store, sealer: sealer, account: account, random: rand.Reader}, nil
+	return &Lifecycle{client: client, store: store, sealer: sealer, account: account, random: rand.Reader, now: time.Now}, nil
 }
 
 // Request is the subscription wanted.
@@ -172,9 +180,14 @@ func (a Active) GoString() string { return a.String() }
 // and it is active with the same events and scope, and otherwise deletes
 // that one of calwatch's and creates it again. A 409 for a subscription
 // calwatch did not create gives a *ForeignError and touches nothing; a 403
-// gives an *UnavailableError.
+// gives an *UnavailableError. First, a subscription an earlier run created
+// but died before remembering (see clearIntents) is deleted: Ensure runs
+// in the one process that listens for this home.
 func (l *Lifecycle) Ensure(ctx context.Context, req Request) (Active, error) {
 	if err := req.normalise(); err != nil {
+		return Active{}, err
+	}
+	if _, err := l.clearIntents(ctx, 0); err != nil {
 		return Active{}, err
 	}
 	active, err := l.create(ctx, req)
@@ -245,7 +258,13 @@ func (l *Lifecycle) create(ctx context.Context, req Request) (Active, error) {
 		key = []byte(hex.EncodeToString(raw))
 		body.SigningKey = string(key)
 	}
+	if err := l.recordIntent(ctx, req); err != nil {
+		return Active{}, err
+	}
 	created, _, err := l.client.WebhookSubscriptions.Create(ctx, body)
+	if err != nil && definiteAnswer(err) {
+		l.forgetIntent(ctx, req.CallbackURL)
+	}
 	var apiErr *calendly.APIError
 	if errors.As(err, &apiErr) && errors.Is(err, calendly.ErrPermissionDenied) {
 		return Active{}, &UnavailableError{CallbackURL: req.CallbackURL, Cause: apiErr}
@@ -264,8 +283,12 @@ func (l *Lifecycle) create(ctx context.Context, req Request) (Active, error) {
 		undo, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
 		_, delErr := l.client.WebhookSubscriptions.Delete(undo, created.URI)
+		if delErr == nil || errors.Is(delErr, calendly.ErrNotFound) {
+			l.forgetIntent(undo, req.CallbackURL) // else the next run deletes it
+		}
 		return Active{}, fmt.Errorf("subscription: created %s but could not remember it, so deleted it again (delete: %v): %w", created.URI, delErr, err)
 	}
+	l.forgetIntent(ctx, req.CallbackURL)
 	return Active{URI: created.URI, CallbackURL: created.CallbackURL, Events: created.Events, Scope: created.Scope, SigningKey: key}, nil
 }
 

@@ -53,19 +53,26 @@ func (l *Lifecycle) List(ctx context.Context) ([]Listed, error) {
 type Pruned struct {
 	URI         string `json:"uri"`
 	CallbackURL string `json:"callback_url"`
-	Reason      string `json:"reason"` // "gone", "disabled" or "unused"
+	Reason      string `json:"reason"` // "gone", "disabled", "unused" or "orphaned"
 }
 
 // Prune removes calwatch's stale subscriptions: those Calendly no longer
-// has (forgotten), those it disabled, and those whose callback URL is not
-// in inUse (the URLs a running calwatch serves). It never touches a
+// has (forgotten), those it disabled, those whose callback URL is not in
+// inUse (the URLs a running calwatch serves), and those a calwatch that
+// stopped while creating them left behind ("orphaned"). It never touches a
 // subscription calwatch did not create.
 func (l *Lifecycle) Prune(ctx context.Context, inUse ...string) ([]Pruned, error) {
+	out, err := l.clearIntents(ctx, intentInFlight, inUse...)
+	if out == nil {
+		out = []Pruned{}
+	}
+	if err != nil {
+		return out, err
+	}
 	remembered, err := l.store.Subscriptions(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("subscription: %w", err)
+		return out, fmt.Errorf("subscription: %w", err)
 	}
-	out := []Pruned{}
 	for _, sub := range remembered {
 		p := Pruned{URI: sub.URI, CallbackURL: sub.CallbackURL}
 		current, _, err := l.client.WebhookSubscriptions.Get(ctx, sub.URI)
