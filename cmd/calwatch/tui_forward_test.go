@@ -48,6 +48,9 @@ func TestTUIForwardsAndTheInspectorShowsTheAppsAnswer(t *testing.T) {
 		t.Fatal("the app got no signed delivery")
 	}
 	tm.Type("3")
+	// ⏎ opens the selected row: wait until the feed has one.
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("1 of 1")) },
+		teatest.WithDuration(15*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
 	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
 	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("queued for the CRM")) },
 		teatest.WithDuration(15*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
