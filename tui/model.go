@@ -86,6 +86,9 @@ type Model struct {
 	feed     feedPane
 	insp     inspector
 	detail   detailPane
+	cmd      commandLine // the footer's : and / input (command.go)
+	details  bool        // i: the status details show (statusdetails.go)
+	sub      Subscription
 
 	flash    flash
 	flashSeq int // numbers flashes, so an old expiry leaves a newer one
@@ -132,6 +135,7 @@ func New(backend Backend, opts Options) *Model {
 	m.cal = newCalendar(today)
 	m.contacts = newContacts()
 	m.feed = newFeed()
+	m.cmd = newCommandLine()
 	m.cal.fresh, m.day.fresh, m.contacts.fresh, m.feed.fresh = m.fresh, m.fresh, m.fresh, m.fresh
 	return m
 }
@@ -187,7 +191,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
-		m.lay = computeLayout(m.width, m.height)
+		m.relayout()
 		if m.lay.single && m.focus == focusCalendar && m.view == viewMain && !m.lay.wide {
 			// Below 80 columns one pane shows at a time, the feed first.
 			m.focus = focusFeed
@@ -255,6 +259,10 @@ func (m *Model) onEvent(ev Event) tea.Cmd {
 		return m.refreshAll()
 	case TunnelState:
 		m.tunnel = ev
+		m.relayout()
+	case Subscription:
+		m.sub = ev
+		m.relayout()
 	case BackfillProgress:
 		m.backfill = ev
 		if ev.Total > 0 && ev.Done >= ev.Total {
@@ -292,6 +300,9 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	if m.contacts.searching {
 		return m.contactsSearchKey(msg)
 	}
+	if m.cmd.kind != 0 {
+		return m.commandKey(msg)
+	}
 	if key.Matches(msg, km.Quit) {
 		if msg.String() == "q" && (m.fullHelp || m.view != viewMain) {
 			m.fullHelp, m.view = false, viewMain
@@ -327,6 +338,9 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	if key.Matches(msg, km.Export) && m.view == viewMain {
 		return m.exportMonth()
+	}
+	if cmd, ok := m.mainKey(msg); ok {
+		return cmd
 	}
 	switch {
 	case key.Matches(msg, km.NextPane):
