@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/calwatch/calwatch/storage"
 )
@@ -78,6 +79,9 @@ const maxFilterLen = 500
 func parseFilter(s string) (feedFilter, error) {
 	if len(s) > maxFilterLen {
 		return feedFilter{}, fmt.Errorf("filter: longer than %d characters; use fewer terms", maxFilterLen)
+	}
+	if !utf8.ValidString(s) {
+		return feedFilter{}, errors.New("filter: the text is not valid UTF-8; type it again")
 	}
 	tokens, err := filterTokens(s)
 	if err != nil {
