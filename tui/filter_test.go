@@ -44,12 +44,12 @@ func TestFilterKeepsWhatEachTermSays(t *testing.T) {
 		{`invitee~"ana costa"`, []string{"ana created"}},
 		{"type=demo", []string{"tom canceled", "tom dup"}},
 		{"id=4", []string{"bad signature"}},
-		{"ana", []string{"ana created"}},                               // plain text: the invitee
-		{"onboard", []string{"store failed"}},                          // … or the event type
-		{"canceled verdict=ok", []string{"tom canceled"}},              // terms AND
-		{"Verdict=OK event=created", []string{"ana created"}},          // fields and values in any case
-		{`"status=5xx"`, nil},                                          // quoted, it is plain text
-		{"status=2xx status=4xx", nil},                                 // nothing is both
+		{"ana", []string{"ana created"}},                      // plain text: the invitee
+		{"onboard", []string{"store failed"}},                 // … or the event type
+		{"canceled verdict=ok", []string{"tom canceled"}},     // terms AND
+		{"Verdict=OK event=created", []string{"ana created"}}, // fields and values in any case
+		{`"status=5xx"`, nil},                                 // quoted, it is plain text
+		{"status=2xx status=4xx", nil},                        // nothing is both
 		{"event!=invitee.created event!=canceled", []string{"store failed"}},
 	} {
 		f, err := parseFilter(tc.filter)
