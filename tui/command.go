@@ -107,7 +107,11 @@ func (c *commandLine) view(st Styles, width int) string {
 				verbs = append(verbs, strings.TrimSpace(v))
 			}
 		}
-		hint = st.Faint.Render(strings.Join(verbs, " ") + " · tab completes · ⏎ runs · esc")
+		hint = "tab completes · ⏎ runs · esc"
+		if len(verbs) > 0 {
+			hint = strings.Join(verbs, " ") + " · " + hint
+		}
+		hint = st.Faint.Render(hint)
 	}
 	return fit(line+"   "+hint, width)
 }

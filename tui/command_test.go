@@ -301,3 +301,23 @@ func TestExportCSVCommandExportsTheMonthShown(t *testing.T) {
 		t.Errorf(":export ics without an Exporter says %q", m.flash.text)
 	}
 }
+
+func TestNarrowFeedTitleKeepsTheCountsOfALongFilter(t *testing.T) {
+	m := cmdModel(t, 80, 24)
+	all := len(m.feed.rows)
+	keys(t, m, ":")
+	typeLine(t, m, "filter verdict=ok status=2xx event=canceled invitee~li")
+	s := screen(m)
+	counts := "(" + thousands(len(m.feed.rows)) + "/" + thousands(all) + ")"
+	if !strings.Contains(s, "filter: verdict=ok") || !strings.Contains(s, "… "+counts) {
+		t.Errorf("the 80-column feed title lacks the cut filter and %s:\n%s", counts, s)
+	}
+	checkShape(t, "long filter", s, 80, 24)
+
+	keys(t, m, ":")
+	typeLine(t, m, "filter nobody-has-this-name")
+	s = screen(m)
+	if !strings.Contains(s, "None of "+thousands(all)+" deliveries passes the filter:") || strings.Contains(s, "Waiting for deliveries") {
+		t.Errorf("a filter that keeps nothing does not say so:\n%s", s)
+	}
+}

@@ -289,6 +289,10 @@ func sizeShort(n int) string {
 
 // render draws the feed's inside: header, rows, and the follow line.
 func (f *feedPane) render(st Styles, conn Connection, loc *time.Location, today time.Time, focused bool, w, h int) []string {
+	if len(f.rows) == 0 && len(f.ring) > 0 {
+		return []string{"", st.Faint.Render(fit(fmt.Sprintf(" None of %s deliveries passes the filter:", thousands(len(f.ring))), w)),
+			st.Faint.Render(fit(" / edits it, esc clears it.", w))}
+	}
 	if len(f.rows) == 0 {
 		hint := " Waiting for deliveries — send one with:"
 		cmd := "   calwatch trigger invitee.created --to " + orDefault(conn.WebhookURL, "<url>") + " --signing-key KEY"

@@ -9,6 +9,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/calwatch/calwatch/storage"
 )
 
@@ -337,4 +339,15 @@ func (f *feedPane) refilter() {
 	if f.cursor == len(f.rows)-1 {
 		f.follow, f.newBelow = true, 0
 	}
+}
+
+// filterTitle is the feed's title while filtered, "filter: verdict!=ok
+// (3/200)", the filter cut to fit room cells so the counts always show.
+func filterTitle(f feedFilter, shown, all, room int) string {
+	counts := fmt.Sprintf(" (%s/%s)", thousands(shown), thousands(all))
+	text := outside(f.String())
+	if avail := room - len("filter: ") - len(counts); ansi.StringWidth(text) > avail {
+		text = ansi.Truncate(text, max(1, avail), "…")
+	}
+	return "filter: " + text + counts
 }

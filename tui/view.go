@@ -134,7 +134,7 @@ func (m *Model) feedBox(w, h int) string {
 	}
 	right := fmt.Sprintf("%s in ring of %s", thousands(len(m.feed.ring)), thousands(feedRing))
 	if !m.feed.filter.empty() {
-		right = fmt.Sprintf("filter: %s (%s/%s)", outside(m.feed.filter.String()), thousands(len(m.feed.rows)), thousands(len(m.feed.ring)))
+		right = filterTitle(m.feed.filter, len(m.feed.rows), len(m.feed.ring), w-ansi.StringWidth(title)-7)
 	}
 	focused := m.focus == focusFeed || m.lay.feedOnly
 	return box(m.st, focused, title, right, m.feed.render(m.st, m.conn, m.loc, m.cal.today, focused, w-2, h-2), w, h)
