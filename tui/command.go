@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
@@ -160,9 +161,13 @@ func (m *Model) commandKey(msg tea.KeyPressMsg) tea.Cmd {
 	if c.kind == '/' && c.input.Value() != before {
 		// The feed follows the text as long as it reads; what does not
 		// read yet is said beside it and changes nothing.
-		if f, err := parseFilter(c.input.Value()); err != nil {
+		f, err := parseFilter(c.input.Value())
+		switch {
+		case err != nil:
 			c.problem = "✗ " + err.Error()
-		} else {
+		case typingField(c.input.Value()):
+			c.problem = "" // "stat" is on its way to status=…, not a search yet
+		default:
 			c.problem = ""
 			m.feed.setFilter(f)
 		}
@@ -273,8 +278,27 @@ func (m *Model) mainKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	case key.Matches(msg, km.NextTab):
 		return m.switchTab(+1), true
 	case key.Matches(msg, km.Details):
-		m.toggleDetails()
-		return nil, true
+		return m.toggleDetails(), true
 	}
 	return nil, false
+}
+
+// typingField reports whether the last word typed could still become a
+// field's name (v, ve, … verdict): the feed waits for its operator rather
+// than search for the word. ⏎ takes it as plain text.
+func typingField(text string) bool {
+	words := strings.Fields(text)
+	if len(words) == 0 || strings.TrimRightFunc(text, unicode.IsSpace) != text {
+		return false
+	}
+	last := strings.ToLower(words[len(words)-1])
+	if strings.ContainsAny(last, `=~!"`) {
+		return false
+	}
+	for _, f := range filterFields {
+		if strings.HasPrefix(f.name, last) {
+			return true
+		}
+	}
+	return false
 }

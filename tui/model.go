@@ -382,6 +382,9 @@ func (m *Model) onFocus() tea.Cmd {
 }
 
 func (m *Model) onWheel(msg tea.MouseWheelMsg) tea.Cmd {
+	if m.cmd.kind != 0 || m.contacts.searching {
+		return nil // the wheel is not typing
+	}
 	down := msg.Mouse().Button == tea.MouseWheelDown
 	k := m.km.Up
 	if down {

@@ -3,6 +3,8 @@ package tui
 import (
 	"strings"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/charmbracelet/x/ansi"
 )
 
@@ -16,9 +18,15 @@ func (m *Model) relayout() {
 }
 
 // toggleDetails is i: the status details open or close.
-func (m *Model) toggleDetails() {
+func (m *Model) toggleDetails() tea.Cmd {
 	m.details = !m.details
 	m.relayout()
+	if m.details && m.detailsHeight() == 0 {
+		m.details = false
+		m.setFlash(sevBad, "✗ the window is too small for the status details; make it taller")
+		return m.expireFlash()
+	}
+	return nil
 }
 
 // detailsHeight is the rows the status details take, border included:
