@@ -95,7 +95,7 @@ func (m *Model) detailLines(w int) []string {
 		lines = append(lines, label("Webhook")+line+middle(outside(sub.URI), max(5, room-ansi.StringWidth(line))))
 	case sub.State == "polling":
 		lines = append(lines, label("Webhook")+st.Warn.Render("◐ polling")+" — no webhook can reach calwatch; it reads Calendly every minute")
-	case conn.Mode == ModeLive && !conn.Demo:
+	case conn.Mode == ModeLive:
 		lines = append(lines, label("Webhook")+"… not subscribed yet")
 	default:
 		lines = append(lines, label("Webhook")+st.Faint.Render("— none (no Calendly login here)"))

@@ -79,3 +79,11 @@ func TestStatusDetailsSayWhatIsMissing(t *testing.T) {
 		t.Errorf("polling is not said:\n%s", s)
 	}
 }
+
+func TestStatusDetailsBeforeTheSubscription(t *testing.T) {
+	m := newTestModel(t, openStore(t), Connection{Mode: ModeLive, Demo: true, KeySet: true, WebhookURL: "http://127.0.0.1:8787/webhooks/calendly"}, 120, 36)
+	keys(t, m, "i")
+	if s := screen(m); !strings.Contains(s, "… not subscribed yet") {
+		t.Errorf("a live session not yet subscribed does not say so:\n%s", s)
+	}
+}
