@@ -11,8 +11,14 @@ import (
 	tea "charm.land/bubbletea/v2"
 )
 
-// commands are the command line's verbs as tab completes them.
+// commands are the command line's verbs, as its hint lists them.
 var commands = []string{"goto ", "filter ", "replay ", "export ics", "export csv", "help", "quit"}
+
+// completions are what tab completes: a verb, then its common arguments
+// (the first that starts with what is typed wins).
+var completions = append(commands[:len(commands):len(commands)],
+	"goto today", "goto tomorrow",
+	"filter verdict!=ok", "filter verdict=", "filter event=invitee.", "filter status=", "filter invitee~", "filter type~", "filter id=")
 
 // commandsHelp is what :help says, in one line.
 const commandsHelp = ":goto DATE · :filter TERMS · :replay ID · :export ics|csv · :q"
@@ -37,7 +43,7 @@ func newCommandLine() commandLine {
 	in := textinput.New()
 	in.CharLimit = maxFilterLen
 	in.ShowSuggestions = true
-	in.SetSuggestions(commands)
+	in.SetSuggestions(completions)
 	// ↑/↓ are the history here, not the suggestions.
 	in.KeyMap.NextSuggestion = key.NewBinding(key.WithKeys("ctrl+n"))
 	in.KeyMap.PrevSuggestion = key.NewBinding(key.WithKeys("ctrl+p"))

@@ -360,3 +360,35 @@ func TestTypingFieldWaitsForTheOperator(t *testing.T) {
 		}
 	}
 }
+
+func TestTabCompletesArgumentsToo(t *testing.T) {
+	m := cmdModel(t, 120, 36)
+	for _, tc := range []struct{ typed, want string }{
+		{"fi", "filter "},
+		{"filter v", "filter verdict!=ok"},
+		{"filter s", "filter status="},
+		{"goto to", "goto today"},
+		{"exp", "export ics"},
+		{"export c", "export csv"},
+		{"zz", "zz"},
+	} {
+		keys(t, m, ":")
+		for _, r := range tc.typed {
+			send(t, m, tea.KeyPressMsg{Code: r, Text: string(r)})
+		}
+		keys(t, m, "tab")
+		if got := m.cmd.input.Value(); got != tc.want {
+			t.Errorf(":%s⇥ gives %q, want %q", tc.typed, got, tc.want)
+		}
+		keys(t, m, "esc")
+	}
+}
+
+func TestTheWheelDoesNotTypeIntoTheCommandLine(t *testing.T) {
+	m := cmdModel(t, 120, 36)
+	keys(t, m, ":")
+	send(t, m, tea.MouseWheelMsg{Button: tea.MouseWheelDown})
+	if got := m.cmd.input.Value(); got != "" {
+		t.Errorf("the wheel typed %q", got)
+	}
+}
