@@ -59,9 +59,14 @@ func (m *Model) detailLines(w int) []string {
 	label := func(s string) string { return " " + st.Faint.Render(fit(s, detailsLabel-1)) }
 	room := max(10, w-detailsLabel)
 	var lines []string
-	// full adds a value that is never cut: it wraps onto more lines.
-	full := func(name, value string) {
-		for i, part := range strings.Split(ansi.Hardwrap(value, room, true), "\n") {
+	// full adds a value that is never cut: it wraps onto more lines, at
+	// spaces when words wants it, anywhere otherwise (a URL).
+	wrap := func(name, value string, words bool) {
+		wrapped := ansi.Hardwrap(value, room, true)
+		if words {
+			wrapped = ansi.Wrap(value, room, "")
+		}
+		for i, part := range strings.Split(wrapped, "\n") {
 			if i == 0 {
 				lines = append(lines, label(name)+part)
 			} else {
@@ -69,6 +74,7 @@ func (m *Model) detailLines(w int) []string {
 			}
 		}
 	}
+	full := func(name, value string) { wrap(name, value, false) }
 
 	url := outside(orDefault(m.tunnel.URL, conn.WebhookURL))
 	switch conn.Mode {
@@ -105,7 +111,7 @@ func (m *Model) detailLines(w int) []string {
 		for i, e := range sub.Events {
 			events[i] = outside(e)
 		}
-		lines = append(lines, label("Events")+fit(strings.Join(events, ", "), room))
+		wrap("Events", strings.Join(events, ", "), true)
 	}
 
 	if conn.Mode != ModeOffline {

@@ -16,7 +16,7 @@ func detailsModel(t *testing.T, w, h int) *Model {
 		Database: "/home/avery/.local/share/calwatch/calwatch.db", Account: "Avery Emulator · Acme"}, w, h)
 	send(t, m, eventMsg{ev: TunnelState{State: "online", URL: longURL}})
 	send(t, m, eventMsg{ev: Subscription{State: "active", URI: subURI, Scope: "organization",
-		Events: []string{"invitee.created", "invitee.canceled", "invitee_no_show.created"}}})
+		Events: []string{"invitee.created", "invitee.canceled", "invitee_no_show.created", "invitee_no_show.deleted", "routing_form_submission.created"}}})
 	return m
 }
 
@@ -41,8 +41,8 @@ func TestIShowsTheStatusDetailsWithTheURLInFull(t *testing.T) {
 		checkShape(t, "details", s, size.w, size.h)
 		// At 120 columns the URL fits a line; at 80 it wraps, whole.
 		joined := strings.ReplaceAll(unboxed(s), "\n", "")
-		if !strings.Contains(joined, "● online · "+longURL) {
-			t.Errorf("%dx%d: the URL is not there in full:\n%s", size.w, size.h, s)
+		if !strings.Contains(joined, "● online · "+longURL) || !strings.Contains(s, "routing_form_submission.created") {
+			t.Errorf("%dx%d: the URL or the last event is not there in full:\n%s", size.w, size.h, s)
 		}
 		for _, want := range []string{"Status details", "✓ active · organization · https://api.cal", "…",
 			"invitee.created, invitee.canceled", "✓ signing key set (never shown)",
