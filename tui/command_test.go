@@ -392,3 +392,22 @@ func TestTheWheelDoesNotTypeIntoTheCommandLine(t *testing.T) {
 		t.Errorf("the wheel typed %q", got)
 	}
 }
+
+// FuzzCommandLine runs any line as a command: nothing panics, and what
+// the footer says about it is one line.
+func FuzzCommandLine(f *testing.F) {
+	for _, seed := range []string{"goto 2026-07-01", "goto", "filter verdict!=ok", "filter \"", "replay 42", "replay -1",
+		"export csv", "export", "help", "foo bar", ":q", "  goto   +3d ", "replay 99999999999999999999", "goto jul 2027"} {
+		f.Add(seed)
+	}
+	m := newTestModel(f, openStore(f), Connection{Mode: ModeOffline}, 80, 24)
+	m.flashTimers = false
+	f.Fuzz(func(t *testing.T, line string) {
+		m.flash = flash{}
+		m.runCommand(line)
+		if strings.ContainsAny(m.flash.text, "\n\r") {
+			t.Fatalf("%q: the footer says %q, more than one line", line, m.flash.text)
+		}
+		m.fullHelp = false
+	})
+}
