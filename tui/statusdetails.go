@@ -103,6 +103,8 @@ func (m *Model) detailLines(w int) []string {
 		lines = append(lines, label("Webhook")+st.Warn.Render("◐ polling")+" — no webhook can reach calwatch; it reads Calendly every minute")
 	case conn.Mode == ModeLive:
 		lines = append(lines, label("Webhook")+"… not subscribed yet")
+	case conn.Mode == ModeOffline:
+		lines = append(lines, label("Webhook")+st.Faint.Render("— none from here (offline: calwatch listen subscribes)"))
 	default:
 		lines = append(lines, label("Webhook")+st.Faint.Render("— none (no Calendly login here)"))
 	}
@@ -122,7 +124,10 @@ func (m *Model) detailLines(w int) []string {
 		lines = append(lines, label("Key")+key)
 	}
 	full("Store", outside(orDefault(conn.Database, "—")))
-	account := st.Faint.Render("not logged in (calwatch login)")
+	account := st.Faint.Render("— none in use (offline)")
+	if conn.Mode != ModeOffline {
+		account = st.Faint.Render("— none in use (calwatch login connects one)")
+	}
 	if conn.Account != "" {
 		account = outside(conn.Account)
 	}

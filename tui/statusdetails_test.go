@@ -69,7 +69,7 @@ func TestStatusDetailsSayWhatIsMissing(t *testing.T) {
 	keys(t, m, "i")
 	s := screen(m)
 	for _, want := range []string{"● local (no tunnel) · http://127.0.0.1:8787/hooks/calendly", "— none (no Calendly login here)",
-		"✗ no signing key", "not logged in (calwatch login)"} {
+		"✗ no signing key", "— none in use (calwatch login connects one)"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("the details lack %q:\n%s", want, s)
 		}
@@ -85,5 +85,20 @@ func TestStatusDetailsBeforeTheSubscription(t *testing.T) {
 	keys(t, m, "i")
 	if s := screen(m); !strings.Contains(s, "… not subscribed yet") {
 		t.Errorf("a live session not yet subscribed does not say so:\n%s", s)
+	}
+}
+
+func TestStatusDetailsOffline(t *testing.T) {
+	m := newTestModel(t, openStore(t), Connection{Mode: ModeOffline, Database: "/srv/calwatch/calwatch.db"}, 120, 36)
+	keys(t, m, "i")
+	s := screen(m)
+	for _, want := range []string{"○ offline — reading the store; no listener here", "— none from here (offline: calwatch listen subscribes)",
+		"/srv/calwatch/calwatch.db", "— none in use (offline)"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("the offline details lack %q:\n%s", want, s)
+		}
+	}
+	if strings.Contains(s, "signing key") {
+		t.Errorf("offline, there is no listener whose key could matter:\n%s", s)
 	}
 }
