@@ -266,8 +266,8 @@ func (m *Model) clearFeedFilter() {
 }
 
 // mainKey is the main screen's keys of this file's features: : opens the
-// command line, / the feed's filter, esc clears that filter, [ ] switch
-// tabs and i shows the status details.
+// command line, / the feed's filter, esc clears that filter (then closes
+// the status details), [ ] switch tabs and i shows the status details.
 func (m *Model) mainKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	km := m.km
 	feed := m.focus == focusFeed || m.lay.feedOnly
@@ -279,6 +279,9 @@ func (m *Model) mainKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	case key.Matches(msg, km.Back) && feed && !m.feed.filter.empty():
 		m.clearFeedFilter()
 		return m.expireFlash(), true
+	case key.Matches(msg, km.Back) && m.details && m.focus != focusContacts:
+		// esc closes; in the contacts it clears their search first.
+		return m.toggleDetails(), true
 	case key.Matches(msg, km.PrevTab):
 		return m.switchTab(-1), true
 	case key.Matches(msg, km.NextTab):

@@ -61,6 +61,10 @@ func TestIShowsTheStatusDetailsWithTheURLInFull(t *testing.T) {
 		if s := screen(m); strings.Contains(s, "Status details") {
 			t.Errorf("%dx%d: i again did not close them", size.w, size.h)
 		}
+		keys(t, m, "i", "esc")
+		if s := screen(m); strings.Contains(s, "Status details") {
+			t.Errorf("%dx%d: esc did not close them", size.w, size.h)
+		}
 	}
 }
 
