@@ -49,6 +49,7 @@ type Connection struct {
 	Database   string // the database file, shown offline
 	KeySet     bool   // a signing key is configured
 	Demo       bool   // the built-in emulator stands in for Calendly
+	Account    string // who is logged in, "Avery Emulator · Acme"; "" none
 }
 
 // Mode is how the TUI is connected.
@@ -78,6 +79,15 @@ type TunnelState struct {
 	Err   string // why it is not online, in one line
 }
 
+// Subscription is calwatch's webhook subscription as a session reports it,
+// for the status details (i).
+type Subscription struct {
+	State  string   // active, polling (no webhook can reach calwatch); "" none yet
+	URI    string   // the subscription's URI at Calendly
+	Events []string // the events it delivers
+	Scope  string   // user or organization
+}
+
 // BackfillProgress reports a backfill or catch-up under way.
 type BackfillProgress struct{ Done, Total int }
 
@@ -89,6 +99,7 @@ func (DeliveryCommitted) isEvent() {}
 func (TunnelState) isEvent()       {}
 func (BackfillProgress) isEvent()  {}
 func (BackendError) isEvent()      {}
+func (Subscription) isEvent()      {}
 
 // Hub is a Backend whose events are published by the code around it (the
 // listener's OnRecord, a poller). Publish never blocks: when the TUI lags,

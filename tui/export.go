@@ -24,19 +24,39 @@ type exportDone struct {
 	err    error
 }
 
-// exportMonth exports the month the calendar shows.
+// CSVExporter is the CSV twin of Exporter (:export csv): one row per
+// booking that starts in [from, to), in a file in the current folder.
+type CSVExporter interface {
+	ExportCSV(ctx context.Context, from, to time.Time) (path string, events int, err error)
+}
+
+// exportMonth exports the month the calendar shows (x, :export ics).
 func (m *Model) exportMonth() tea.Cmd {
 	x, ok := m.backend.(Exporter)
 	if !ok {
 		m.setFlash(sevBad, "✗ export is not available here; use calwatch export ics")
 		return m.expireFlash()
 	}
+	return m.exportWith(x.ExportICS)
+}
+
+// exportMonthCSV is :export csv.
+func (m *Model) exportMonthCSV() tea.Cmd {
+	x, ok := m.backend.(CSVExporter)
+	if !ok {
+		m.setFlash(sevBad, "✗ export is not available here; use calwatch export csv")
+		return m.expireFlash()
+	}
+	return m.exportWith(x.ExportCSV)
+}
+
+func (m *Model) exportWith(export func(ctx context.Context, from, to time.Time) (string, int, error)) tea.Cmd {
 	first := firstOfMonth(m.cal.selected)
 	m.setFlash(sevInfo, "… exporting "+first.Format("January 2006"))
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), exportTimeout)
 		defer cancel()
-		path, n, err := x.ExportICS(ctx, first, first.AddDate(0, 1, 0))
+		path, n, err := export(ctx, first, first.AddDate(0, 1, 0))
 		return exportDone{month: first, path: path, events: n, err: err}
 	}
 }

@@ -21,8 +21,10 @@ const (
 // with follow mode (the newest selected) that gives way when the user
 // moves up and resumes with G or on reaching the newest.
 type feedPane struct {
-	fresh    *freshSet // new bookings, highlighted for a few seconds
-	rows     []storage.FeedRow
+	fresh    *freshSet         // new bookings, highlighted for a few seconds
+	ring     []storage.FeedRow // every delivery kept, oldest first
+	filter   feedFilter        // what rows shows of the ring (filter.go)
+	rows     []storage.FeedRow // the ring's rows that pass the filter
 	cursor   int
 	start    int // first visible line
 	follow   bool
@@ -33,10 +35,10 @@ type feedPane struct {
 func newFeed() feedPane { return feedPane{follow: true} }
 
 func (f *feedPane) lastID() int64 {
-	if len(f.rows) == 0 {
+	if len(f.ring) == 0 {
 		return 0
 	}
-	return f.rows[len(f.rows)-1].ID
+	return f.ring[len(f.ring)-1].ID
 }
 
 func (f *feedPane) selectedID() int64 {
@@ -47,14 +49,16 @@ func (f *feedPane) selectedID() int64 {
 }
 
 // add appends new rows (history comes newest first) and trims the ring,
-// keeping the selection on the same delivery.
+// keeping the selection on the same delivery; rows that do not pass the
+// filter are kept in the ring but not shown.
 func (f *feedPane) add(rows []storage.FeedRow, history bool) {
 	if history {
 		f.loaded = true
-		f.rows = f.rows[:0]
+		f.ring = make([]storage.FeedRow, 0, len(rows))
 		for i := len(rows) - 1; i >= 0; i-- {
-			f.rows = append(f.rows, rows[i])
+			f.ring = append(f.ring, rows[i])
 		}
+		f.refilter()
 		f.cursor = len(f.rows) - 1
 		return
 	}
@@ -62,17 +66,25 @@ func (f *feedPane) add(rows []storage.FeedRow, history bool) {
 	added := 0
 	for _, r := range rows {
 		if r.ID > last {
-			f.rows = append(f.rows, r)
-			added++
+			f.ring = append(f.ring, r)
+			if f.filter.match(r) {
+				f.rows = append(f.rows, r)
+				added++
+			}
 		}
 	}
 	if !f.follow {
 		f.newBelow += added
 	}
-	if over := len(f.rows) - feedRing; over > 0 {
-		f.rows = f.rows[over:]
-		f.cursor = max(0, f.cursor-over)
-		f.start = max(0, f.start-over)
+	if over := len(f.ring) - feedRing; over > 0 {
+		f.ring = f.ring[over:]
+		gone := 0
+		for gone < len(f.rows) && f.rows[gone].ID < f.ring[0].ID {
+			gone++
+		}
+		f.rows = f.rows[gone:]
+		f.cursor = max(0, f.cursor-gone)
+		f.start = max(0, f.start-gone)
 	}
 	if f.follow {
 		f.cursor = len(f.rows) - 1
@@ -277,6 +289,10 @@ func sizeShort(n int) string {
 
 // render draws the feed's inside: header, rows, and the follow line.
 func (f *feedPane) render(st Styles, conn Connection, loc *time.Location, today time.Time, focused bool, w, h int) []string {
+	if len(f.rows) == 0 && len(f.ring) > 0 {
+		return []string{"", st.Faint.Render(fit(fmt.Sprintf(" None of %s deliveries passes the filter:", thousands(len(f.ring))), w)),
+			st.Faint.Render(fit(" / edits it, esc clears it.", w))}
+	}
 	if len(f.rows) == 0 {
 		hint := " Waiting for deliveries — send one with:"
 		cmd := "   calwatch trigger invitee.created --to " + orDefault(conn.WebhookURL, "<url>") + " --signing-key KEY"

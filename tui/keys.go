@@ -12,6 +12,7 @@ type KeyMap struct {
 	Month, Week, Agenda, Follow, Raw, Wrap, NextDlv key.Binding
 	PrevDlv, Copy, Replay, Edit, Curl, OpenLink     key.Binding
 	Away, Export                                    key.Binding
+	Command, Details, PrevTab, NextTab              key.Binding
 	// The demo's keys, offered only in --demo.
 	DemoBook, DemoCancel, DemoMove, DemoNoShow, DemoKeys key.Binding
 }
@@ -59,6 +60,10 @@ func DefaultKeyMap() KeyMap {
 		OpenLink:   b("o", "open link", "o"),
 		Away:       b("W", "while you were away", "W"),
 		Export:     b("x", "export month (.ics)", "x"),
+		Command:    b(":", "command", ":"),
+		Details:    b("i", "status details", "i"),
+		PrevTab:    b("[", "prev tab", "["),
+		NextTab:    b("]", "next tab", "]"),
 		DemoBook:   b("B", "demo: book someone", "B"),
 		DemoCancel: b("C", "demo: cancel", "C"),
 		DemoMove:   b("M", "demo: reschedule", "M"),
@@ -121,7 +126,7 @@ func (h helpKeys) shortHelp() []key.Binding {
 func (h helpKeys) FullHelp() [][]key.Binding {
 	k := h.km
 	groups := [][]key.Binding{
-		{k.NextPane, k.PrevPane, k.Calendar, k.Day, k.Feed, k.Contacts, k.Help, k.Back, k.Quit},
+		{k.NextPane, k.PrevPane, k.Calendar, k.Day, k.Feed, k.Contacts, k.PrevTab, k.NextTab, k.Command, k.Details, k.Help, k.Back, k.Quit},
 		{k.Up, k.Down, k.Top, k.Bottom, k.PgUp, k.PgDn, k.Open, k.Search, k.Follow},
 		{k.Left, k.Right, k.Today, k.NextPeriod, k.PrevPeriod, k.Month, k.Week, k.Agenda, k.Export, k.Away},
 		{k.PrevDlv, k.NextDlv, k.Raw, k.Wrap, k.Replay, k.Edit, k.Copy, k.Curl, k.OpenLink},

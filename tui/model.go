@@ -86,6 +86,9 @@ type Model struct {
 	feed     feedPane
 	insp     inspector
 	detail   detailPane
+	cmd      commandLine // the footer's : and / input (command.go)
+	details  bool        // i: the status details show (statusdetails.go)
+	sub      Subscription
 
 	flash    flash
 	flashSeq int // numbers flashes, so an old expiry leaves a newer one
@@ -133,6 +136,7 @@ func New(backend Backend, opts Options) *Model {
 	m.cal = newCalendar(today)
 	m.contacts = newContacts()
 	m.feed = newFeed()
+	m.cmd = newCommandLine()
 	m.cal.fresh, m.day.fresh, m.contacts.fresh, m.feed.fresh = m.fresh, m.fresh, m.fresh, m.fresh
 	return m
 }
@@ -188,7 +192,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
-		m.lay = computeLayout(m.width, m.height)
+		m.relayout()
 		if m.lay.single && m.focus == focusCalendar && m.view == viewMain && !m.lay.wide {
 			// Below 80 columns one pane shows at a time, the feed first.
 			m.focus = focusFeed
@@ -256,6 +260,10 @@ func (m *Model) onEvent(ev Event) tea.Cmd {
 		return m.refreshAll()
 	case TunnelState:
 		m.tunnel = ev
+		m.relayout()
+	case Subscription:
+		m.sub = ev
+		m.relayout()
 	case BackfillProgress:
 		m.backfill = ev
 		if ev.Total > 0 && ev.Done >= ev.Total {
@@ -295,6 +303,9 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	if m.contacts.searching {
 		return m.contactsSearchKey(msg)
 	}
+	if m.cmd.kind != 0 {
+		return m.commandKey(msg)
+	}
 	if key.Matches(msg, km.Quit) {
 		if msg.String() == "q" && (m.fullHelp || m.view != viewMain) {
 			m.fullHelp, m.view = false, viewMain
@@ -330,6 +341,9 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	if key.Matches(msg, km.Export) && m.view == viewMain {
 		return m.exportMonth()
+	}
+	if cmd, ok := m.mainKey(msg); ok {
+		return cmd
 	}
 	switch {
 	case key.Matches(msg, km.NextPane):
@@ -371,6 +385,9 @@ func (m *Model) onFocus() tea.Cmd {
 }
 
 func (m *Model) onWheel(msg tea.MouseWheelMsg) tea.Cmd {
+	if m.cmd.kind != 0 || m.contacts.searching {
+		return nil // the wheel is not typing
+	}
 	down := msg.Mouse().Button == tea.MouseWheelDown
 	k := m.km.Up
 	if down {

@@ -93,6 +93,9 @@ func (m *Model) render() string {
 		}
 		body = side(left, right)
 	}
+	if details := m.detailsBox(); details != "" {
+		return stack(m.statusBar(), details, body, m.footer())
+	}
 	return stack(m.statusBar(), body, m.footer())
 }
 
@@ -129,7 +132,10 @@ func (m *Model) feedBox(w, h int) string {
 	if !m.feed.follow {
 		title += " ‖"
 	}
-	right := fmt.Sprintf("%s in ring of %s", thousands(len(m.feed.rows)), thousands(feedRing))
+	right := fmt.Sprintf("%s in ring of %s", thousands(len(m.feed.ring)), thousands(feedRing))
+	if !m.feed.filter.empty() {
+		right = filterTitle(m.feed.filter, len(m.feed.rows), len(m.feed.ring), w-ansi.StringWidth(title)-7)
+	}
 	focused := m.focus == focusFeed || m.lay.feedOnly
 	return box(m.st, focused, title, right, m.feed.render(m.st, m.conn, m.loc, m.cal.today, focused, w-2, h-2), w, h)
 }
@@ -214,8 +220,8 @@ func (m *Model) statusBar() string {
 		}
 		parts = append(parts, key)
 	}
-	recv, refused := len(m.feed.rows), 0
-	for _, r := range m.feed.rows {
+	recv, refused := len(m.feed.ring), 0
+	for _, r := range m.feed.ring {
 		if r.Outcome == storage.OutcomeRefused || r.Outcome == storage.OutcomeFailed {
 			refused++
 		}
@@ -228,8 +234,8 @@ func (m *Model) statusBar() string {
 	if m.backfill.Total > 0 && m.backfill.Done < m.backfill.Total {
 		parts = append(parts, fmt.Sprintf("backfill %d/%d", m.backfill.Done, m.backfill.Total))
 	}
-	if n := len(m.feed.rows); n > 0 {
-		parts = append(parts, "last "+shortDuration(max(0, m.now().Sub(m.feed.rows[n-1].ReceivedAt)))+" ago")
+	if n := len(m.feed.ring); n > 0 {
+		parts = append(parts, "last "+shortDuration(max(0, m.now().Sub(m.feed.ring[n-1].ReceivedAt)))+" ago")
 	}
 	clock := m.now().In(m.loc).Format("Mon 2 Jan 15:04")
 	if m.width < 100 {
@@ -283,6 +289,11 @@ func (m *Model) footer() string {
 	mw, room := ansi.StringWidth(msg), m.width*2/3
 	if mw > room {
 		msg, mw = ansi.Truncate(msg, room, "…"), room
+	}
+	if m.cmd.kind != 0 {
+		// The command line takes the keys' place; what it is typing wins
+		// over the message.
+		return fit(m.cmd.view(m.st, m.width), m.width)
 	}
 	return fit(" "+keys, m.width-mw) + msg
 }

@@ -95,7 +95,8 @@ func (a *app) startDemoForwarding(ctx context.Context, seed int64, logger *slog.
 				AuthKind: subscription.AuthOAuth, AppSigningKey: []byte(appKey),
 			},
 		},
-		conn:    tui.Connection{Mode: tui.ModeLive, Demo: true, WebhookURL: listener.LocalWebhookURL(ln.Addr(), listener.DefaultPath), Database: a.dbPath(), KeySet: true},
+		conn: tui.Connection{Mode: tui.ModeLive, Demo: true, WebhookURL: listener.LocalWebhookURL(ln.Addr(), listener.DefaultPath), Database: a.dbPath(), KeySet: true,
+			Account: accountLine(conn.Account)},
 		logger:  logger,
 		forward: fwd,
 	})

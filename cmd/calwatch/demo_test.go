@@ -46,9 +46,13 @@ func TestDemoLogsInBackfillsGoesLiveAndCleansUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	timeout := time.After(30 * time.Second)
+	var sub tui.Subscription // what the TUI's status details (i) learn
 	for arrived := false; !arrived; {
 		select {
 		case ev := <-d.hub.Events():
+			if s, ok := ev.(tui.Subscription); ok {
+				sub = s
+			}
 			if c, ok := ev.(tui.DeliveryCommitted); ok && c.Record.Invitee == booked.Invitee {
 				if c.Record.Outcome != storage.OutcomeApplied || c.Record.Event != calendly.EventInviteeCreated {
 					t.Fatalf("the booking arrived as %+v", c.Record)
@@ -60,8 +64,15 @@ func TestDemoLogsInBackfillsGoesLiveAndCleansUp(t *testing.T) {
 		}
 	}
 
-	if subs, err := d.store.Subscriptions(ctx); err != nil || len(subs) != 1 {
+	subs, err := d.store.Subscriptions(ctx)
+	if err != nil || len(subs) != 1 {
 		t.Fatalf("while running, calwatch remembers %d subscriptions (%v); want the one it made", len(subs), err)
+	}
+	if sub.State != "active" || sub.URI != subs[0].URI || len(sub.Events) == 0 {
+		t.Errorf("the TUI heard of the subscription as %+v; want active, %s, with its events", sub, subs[0].URI)
+	}
+	if acct := d.hub.Connection().Account; acct != "Avery Emulator <avery@calwatch.test>" {
+		t.Errorf("the TUI's account line is %q", acct)
 	}
 	d.stopSession()
 	// A subscription is forgotten only once Calendly deleted it.

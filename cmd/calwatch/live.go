@@ -8,12 +8,14 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/calwatch/calwatch/storage"
 	"github.com/calwatch/calwatch/tui"
 	"github.com/calwatch/calwatch/tunnel"
+	"github.com/calwatch/calwatch/tunnel/account"
 	"github.com/calwatch/calwatch/tunnel/backfill"
 	"github.com/calwatch/calwatch/tunnel/forward"
 	"github.com/calwatch/calwatch/tunnel/home"
@@ -198,8 +200,10 @@ func relaySession(s *session.Session, hub *tui.Hub, logger *slog.Logger, lastSee
 			hub.Publish(tunnelState(ev.Event))
 		case session.Subscribed:
 			hub.Publish(tui.TunnelState{State: "online", URL: ev.CallbackURL})
+			hub.Publish(tui.Subscription{State: "active", URI: ev.URI, Events: ev.Events, Scope: ev.Scope})
 		case session.Polling:
 			hub.Publish(tui.TunnelState{State: "polling", Err: errString(ev.Why)})
+			hub.Publish(tui.Subscription{State: "polling"})
 		case session.Sync:
 			if p, ok := ev.Event.(backfill.Progress); ok && p.ListingDone {
 				hub.Publish(tui.BackfillProgress{Done: p.Done, Total: p.Queued})
@@ -241,4 +245,14 @@ func (a *app) lockHome() (*home.ListenerLock, error) {
 		return nil, fmt.Errorf("%w; watch it with 'calwatch --offline', or stop it first", err)
 	}
 	return lock, err
+}
+
+// accountLine is who is logged in, for the TUI's status details: "Avery
+// Emulator <avery@acme.example>".
+func accountLine(a account.Account) string {
+	line := a.Name
+	if a.Email != "" {
+		line = strings.TrimSpace(line + " <" + a.Email + ">")
+	}
+	return line
 }

@@ -257,6 +257,7 @@ func (a *app) startLiveTUI(ctx context.Context, opts *tuiOptions, key []byte, pa
 		}
 		cfg.session = &sc
 		cfg.conn.Mode, cfg.conn.KeySet = tui.ModeLive, true
+		cfg.conn.Account = accountLine(acct.conn.Account)
 		if u := cfg.tun.URL(); u != "" && cfg.tun.Kind() != tunnel.KindLocal {
 			cfg.conn.WebhookURL = u + path
 		}

@@ -3,31 +3,75 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/csv"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
 
+	"github.com/calwatch/calwatch/storage"
 	"github.com/calwatch/calwatch/tui"
 )
 
-// tuiExporter is the TUI's x: the month on screen as an iCalendar file in
-// the current folder, read a day at a time through the TUI's reader.
+// tuiExporter is the TUI's x and :export: the month on screen as an
+// iCalendar or CSV file in the current folder, read a day at a time
+// through the TUI's reader.
 type tuiExporter struct {
 	reader tui.Reader
 	dir    string // "" is the current folder
 	now    func() time.Time
 }
 
+// eventSink is one file format's writer of events.
+type eventSink interface {
+	write(storage.EventView) error
+	close() error
+	written() int // events written so far
+}
+
+func (x *icsWriter) written() int { return x.n }
+
 // ExportICS implements tui.Exporter.
 func (x *tuiExporter) ExportICS(ctx context.Context, from, to time.Time) (string, int, error) {
-	f, err := createNumbered(x.dir, "calwatch-"+from.Format("2006-01"), ".ics")
+	return x.export(ctx, from, to, ".ics", func(w io.Writer) (eventSink, error) { return newICSWriter(w, x.now()) })
+}
+
+// ExportCSV implements tui.CSVExporter: one row per booking, the columns
+// of calwatch export csv.
+func (x *tuiExporter) ExportCSV(ctx context.Context, from, to time.Time) (string, int, error) {
+	return x.export(ctx, from, to, ".csv", func(w io.Writer) (eventSink, error) {
+		cw, err := newCSV(w, eventCSVHeader)
+		return &csvSink{w: cw}, err
+	})
+}
+
+// csvSink is an events CSV as an eventSink.
+type csvSink struct {
+	w *csv.Writer
+	n int
+}
+
+func (c *csvSink) write(ev storage.EventView) error {
+	c.n++
+	return c.w.Write(eventCSVRow(ev))
+}
+
+func (c *csvSink) close() error {
+	c.w.Flush()
+	return c.w.Error()
+}
+
+func (c *csvSink) written() int { return c.n }
+
+func (x *tuiExporter) export(ctx context.Context, from, to time.Time, ext string, open func(io.Writer) (eventSink, error)) (string, int, error) {
+	f, err := createNumbered(x.dir, "calwatch-"+from.Format("2006-01"), ext)
 	if err != nil {
 		return "", 0, err
 	}
 	bw := bufio.NewWriter(f)
-	n, err := x.write(ctx, bw, from, to)
+	n, err := x.write(ctx, bw, from, to, open)
 	if err = errors.Join(err, bw.Flush(), f.Close()); err != nil {
 		os.Remove(f.Name())
 		return "", 0, err
@@ -38,27 +82,27 @@ func (x *tuiExporter) ExportICS(ctx context.Context, from, to time.Time) (string
 	return f.Name(), n, nil
 }
 
-func (x *tuiExporter) write(ctx context.Context, bw *bufio.Writer, from, to time.Time) (int, error) {
-	w, err := newICSWriter(bw, x.now())
+func (x *tuiExporter) write(ctx context.Context, bw *bufio.Writer, from, to time.Time, open func(io.Writer) (eventSink, error)) (int, error) {
+	w, err := open(bw)
 	if err != nil {
 		return 0, err
 	}
 	for day := from; day.Before(to); day = day.AddDate(0, 0, 1) {
 		rows, err := x.reader.Bookings(ctx, day, day.AddDate(0, 0, 1))
 		if err != nil {
-			return w.n, err
+			return w.written(), err
 		}
 		for _, r := range rows {
 			ev, err := x.reader.Event(ctx, r.EventURI)
 			if err != nil {
-				return w.n, err
+				return w.written(), err
 			}
 			if err := w.write(ev.EventView); err != nil {
-				return w.n, err
+				return w.written(), err
 			}
 		}
 	}
-	return w.n, w.close()
+	return w.written(), w.close()
 }
 
 // createNumbered creates base+ext in dir, or base-2+ext, base-3+ext … when
