@@ -100,6 +100,9 @@ func TestFlowReplayAndEditedReplayReachTheListener(t *testing.T) {
 	tm.Type("e")
 	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("✓ sent edited → 200")) },
 		teatest.WithDuration(10*time.Second))
+	// The flash comes with the answer; the feed's row, with the hub's event.
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("Tlaloc")) },
+		teatest.WithDuration(10*time.Second))
 	if err := tm.Quit(); err != nil {
 		t.Fatal(err)
 	}
