@@ -64,9 +64,7 @@ func (m *Model) render() string {
 	var body string
 	switch {
 	case m.fullHelp:
-		m.help.ShowAll = true
-		body = box(m.st, true, "Help", "? or esc closes", strings.Split(m.help.View(helpKeys{km: m.km, focus: m.focus, view: m.view, demo: m.demoActions() != nil}), "\n"), l.w, l.bodyH)
-		m.help.ShowAll = false
+		body = m.helpScreen(l.w, l.bodyH)
 	case m.view == viewInspector:
 		body = m.insp.render(m.st, &m.feed, m.loc, m.now(), l.w, l.bodyH)
 	case m.view == viewDetail:
@@ -264,7 +262,7 @@ func shortPath(p string) string {
 // footer is the focused pane's keys on the left and a flash message, while
 // it lasts, on the right.
 func (m *Model) footer() string {
-	keys := m.help.ShortHelpView(helpKeys{km: m.km, focus: m.focus, view: m.view, searching: m.contacts.searching, demo: m.demoActions() != nil}.ShortHelp())
+	keys := m.help.ShortHelpView(helpKeys{km: m.km, focus: m.focus, view: m.view, searching: m.contacts.searching, demo: m.demoActions() != nil, fullHelp: m.fullHelp}.ShortHelp())
 	msg := ""
 	if m.flash.text != "" && m.now().Before(m.flash.until) {
 		style := m.st.Faint
