@@ -177,3 +177,32 @@ func movedText(m *storage.MovedBooking, loc *time.Location) string {
 	}
 	return orDefault(outside(m.Name), "booking") + " · " + m.Start.In(loc).Format("Mon 2 Jan 15:04")
 }
+
+// bookingLabel is a stored event in brief for the inspector's Booking
+// line: "Mon 22 Jun 10:00 · Jane Doe", the invitee being the delivery's
+// (inviteeURI) or else the first, "· canceled" when it is. The names are
+// made safe here.
+func bookingLabel(d storage.EventDetail, inviteeURI string, loc *time.Location) string {
+	var parts []string
+	if d.StartTime != nil {
+		parts = append(parts, d.StartTime.In(loc).Format("Mon 2 Jan 15:04"))
+	} else if d.Name != "" {
+		parts = append(parts, outside(d.Name))
+	}
+	who := ""
+	for i, in := range d.Invitees {
+		if in.URI == inviteeURI || (i == 0 && who == "") {
+			who = outside(orDefault(in.Name, in.Email))
+		}
+		if in.URI == inviteeURI {
+			break
+		}
+	}
+	if who != "" {
+		parts = append(parts, who)
+	}
+	if d.Status == "canceled" {
+		parts = append(parts, "canceled")
+	}
+	return strings.Join(parts, " · ")
+}

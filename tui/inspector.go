@@ -27,6 +27,9 @@ type inspector struct {
 	pretty []string // the body indented and coloured, a line each
 	plain  []string // the body as received, made safe
 	isJSON bool
+	// booking is the stored event the delivery is about, as a label; ""
+	// when the store does not have it (the URI shows instead).
+	booking string
 }
 
 func (in *inspector) set(rec storage.DeliveryRecord, err error) {
@@ -169,7 +172,11 @@ func (in *inspector) verdictLines(st Styles, w int) []string {
 		lines = append(lines, " Invitee    "+outside(r.InviteeEmail))
 	}
 	if r.EventURI != "" {
-		lines = append(lines, " Booking    "+middle(outside(r.EventURI), max(10, w-12)))
+		booking := in.booking
+		if booking == "" {
+			booking = middle(outside(r.EventURI), max(10, w-12))
+		}
+		lines = append(lines, " Booking    "+booking)
 	}
 	out := make([]string, len(lines))
 	for i, l := range lines {

@@ -63,9 +63,10 @@ type (
 		err    error
 	}
 	deliveryLoaded struct {
-		seq int
-		rec storage.DeliveryRecord
-		err error
+		seq     int
+		rec     storage.DeliveryRecord
+		booking string // the stored event, "Mon 22 Jun 10:00 · Jane Doe"; "" when not stored
+		err     error
 	}
 )
 
@@ -198,10 +199,16 @@ func (m *Model) loadEvent(uri string) tea.Cmd {
 
 func (m *Model) loadDelivery(id int64) tea.Cmd {
 	m.loads.delivery++
-	seq, r := m.loads.delivery, m.reader
+	seq, r, loc := m.loads.delivery, m.reader, m.loc
 	return read(func(ctx context.Context) tea.Msg {
 		rec, err := r.Delivery(ctx, id)
-		return deliveryLoaded{seq: seq, rec: rec, err: err}
+		msg := deliveryLoaded{seq: seq, rec: rec, err: err}
+		if err == nil && rec.EventURI != "" {
+			if d, err := r.Event(ctx, rec.EventURI); err == nil {
+				msg.booking = bookingLabel(d, rec.Invitee, loc)
+			}
+		}
+		return msg
 	})
 }
 
@@ -267,6 +274,7 @@ func (m *Model) onLoaded(msg tea.Msg) (tea.Cmd, bool) {
 	case deliveryLoaded:
 		if msg.seq == m.loads.delivery {
 			m.insp.set(msg.rec, msg.err)
+			m.insp.booking = msg.booking
 		}
 	default:
 		return nil, false

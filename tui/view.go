@@ -84,7 +84,8 @@ func (m *Model) render() string {
 		top := m.paneBox(focusCalendar, l.w, l.calH)
 		body = stack(top, side(m.paneBox(focusDay, l.leftW, l.bodyH-l.calH), m.feedBox(l.w-l.leftW, l.bodyH-l.calH)))
 	default:
-		left := stack(m.paneBox(focusCalendar, l.leftW, l.calH), m.paneBox(focusDay, l.leftW, l.bodyH-l.calH))
+		calH := m.cal.monthBoxHeight(l.calH, l.bodyH)
+		left := stack(m.paneBox(focusCalendar, l.leftW, calH), m.paneBox(focusDay, l.leftW, l.bodyH-calH))
 		right := m.feedBox(l.w-l.leftW, l.bodyH-l.previewH)
 		if l.preview {
 			right = stack(right, m.previewBox(l.w-l.leftW, l.previewH))
