@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -131,5 +132,54 @@ func TestBookingLabel(t *testing.T) {
 	d.Invitees[1].Name = "Jane\x1b]0;pwned\x07 Doe"
 	if got := bookingLabel(d, "i2", berlin); strings.ContainsRune(got, 0x1b) {
 		t.Errorf("an invitee's name reaches the terminal unsafe: %q", got)
+	}
+}
+
+// weekOf is a calendar in week view over rows, the week of testNow.
+func weekOf(mode calMode, rows []storage.BookingRow) calendarPane {
+	c := newCalendar(midnight(testNow))
+	c.fresh = newFreshSet(func() time.Time { return testNow })
+	c.mode = mode
+	from, _ := c.period()
+	c.setPeriod(from, rows)
+	return c
+}
+
+// TestWeekCellsKeepTheStateGlyph checks that in narrow week cells the
+// name is cut, not the ✗/⇄ glyph or the "+n" that says more booked.
+func TestWeekCellsKeepTheStateGlyph(t *testing.T) {
+	at := midnight(testNow).Add(10 * time.Hour)
+	rows := []storage.BookingRow{
+		{EventURI: "a", Invitee: "Katherine Johnson", Status: "canceled", Start: at},
+		{EventURI: "b", Invitee: "Priya Raghunathan", Status: "active", MovedFrom: true, Start: at.Add(24 * time.Hour)},
+		{EventURI: "c", Invitee: "Björk Guðmundsdóttir", Status: "active", Start: at.Add(48 * time.Hour)},
+		{EventURI: "d", Invitee: "Ana Costa", Status: "active", Start: at.Add(48*time.Hour + time.Minute)},
+	}
+	c := weekOf(calWeek, rows)
+	got := ansi.Strip(strings.Join(c.renderWeek(DefaultStyles(true), testNow, 78, 11), "\n"))
+	for _, want := range []string{"Kather… ✗", "Priya ⇄", "Björk +1"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("a 78-cell week lacks %q:\n%s", want, got)
+		}
+	}
+}
+
+// TestWeekAndAgendaSayWhatDoesNotFit checks that hours or bookings past
+// the pane's last row are counted on that row, not dropped silently.
+func TestWeekAndAgendaSayWhatDoesNotFit(t *testing.T) {
+	var rows []storage.BookingRow
+	for hr := range 12 {
+		rows = append(rows, storage.BookingRow{EventURI: fmt.Sprint(hr), Invitee: "Li Wei", Name: "Demo", Status: "active",
+			Start: midnight(testNow).Add(time.Duration(8+hr) * time.Hour)})
+	}
+	week := weekOf(calWeek, rows)
+	got := ansi.Strip(strings.Join(week.renderWeek(DefaultStyles(true), testNow, 78, 8), "\n"))
+	if n := len(strings.Split(got, "\n")); n != 8 || !strings.Contains(got, "⋯ 6 more hours to 19:00") {
+		t.Errorf("a week of 12 booked hours in 8 rows (%d drawn) should end with 6 more hours:\n%s", n, got)
+	}
+	agenda := weekOf(calAgenda, rows)
+	got = ansi.Strip(strings.Join(agenda.renderAgenda(DefaultStyles(true), 78, 8), "\n"))
+	if n := len(strings.Split(got, "\n")); n != 8 || !strings.Contains(got, "⋯ 6 more bookings") {
+		t.Errorf("an agenda of 12 bookings in 8 rows (%d drawn) should end with 6 more:\n%s", n, got)
 	}
 }
