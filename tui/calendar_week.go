@@ -148,7 +148,6 @@ func (c *calendarPane) renderAgenda(st Styles, w, h int) []string {
 	return lines
 }
 
-
 // whereLabel names a location type as people say it.
 func whereLabel(kind string) string {
 	switch kind {
