@@ -183,3 +183,23 @@ func TestWeekAndAgendaSayWhatDoesNotFit(t *testing.T) {
 		t.Errorf("an agenda of 12 bookings in 8 rows (%d drawn) should end with 6 more:\n%s", n, got)
 	}
 }
+
+// TestStatusBarDropsWholeParts checks that a status bar too long for 80
+// columns drops its last parts whole ("last 1m ago" before the backfill)
+// instead of cutting one to "last …" against the clock.
+func TestStatusBarDropsWholeParts(t *testing.T) {
+	m := newTestModel(t, filledStore(t), Connection{Mode: ModeLive, Demo: true, WebhookURL: "http://127.0.0.1:8787/webhooks/calendly", KeySet: true}, 80, 24)
+	send(t, m, eventMsg{BackfillProgress{Done: 231, Total: 260}})
+	bar := strings.Split(screen(m), "\n")[0]
+	if strings.Contains(bar, "…") || strings.Contains(bar, "last") {
+		t.Errorf("the status bar cuts a part: %q", bar)
+	}
+	if !strings.Contains(bar, "backfill 231/260") || !strings.HasSuffix(bar, " 14:35 ") {
+		t.Errorf("the status bar lost the backfill or the clock: %q", bar)
+	}
+	send(t, m, eventMsg{BackfillProgress{Done: 260, Total: 260}})
+	send(t, m, tea.WindowSizeMsg{Width: 120, Height: 36})
+	if bar := strings.Split(screen(m), "\n")[0]; !strings.Contains(bar, "last 1m ago") {
+		t.Errorf("at 120 columns, the backfill done, everything fits: %q", bar)
+	}
+}

@@ -234,6 +234,11 @@ func (m *Model) statusBar() string {
 	if m.width < 100 {
 		clock = m.now().In(m.loc).Format("15:04")
 	}
+	// What does not fit goes whole, the least important (last) first.
+	room := m.width - len(clock) - 2
+	for len(parts) > 1 && ansi.StringWidth(" "+strings.Join(parts, " │ ")) > room {
+		parts = parts[:len(parts)-1]
+	}
 	line := " " + strings.Join(parts, " │ ")
 	if m.lay.feedOnly {
 		line = " " + st.Bold.Render("calwatch") + " " + mode + " │ " + counts
