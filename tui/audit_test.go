@@ -203,3 +203,29 @@ func TestStatusBarDropsWholeParts(t *testing.T) {
 		t.Errorf("at 120 columns, the backfill done, everything fits: %q", bar)
 	}
 }
+
+// TestWeekGrowsIntoTallTerminals checks that the week takes the rows its
+// hours need on a tall terminal (up to 60 % of the body) and keeps the
+// usual share when they fit or the terminal is short.
+func TestWeekGrowsIntoTallTerminals(t *testing.T) {
+	var rows []storage.BookingRow
+	for hr := range 20 {
+		rows = append(rows, storage.BookingRow{EventURI: fmt.Sprint(hr), Invitee: "Li Wei", Status: "active",
+			Start: midnight(testNow).Add(time.Duration(3+hr) * time.Hour)})
+	}
+	week := weekOf(calWeek, rows)
+	if got := week.periodBoxHeight(17, 46); got != 2+1+20+1 {
+		t.Errorf("20 booked hours at 48 rows: a week box of %d rows, want 24", got)
+	}
+	if got := week.periodBoxHeight(13, 22); got != 13 {
+		t.Errorf("at 24 rows the week keeps its 13 rows, got %d", got)
+	}
+	few := weekOf(calWeek, rows[:3])
+	if got := few.periodBoxHeight(17, 46); got != 17 {
+		t.Errorf("3 booked hours: the week keeps its 17 rows, got %d", got)
+	}
+	month := weekOf(calMonth, rows)
+	if got := month.periodBoxHeight(17, 46); got != 17 {
+		t.Errorf("the month is not a period: got %d", got)
+	}
+}

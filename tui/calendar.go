@@ -246,6 +246,31 @@ func (c *calendarPane) monthBoxHeight(base, bodyH int) int {
 	return need
 }
 
+// periodBoxHeight is the week's or agenda's box height over a body bodyH
+// rows high whose usual share for the calendar is base: taller, up to 60 %
+// of the body, when its hours or bookings need it.
+func (c *calendarPane) periodBoxHeight(base, bodyH int) int {
+	need := 2
+	switch c.mode {
+	case calWeek:
+		hours := map[int]bool{}
+		for _, b := range c.rows {
+			hours[b.Start.In(c.selected.Location()).Hour()] = true
+		}
+		need += 1 + len(hours) + 1 // the days, an hour a line, the now line
+	case calAgenda:
+		days := map[string]bool{}
+		for _, b := range c.rows {
+			days[b.Start.In(c.selected.Location()).Format(time.DateOnly)] = true
+		}
+		need += len(days) + len(c.rows)
+	default:
+		return base
+	}
+	most := min(bodyH*60/100, bodyH-minDayPane)
+	return max(base, min(need, most))
+}
+
 // dayCell is a day number in cell cells: "[18]" when selected, a "•"
 // after today and, when the counts have no line of their own, a "*" after
 // a day with bookings.

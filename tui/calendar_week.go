@@ -119,6 +119,8 @@ func (c *calendarPane) renderAgenda(st Styles, w, h int) []string {
 	if !c.from.Equal(c.selected) || len(c.rows) == 0 {
 		return []string{"", st.Faint.Render(fmt.Sprintf(" Nothing booked in the %d days from %s · m month", agendaDays, relDay(c.selected, c.today)))}
 	}
+	// Wider panes give the event type and the invitee the room first.
+	typeW, whoW := max(14, min(28, (w-40)/4)), max(20, min(28, (w-40)/3))
 	var lines []string
 	var last time.Time
 	for _, b := range c.rows {
@@ -132,7 +134,7 @@ func (c *calendarPane) renderAgenda(st Styles, w, h int) []string {
 			span += "–" + b.End.In(local.Location()).Format("15:04")
 		}
 		state := strings.TrimSpace(bookingGlyph(b))
-		line := fit(fmt.Sprintf("   %s  %s  %s  %s  %s", span, fit(outside(b.Name), 14), fit(bookingWho(b), 20),
+		line := fit(fmt.Sprintf("   %s  %s  %s  %s  %s", span, fit(outside(b.Name), typeW), fit(bookingWho(b), whoW),
 			fit(state, 1), st.Faint.Render(whereLabel(b.Where))), w)
 		lines = append(lines, markRow(st, line, false, false, c.fresh.event(b.EventURI)))
 	}

@@ -81,8 +81,9 @@ func (m *Model) render() string {
 		body = side(m.paneBox(focusContacts, listW, l.bodyH), m.activityBox(l.w-listW, l.bodyH))
 	case m.cal.mode != calMonth && m.focus != focusFeed:
 		// Week and agenda take the full width, the day and feed below.
-		top := m.paneBox(focusCalendar, l.w, l.calH)
-		body = stack(top, side(m.paneBox(focusDay, l.leftW, l.bodyH-l.calH), m.feedBox(l.w-l.leftW, l.bodyH-l.calH)))
+		calH := m.cal.periodBoxHeight(l.calH, l.bodyH)
+		top := m.paneBox(focusCalendar, l.w, calH)
+		body = stack(top, side(m.paneBox(focusDay, l.leftW, l.bodyH-calH), m.feedBox(l.w-l.leftW, l.bodyH-calH)))
 	default:
 		calH := m.cal.monthBoxHeight(l.calH, l.bodyH)
 		left := stack(m.paneBox(focusCalendar, l.leftW, calH), m.paneBox(focusDay, l.leftW, l.bodyH-calH))
