@@ -8,6 +8,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/calwatch/calwatch/calendly"
 	"github.com/calwatch/calwatch/storage"
@@ -101,7 +102,7 @@ func (d *detailPane) lines(st Styles, loc *time.Location, w int) []string {
 	var out []string
 	where := "—"
 	if ev.Location != nil {
-		where = outside(ev.Location.Type)
+		where = whereLabel(ev.Location.Type)
 		if s := ev.Location.Location; s != "" {
 			where += " · " + outside(s)
 		}
@@ -142,8 +143,14 @@ func (d *detailPane) lines(st Styles, loc *time.Location, w int) []string {
 		if c, ok := d.ev.Cancellations[iv.URI]; ok && iv.Status == "canceled" {
 			out = append(out, fit("     ✗ "+cancellationText(c), w))
 		}
+		// Questions get the width of the longest, up to half the pane.
+		qW := 0
 		for _, qa := range iv.QuestionsAndAnswers {
-			out = append(out, fit("     "+fit(outside(qa.Question), 28)+"  "+outside(qa.Answer), w))
+			qW = max(qW, ansi.StringWidth(outside(qa.Question)))
+		}
+		qW = max(12, min(qW, w/2-7))
+		for _, qa := range iv.QuestionsAndAnswers {
+			out = append(out, fit("     "+fit(outside(qa.Question), qW)+"  "+outside(qa.Answer), w))
 		}
 	}
 	if len(ev.Guests) > 0 {
