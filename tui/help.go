@@ -12,8 +12,8 @@ import (
 // helpGroupTitles names the groups of helpKeys.FullHelp, in its order.
 var helpGroupTitles = []string{"Global", "Lists", "Calendar", "Feed/inspector", "Demo"}
 
-// narrowHelp is the width below which the full help has at most two
-// columns, its groups stacked.
+// narrowHelp is the terminal width below which the full help has at most
+// two columns, its groups stacked.
 const narrowHelp = 100
 
 // helpGroup is one heading and its bindings, laid out as lines.
@@ -99,11 +99,11 @@ func stackHeight(groups []helpGroup) int {
 }
 
 // helpLayout draws the groups in as many columns as fit w cells (at most
-// two below narrowHelp columns), every binding whole.
-func helpLayout(st Styles, groups []helpGroup, w int) []string {
+// two on a narrow terminal), every binding whole.
+func helpLayout(st Styles, groups []helpGroup, w int, narrow bool) []string {
 	const gap = 4
 	most := len(groups)
-	if w < narrowHelp {
+	if narrow {
 		most = min(2, most)
 	}
 	for n := most; n >= 1; n-- {
@@ -140,7 +140,7 @@ func helpLayout(st Styles, groups []helpGroup, w int) []string {
 // is taller than the box.
 func (m *Model) helpScreen(w, h int) string {
 	hk := helpKeys{km: m.km, focus: m.focus, view: m.view, demo: m.demoActions() != nil}
-	lines := helpLayout(m.st, fullHelpGroups(hk), w-3)
+	lines := helpLayout(m.st, fullHelpGroups(hk), w-3, m.width < narrowHelp)
 	for i := range lines {
 		lines[i] = " " + lines[i]
 	}

@@ -120,3 +120,20 @@ func TestNarrowHelpScrollsAndCloses(t *testing.T) {
 		t.Error("q left the help open")
 	}
 }
+
+// TestHelpAt100ColumnsUsesTheWidth checks that from 100 columns the help
+// sets its groups side by side as far as they fit, and does not scroll on
+// a 30-row terminal.
+func TestHelpAt100ColumnsUsesTheWidth(t *testing.T) {
+	m, _ := demoModel(t, true)
+	send(t, m, tea.WindowSizeMsg{Width: 100, Height: 30})
+	keys(t, m, "?")
+	s := screen(m)
+	if strings.Contains(s, "j/k scroll · ? or esc closes") || !strings.Contains(s, "demo: no-show") {
+		t.Errorf("at 100×30 the whole help should show without scrolling:\n%s", s)
+	}
+	first := strings.Split(s, "\n")[2]
+	if strings.Count(first, "  ") < 2 || !strings.Contains(first, "Global") || !strings.Contains(first, "Calendar") || !strings.Contains(first, "Feed/inspector") {
+		t.Errorf("at 100 columns Global, Calendar and Feed/inspector should head columns side by side: %q", first)
+	}
+}
