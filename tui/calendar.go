@@ -173,10 +173,7 @@ func (c *calendarPane) renderMonth(st Styles, w, h int) []string {
 	cell := max(3, min(7, (w-1)/7))
 	first := firstOfMonth(c.selected)
 	start := weekStart(first)
-	weeks := 0
-	for d := start; d.Before(first.AddDate(0, 1, 0)); d = d.AddDate(0, 0, 7) {
-		weeks++
-	}
+	weeks := monthWeeks(first)
 	twoLines := h >= 1+2*weeks
 	var lines []string
 	var head strings.Builder
@@ -220,6 +217,58 @@ func (c *calendarPane) renderMonth(st Styles, w, h int) []string {
 		lines = append(lines, "", st.Faint.Render(legend))
 	}
 	return lines
+}
+
+// monthWeeks is how many Monday-to-Sunday weeks the month of first spans
+// (4 to 6).
+func monthWeeks(first time.Time) int {
+	weeks := 0
+	for d := weekStart(first); d.Before(first.AddDate(0, 1, 0)); d = d.AddDate(0, 0, 7) {
+		weeks++
+	}
+	return weeks
+}
+
+// minDayPane is the fewest rows the day pane keeps under the month: its
+// border and four lines.
+const minDayPane = 6
+
+// monthBoxHeight is the month box's height in a column bodyH rows high
+// whose usual share for the calendar is base: taller when the month's
+// weeks need it for a line of counts under each line of days, as long as
+// the day pane keeps minDayPane rows; else base (and the grid folds to a
+// line per week).
+func (c *calendarPane) monthBoxHeight(base, bodyH int) int {
+	need := 2 + 1 + 2*monthWeeks(firstOfMonth(c.selected))
+	if c.mode != calMonth || need <= base || bodyH-need < minDayPane {
+		return base
+	}
+	return need
+}
+
+// periodBoxHeight is the week's or agenda's box height over a body bodyH
+// rows high whose usual share for the calendar is base: taller, up to 60 %
+// of the body, when its hours or bookings need it.
+func (c *calendarPane) periodBoxHeight(base, bodyH int) int {
+	need := 2
+	switch c.mode {
+	case calWeek:
+		hours := map[int]bool{}
+		for _, b := range c.rows {
+			hours[b.Start.In(c.selected.Location()).Hour()] = true
+		}
+		need += 1 + len(hours) + 1 // the days, an hour a line, the now line
+	case calAgenda:
+		days := map[string]bool{}
+		for _, b := range c.rows {
+			days[b.Start.In(c.selected.Location()).Format(time.DateOnly)] = true
+		}
+		need += len(days) + len(c.rows)
+	default:
+		return base
+	}
+	most := min(bodyH*60/100, bodyH-minDayPane)
+	return max(base, min(need, most))
 }
 
 // dayCell is a day number in cell cells: "[18]" when selected, a "•"

@@ -53,8 +53,11 @@ func (c *calendarPane) renderWeek(st Styles, now time.Time, w, h int) []string {
 	local := now.In(from.Location())
 	showNow := !midnight(local).Before(from) && midnight(local).Before(from.AddDate(0, 0, 7))
 	nowLine := st.Accent.Render(ansi.Truncate(fmt.Sprintf(" %s ─ now %s", local.Format("15:04"), strings.Repeat("─", w)), w, ""))
-	for _, hr := range hours {
-		if len(lines) >= h {
+	for i, hr := range hours {
+		if left := len(hours) - i; len(lines) >= h-1 && left > 1 || len(lines) >= h {
+			// The last row says what does not fit rather than cut it silently.
+			lines = append(lines[:min(len(lines), h-1)], st.Faint.Render(fit(fmt.Sprintf(" ⋯ %d more hours to %02d:00 · the day pane lists each booking", left, hours[len(hours)-1]), w)))
+			showNow = false
 			break
 		}
 		if showNow && hr > local.Hour() {
@@ -68,17 +71,19 @@ func (c *calendarPane) renderWeek(st Styles, now time.Time, w, h int) []string {
 				row.WriteString(strings.Repeat(" ", col))
 				continue
 			}
-			label := shortName(bookingWho(bs[0])) + bookingGlyph(bs[0])
-			if len(bs) > 1 {
-				label += fmt.Sprintf(" +%d", len(bs)-1)
-			}
 			fresh := false
 			for _, b := range bs {
 				fresh = fresh || c.fresh.event(b.EventURI)
 			}
+			// The name gives way to the state glyph and the "+n".
+			prefix, suffix := "", bookingGlyph(bs[0])
 			if fresh {
-				label = freshGlyph + label
+				prefix = freshGlyph
 			}
+			if len(bs) > 1 {
+				suffix += fmt.Sprintf(" +%d", len(bs)-1)
+			}
+			label := prefix + weekName(bookingWho(bs[0]), col-1-ansi.StringWidth(prefix+suffix)) + suffix
 			cellText := fit(label, col-1) + " "
 			switch {
 			case fresh:
@@ -96,11 +101,26 @@ func (c *calendarPane) renderWeek(st Styles, now time.Time, w, h int) []string {
 	return lines
 }
 
+// weekName is "Omar H." when it fits width cells, else "Omar", else the
+// name cut.
+func weekName(who string, width int) string {
+	short := shortName(who)
+	if ansi.StringWidth(short) <= width {
+		return short
+	}
+	if first, _, ok := strings.Cut(short, " "); ok && ansi.StringWidth(first) <= width {
+		return first
+	}
+	return strings.TrimRight(fit(short, width), " ")
+}
+
 // renderAgenda lists the coming days' bookings under relative day headers.
 func (c *calendarPane) renderAgenda(st Styles, w, h int) []string {
 	if !c.from.Equal(c.selected) || len(c.rows) == 0 {
 		return []string{"", st.Faint.Render(fmt.Sprintf(" Nothing booked in the %d days from %s · m month", agendaDays, relDay(c.selected, c.today)))}
 	}
+	// Wider panes give the event type and the invitee the room first.
+	typeW, whoW := max(14, min(28, (w-40)/4)), max(20, min(28, (w-40)/3))
 	var lines []string
 	var last time.Time
 	for _, b := range c.rows {
@@ -114,12 +134,18 @@ func (c *calendarPane) renderAgenda(st Styles, w, h int) []string {
 			span += "–" + b.End.In(local.Location()).Format("15:04")
 		}
 		state := strings.TrimSpace(bookingGlyph(b))
-		line := fit(fmt.Sprintf("   %s  %s  %s  %s  %s", span, fit(outside(b.Name), 14), fit(bookingWho(b), 20),
+		line := fit(fmt.Sprintf("   %s  %s  %s  %s  %s", span, fit(outside(b.Name), typeW), fit(bookingWho(b), whoW),
 			fit(state, 1), st.Faint.Render(whereLabel(b.Where))), w)
 		lines = append(lines, markRow(st, line, false, false, c.fresh.event(b.EventURI)))
 	}
 	if len(lines) > h {
-		lines = lines[:h]
+		more := 0
+		for _, l := range lines[h-1:] {
+			if strings.HasPrefix(ansi.Strip(l), "   ") {
+				more++
+			}
+		}
+		lines = append(lines[:h-1], st.Faint.Render(fit(fmt.Sprintf(" ⋯ %d more bookings to %s · n/p move the agenda", more, relDay(c.selected.AddDate(0, 0, agendaDays-1), c.today)), w)))
 	}
 	return lines
 }

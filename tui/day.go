@@ -85,7 +85,7 @@ func (d *dayPane) render(st Styles, now time.Time, focused bool, w, h int) []str
 		return []string{"", st.Faint.Render(" No bookings on " + d.day.Format("Mon 2 Jan") + "."), st.Faint.Render(" h/l or ←/→ move the day, t goes to today.")}
 	}
 	whoW := max(8, min(22, (w-24)/2))
-	typeW := max(6, w-2-5-1-4-1-whoW-1-9-1)
+	typeW := max(6, w-2-5-1-4-1-whoW-1-stateW-1)
 	compact := w < 44
 	var lines []string
 	if !compact {
@@ -97,7 +97,14 @@ func (d *dayPane) render(st Styles, now time.Time, focused bool, w, h int) []str
 			notes = append(notes, n)
 		}
 	}
-	listH := max(1, h-len(lines)-min(len(notes)+1, max(0, h-len(lines)-3)))
+	// The bookings come first; the notes get the rows they leave, and a
+	// list longer than its rows keeps one for "n of m".
+	listH := max(1, h-len(lines))
+	if len(d.rows) > listH {
+		listH = max(1, listH-1)
+	} else if spare := listH - len(d.rows); spare >= 2 {
+		listH = len(d.rows)
+	}
 	d.start = window(d.start, d.cursor, listH, len(d.rows))
 	for i := d.start; i < len(d.rows) && i < d.start+listH; i++ {
 		b := d.rows[i]
@@ -105,9 +112,9 @@ func (d *dayPane) render(st Styles, now time.Time, focused bool, w, h int) []str
 		state := bookingState(b, now)
 		var row string
 		if compact {
-			row = fmt.Sprintf(" %s %s %s", local.Format("15:04"), fit(bookingWho(b), max(4, w-18)), fit(state, 10))
+			row = fmt.Sprintf(" %s %s %s", local.Format("15:04"), fit(bookingWho(b), max(4, w-8-stateW)), fit(state, stateW))
 		} else {
-			row = fmt.Sprintf("  %s %-4s %s %s %s", local.Format("15:04"), bookingLen(b), fit(bookingWho(b), whoW), fit(outside(b.Name), typeW), state)
+			row = fmt.Sprintf("  %s %-4s %s %s %s", local.Format("15:04"), bookingLen(b), fit(bookingWho(b), whoW), fit(outside(b.Name), typeW), fit(state, stateW))
 		}
 		row = fit(row, w)
 		fresh := d.fresh.event(b.EventURI)
@@ -177,7 +184,11 @@ func bookingGlyph(b storage.BookingRow) string {
 	return ""
 }
 
-// bookingState is the STATE column: what happened, else when it is.
+// stateW is the STATE column's width: its longest value, "✗ canceled".
+const stateW = 10
+
+// bookingState is the STATE column: what happened, else when it is; never
+// wider than stateW.
 func bookingState(b storage.BookingRow, now time.Time) string {
 	switch {
 	case b.Status == "canceled" && b.MovedAway:

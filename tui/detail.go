@@ -8,6 +8,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/calwatch/calwatch/calendly"
 	"github.com/calwatch/calwatch/storage"
@@ -101,7 +102,7 @@ func (d *detailPane) lines(st Styles, loc *time.Location, w int) []string {
 	var out []string
 	where := "—"
 	if ev.Location != nil {
-		where = outside(ev.Location.Type)
+		where = whereLabel(ev.Location.Type)
 		if s := ev.Location.Location; s != "" {
 			where += " · " + outside(s)
 		}
@@ -142,8 +143,14 @@ func (d *detailPane) lines(st Styles, loc *time.Location, w int) []string {
 		if c, ok := d.ev.Cancellations[iv.URI]; ok && iv.Status == "canceled" {
 			out = append(out, fit("     ✗ "+cancellationText(c), w))
 		}
+		// Questions get the width of the longest, up to half the pane.
+		qW := 0
 		for _, qa := range iv.QuestionsAndAnswers {
-			out = append(out, fit("     "+fit(outside(qa.Question), 28)+"  "+outside(qa.Answer), w))
+			qW = max(qW, ansi.StringWidth(outside(qa.Question)))
+		}
+		qW = max(12, min(qW, w/2-7))
+		for _, qa := range iv.QuestionsAndAnswers {
+			out = append(out, fit("     "+fit(outside(qa.Question), qW)+"  "+outside(qa.Answer), w))
 		}
 	}
 	if len(ev.Guests) > 0 {
@@ -176,4 +183,33 @@ func movedText(m *storage.MovedBooking, loc *time.Location) string {
 		return orDefault(outside(m.Name), "another booking")
 	}
 	return orDefault(outside(m.Name), "booking") + " · " + m.Start.In(loc).Format("Mon 2 Jan 15:04")
+}
+
+// bookingLabel is a stored event in brief for the inspector's Booking
+// line: "Mon 22 Jun 10:00 · Jane Doe", the invitee being the delivery's
+// (inviteeURI) or else the first, "· canceled" when it is. The names are
+// made safe here.
+func bookingLabel(d storage.EventDetail, inviteeURI string, loc *time.Location) string {
+	var parts []string
+	if d.StartTime != nil {
+		parts = append(parts, d.StartTime.In(loc).Format("Mon 2 Jan 15:04"))
+	} else if d.Name != "" {
+		parts = append(parts, outside(d.Name))
+	}
+	who := ""
+	for i, in := range d.Invitees {
+		if in.URI == inviteeURI || (i == 0 && who == "") {
+			who = outside(orDefault(in.Name, in.Email))
+		}
+		if in.URI == inviteeURI {
+			break
+		}
+	}
+	if who != "" {
+		parts = append(parts, who)
+	}
+	if d.Status == "canceled" {
+		parts = append(parts, "canceled")
+	}
+	return strings.Join(parts, " · ")
 }

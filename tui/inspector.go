@@ -31,6 +31,9 @@ type inspector struct {
 	// never), fwdErr why that could not be read.
 	fwd    *storage.ForwardResult
 	fwdErr error
+	// booking is the stored event the delivery is about, as a label; ""
+	// when the store does not have it (the URI shows instead).
+	booking string
 }
 
 func (in *inspector) set(rec storage.DeliveryRecord, err error) {
@@ -173,7 +176,11 @@ func (in *inspector) verdictLines(st Styles, w int) []string {
 		lines = append(lines, " Invitee    "+outside(r.InviteeEmail))
 	}
 	if r.EventURI != "" {
-		lines = append(lines, " Booking    "+middle(outside(r.EventURI), max(10, w-12)))
+		booking := in.booking
+		if booking == "" {
+			booking = middle(outside(r.EventURI), max(10, w-12))
+		}
+		lines = append(lines, " Booking    "+booking)
 	}
 	lines = append(lines, in.forwardLines(st, w)...)
 	out := make([]string, len(lines))

@@ -79,11 +79,12 @@ type helpKeys struct {
 	view      view
 	searching bool
 	demo      bool // the demo's keys are offered
+	fullHelp  bool // the full help is open: its own keys
 }
 
 func (h helpKeys) ShortHelp() []key.Binding {
 	keys := h.shortHelp()
-	if !h.demo || h.searching || h.view == viewInspector {
+	if !h.demo || h.searching || h.fullHelp || h.view == viewInspector {
 		return keys
 	}
 	// The demo's keys go just before ? help, so they show at 80 columns.
@@ -97,6 +98,9 @@ func (h helpKeys) ShortHelp() []key.Binding {
 
 func (h helpKeys) shortHelp() []key.Binding {
 	k := h.km
+	if h.fullHelp {
+		return helpScreenKeys()
+	}
 	if h.searching {
 		return []key.Binding{
 			key.NewBinding(key.WithKeys("enter"), key.WithHelp("⏎", "keep the search")),

@@ -63,11 +63,12 @@ type (
 		err    error
 	}
 	deliveryLoaded struct {
-		seq    int
-		rec    storage.DeliveryRecord
-		err    error
-		fwd    *storage.ForwardResult
-		fwdErr error
+		seq     int
+		rec     storage.DeliveryRecord
+		booking string // the stored event, "Mon 22 Jun 10:00 · Jane Doe"; "" when not stored
+		err     error
+		fwd     *storage.ForwardResult
+		fwdErr  error
 	}
 )
 
@@ -200,11 +201,17 @@ func (m *Model) loadEvent(uri string) tea.Cmd {
 
 func (m *Model) loadDelivery(id int64) tea.Cmd {
 	m.loads.delivery++
-	seq, r := m.loads.delivery, m.reader
+	seq, r, loc := m.loads.delivery, m.reader, m.loc
 	return read(func(ctx context.Context) tea.Msg {
 		rec, err := r.Delivery(ctx, id)
-		fwd, fwdErr := forwardOf(ctx, r, id)
-		return deliveryLoaded{seq: seq, rec: rec, err: err, fwd: fwd, fwdErr: fwdErr}
+		msg := deliveryLoaded{seq: seq, rec: rec, err: err}
+		msg.fwd, msg.fwdErr = forwardOf(ctx, r, id)
+		if err == nil && rec.EventURI != "" {
+			if d, err := r.Event(ctx, rec.EventURI); err == nil {
+				msg.booking = bookingLabel(d, rec.Invitee, loc)
+			}
+		}
+		return msg
 	})
 }
 
@@ -270,6 +277,7 @@ func (m *Model) onLoaded(msg tea.Msg) (tea.Cmd, bool) {
 	case deliveryLoaded:
 		if msg.seq == m.loads.delivery {
 			m.insp.set(msg.rec, msg.err)
+			m.insp.booking = msg.booking
 			m.setInspectedForward(msg.fwd, msg.fwdErr)
 		}
 	default:

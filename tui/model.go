@@ -79,6 +79,7 @@ type Model struct {
 	focus         focus
 	view          view
 	fullHelp      bool
+	helpTop       int // the full help's first line shown, when it scrolls
 
 	cal      calendarPane
 	day      dayPane
@@ -308,15 +309,13 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	if key.Matches(msg, km.Quit) {
 		if msg.String() == "q" && (m.fullHelp || m.view != viewMain) {
-			m.fullHelp, m.view = false, viewMain
+			m.fullHelp, m.helpTop, m.view = false, 0, viewMain
 			return nil
 		}
 		return tea.Quit
 	}
 	if m.fullHelp {
-		if key.Matches(msg, km.Help, km.Back) {
-			m.fullHelp = false
-		}
+		m.helpKey(msg)
 		return nil
 	}
 	if key.Matches(msg, km.Help) {

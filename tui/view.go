@@ -64,9 +64,7 @@ func (m *Model) render() string {
 	var body string
 	switch {
 	case m.fullHelp:
-		m.help.ShowAll = true
-		body = box(m.st, true, "Help", "? or esc closes", strings.Split(m.help.View(helpKeys{km: m.km, focus: m.focus, view: m.view, demo: m.demoActions() != nil}), "\n"), l.w, l.bodyH)
-		m.help.ShowAll = false
+		body = m.helpScreen(l.w, l.bodyH)
 	case m.view == viewInspector:
 		body = m.insp.render(m.st, &m.feed, m.loc, m.now(), l.w, l.bodyH)
 	case m.view == viewDetail:
@@ -83,10 +81,12 @@ func (m *Model) render() string {
 		body = side(m.paneBox(focusContacts, listW, l.bodyH), m.activityBox(l.w-listW, l.bodyH))
 	case m.cal.mode != calMonth && m.focus != focusFeed:
 		// Week and agenda take the full width, the day and feed below.
-		top := m.paneBox(focusCalendar, l.w, l.calH)
-		body = stack(top, side(m.paneBox(focusDay, l.leftW, l.bodyH-l.calH), m.feedBox(l.w-l.leftW, l.bodyH-l.calH)))
+		calH := m.cal.periodBoxHeight(l.calH, l.bodyH)
+		top := m.paneBox(focusCalendar, l.w, calH)
+		body = stack(top, side(m.paneBox(focusDay, l.leftW, l.bodyH-calH), m.feedBox(l.w-l.leftW, l.bodyH-calH)))
 	default:
-		left := stack(m.paneBox(focusCalendar, l.leftW, l.calH), m.paneBox(focusDay, l.leftW, l.bodyH-l.calH))
+		calH := m.cal.monthBoxHeight(l.calH, l.bodyH)
+		left := stack(m.paneBox(focusCalendar, l.leftW, calH), m.paneBox(focusDay, l.leftW, l.bodyH-calH))
 		right := m.feedBox(l.w-l.leftW, l.bodyH-l.previewH)
 		if l.preview {
 			right = stack(right, m.previewBox(l.w-l.leftW, l.previewH))
@@ -241,6 +241,11 @@ func (m *Model) statusBar() string {
 	if m.width < 100 {
 		clock = m.now().In(m.loc).Format("15:04")
 	}
+	// What does not fit goes whole, the least important (last) first.
+	room := m.width - len(clock) - 2
+	for len(parts) > 1 && ansi.StringWidth(" "+strings.Join(parts, " │ ")) > room {
+		parts = parts[:len(parts)-1]
+	}
 	line := " " + strings.Join(parts, " │ ")
 	if m.lay.feedOnly {
 		line = " " + st.Bold.Render("calwatch") + " " + mode + " │ " + counts
@@ -270,7 +275,7 @@ func shortPath(p string) string {
 // footer is the focused pane's keys on the left and a flash message, while
 // it lasts, on the right.
 func (m *Model) footer() string {
-	keys := m.help.ShortHelpView(helpKeys{km: m.km, focus: m.focus, view: m.view, searching: m.contacts.searching, demo: m.demoActions() != nil}.ShortHelp())
+	keys := m.help.ShortHelpView(helpKeys{km: m.km, focus: m.focus, view: m.view, searching: m.contacts.searching, demo: m.demoActions() != nil, fullHelp: m.fullHelp}.ShortHelp())
 	msg := ""
 	if m.flash.text != "" && m.now().Before(m.flash.until) {
 		style := m.st.Faint

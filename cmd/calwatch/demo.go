@@ -41,6 +41,9 @@ type demo struct {
 	store *storage.Store
 	live  *liveBackend
 	hub   *tui.Hub
+	// say tells the user what stopping waits for (the TUI is gone by
+	// then).
+	say func(format string, args ...any)
 }
 
 // startDemo brings the demo up to the point where the TUI can open: the
@@ -66,7 +69,7 @@ func (a *app) startDemoForwarding(ctx context.Context, seed int64, logger *slog.
 	if err != nil {
 		return nil, fmt.Errorf("cannot start the demo's Calendly emulator: %w", err)
 	}
-	d := &demo{emu: emu}
+	d := &demo{emu: emu, say: a.hint}
 	ok := false
 	defer func() {
 		if !ok {
@@ -200,6 +203,9 @@ func (d *demo) close() {
 // listener; the emulator and the store stay until close.
 func (d *demo) stopSession() {
 	if d.live != nil {
+		if d.say != nil {
+			d.say("Stopping the demo: deleting its webhook subscription…")
+		}
 		d.live.stop()
 		d.live = nil
 	}
