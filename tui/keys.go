@@ -12,6 +12,8 @@ type KeyMap struct {
 	Month, Week, Agenda, Follow, Raw, Wrap, NextDlv key.Binding
 	PrevDlv, Copy, Replay, Edit, Curl, OpenLink     key.Binding
 	Away, Export                                    key.Binding
+	// The inspector's body pane: tabs, find, fold.
+	PrevTab, NextTab, Tabs, Find, NextMatch, PrevMatch, Fold key.Binding
 	// The demo's keys, offered only in --demo.
 	DemoBook, DemoCancel, DemoMove, DemoNoShow, DemoKeys key.Binding
 }
@@ -59,6 +61,13 @@ func DefaultKeyMap() KeyMap {
 		OpenLink:   b("o", "open link", "o"),
 		Away:       b("W", "while you were away", "W"),
 		Export:     b("x", "export month (.ics)", "x"),
+		PrevTab:    b("[", "prev tab", "["),
+		NextTab:    b("]", "next tab", "]"),
+		Tabs:       b("[ ]", "tab", "[", "]"),
+		Find:       b("/", "find", "/"),
+		NextMatch:  b("n", "next match", "n"),
+		PrevMatch:  b("N", "prev match", "N"),
+		Fold:       b("z", "fold", "z"),
 		DemoBook:   b("B", "demo: book someone", "B"),
 		DemoCancel: b("C", "demo: cancel", "C"),
 		DemoMove:   b("M", "demo: reschedule", "M"),
@@ -92,6 +101,12 @@ func (h helpKeys) ShortHelp() []key.Binding {
 
 func (h helpKeys) shortHelp() []key.Binding {
 	k := h.km
+	if h.searching && h.view == viewInspector {
+		return []key.Binding{
+			key.NewBinding(key.WithKeys("enter"), key.WithHelp("⏎", "keep the find")),
+			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear it")),
+		}
+	}
 	if h.searching {
 		return []key.Binding{
 			key.NewBinding(key.WithKeys("enter"), key.WithHelp("⏎", "keep the search")),
@@ -100,7 +115,7 @@ func (h helpKeys) shortHelp() []key.Binding {
 	}
 	switch h.view {
 	case viewInspector:
-		return []key.Binding{k.Back, k.Replay, k.Edit, k.Copy, k.Curl, k.Help, k.Up, k.PrevDlv, k.NextDlv, k.Raw}
+		return []key.Binding{k.Back, k.Replay, k.Edit, k.Tabs, k.Find, k.Copy, k.Curl, k.Help, k.Up, k.PrevDlv, k.NextDlv, k.Raw, k.Fold}
 	case viewDetail:
 		return []key.Binding{k.Back, k.Up, k.Down, k.OpenLink, k.Help, k.Quit}
 	case viewDigest:
@@ -125,6 +140,9 @@ func (h helpKeys) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.Top, k.Bottom, k.PgUp, k.PgDn, k.Open, k.Search, k.Follow},
 		{k.Left, k.Right, k.Today, k.NextPeriod, k.PrevPeriod, k.Month, k.Week, k.Agenda, k.Export, k.Away},
 		{k.PrevDlv, k.NextDlv, k.Raw, k.Wrap, k.Replay, k.Edit, k.Copy, k.Curl, k.OpenLink},
+	}
+	if h.view == viewInspector {
+		groups = append(groups, []key.Binding{k.PrevTab, k.NextTab, k.Find, k.NextMatch, k.PrevMatch, k.Fold})
 	}
 	if h.demo {
 		groups = append(groups, []key.Binding{k.DemoBook, k.DemoCancel, k.DemoMove, k.DemoNoShow})

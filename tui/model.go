@@ -292,6 +292,9 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	if m.contacts.searching {
 		return m.contactsSearchKey(msg)
 	}
+	if m.view == viewInspector && m.insp.find.editing {
+		return m.findKey(msg)
+	}
 	if key.Matches(msg, km.Quit) {
 		if msg.String() == "q" && (m.fullHelp || m.view != viewMain) {
 			m.fullHelp, m.view = false, viewMain

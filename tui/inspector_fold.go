@@ -1,0 +1,226 @@
+package tui
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/alecthomas/chroma/v2"
+	"github.com/alecthomas/chroma/v2/formatters"
+	"github.com/alecthomas/chroma/v2/styles"
+)
+
+// jsonNode is one value of a delivery's body: a scalar as its text as
+// received, or an object or array with its members. The body pane is drawn
+// from this tree, so folding follows the JSON's structure.
+type jsonNode struct {
+	open byte             // '{' or '[' for an object or array, 0 for a scalar
+	text string           // a scalar's text as received, made safe
+	kind chroma.TokenType // a scalar's kind, for colour
+	keys []string         // an object's keys as received (quoted), made safe
+	kids []*jsonNode
+}
+
+// parseJSONBody reads body into a tree, keeping every scalar's and key's
+// text as received (escapes, number forms), or reports false when body is
+// not one JSON value.
+func parseJSONBody(body []byte) (*jsonNode, bool) {
+	if !json.Valid(body) {
+		return nil, false
+	}
+	p := jsonParser{body: body, dec: json.NewDecoder(bytes.NewReader(body))}
+	p.dec.UseNumber()
+	root, err := p.value()
+	return root, err == nil
+}
+
+type jsonParser struct {
+	body []byte
+	dec  *json.Decoder
+}
+
+// next returns the next token and its text as received.
+func (p *jsonParser) next() (json.Token, string, error) {
+	from := p.dec.InputOffset()
+	tok, err := p.dec.Token()
+	if err != nil {
+		return nil, "", err
+	}
+	raw := bytes.TrimLeft(p.body[from:p.dec.InputOffset()], " \t\r\n:,")
+	return tok, outside(string(raw)), nil
+}
+
+func (p *jsonParser) value() (*jsonNode, error) {
+	tok, raw, err := p.next()
+	if err != nil {
+		return nil, err
+	}
+	switch t := tok.(type) {
+	case json.Delim:
+		n := &jsonNode{open: byte(t)}
+		for p.dec.More() {
+			if t == '{' {
+				_, key, err := p.next()
+				if err != nil {
+					return nil, err
+				}
+				n.keys = append(n.keys, key)
+			}
+			kid, err := p.value()
+			if err != nil {
+				return nil, err
+			}
+			n.kids = append(n.kids, kid)
+		}
+		_, _, err := p.next() // the closing delimiter
+		return n, err
+	case string:
+		return &jsonNode{text: raw, kind: chroma.LiteralStringDouble}, nil
+	case json.Number:
+		kind := chroma.LiteralNumberInteger
+		if strings.ContainsAny(raw, ".eE") {
+			kind = chroma.LiteralNumberFloat
+		}
+		return &jsonNode{text: raw, kind: kind}, nil
+	default: // true, false, null
+		return &jsonNode{text: raw, kind: chroma.KeywordConstant}, nil
+	}
+}
+
+// folds reports whether a container at depth (the body itself is 0) is
+// folded: anything deeper than level 2, an array inside the payload, or an
+// array of more than 3 items. Empty ones have nothing to fold.
+func (n *jsonNode) folds(depth int) bool {
+	if n.open == 0 || len(n.kids) == 0 || depth == 0 {
+		return false
+	}
+	return depth >= 3 || n.open == '[' && (depth >= 2 || len(n.kids) > 3)
+}
+
+// foldedMaxFirst is the widest first member a folded object shows.
+const foldedMaxFirst = 40
+
+// summary is a folded container's one-line stand-in: "[ … 2 items ]",
+// `{ "type": "zoom", … }` (its first member when that is short) or
+// "{ … 3 keys }".
+func (n *jsonNode) summary(w *jsonLines) {
+	if n.open == '[' {
+		w.add(chroma.Punctuation, "[")
+		w.add(chroma.Comment, " … "+plural(len(n.kids), "item")+" ")
+		w.add(chroma.Punctuation, "]")
+		return
+	}
+	first := n.kids[0]
+	w.add(chroma.Punctuation, "{")
+	if first.open == 0 && len(n.keys[0])+len(first.text) <= foldedMaxFirst {
+		w.add(chroma.Text, " ")
+		w.add(chroma.NameTag, n.keys[0])
+		w.add(chroma.Punctuation, ":")
+		w.add(chroma.Text, " ")
+		w.add(first.kind, first.text)
+		if len(n.kids) > 1 {
+			w.add(chroma.Punctuation, ",")
+			w.add(chroma.Comment, " …")
+		}
+		w.add(chroma.Text, " ")
+	} else {
+		w.add(chroma.Comment, " … "+plural(len(n.kids), "key")+" ")
+	}
+	w.add(chroma.Punctuation, "}")
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// jsonLines is the body laid out as json.Indent lays it out (two spaces a
+// level), a line of chroma tokens each.
+type jsonLines struct {
+	lines [][]chroma.Token
+	cur   []chroma.Token
+}
+
+func (w *jsonLines) add(kind chroma.TokenType, text string) {
+	w.cur = append(w.cur, chroma.Token{Type: kind, Value: text})
+}
+
+func (w *jsonLines) end() {
+	w.lines = append(w.lines, w.cur)
+	w.cur = nil
+}
+
+// layoutJSON lays the tree out, folded or not.
+func layoutJSON(root *jsonNode, fold bool) [][]chroma.Token {
+	var w jsonLines
+	w.emit(root, 0, "", true, fold)
+	return w.lines
+}
+
+func (w *jsonLines) emit(n *jsonNode, depth int, key string, last, fold bool) {
+	indent := strings.Repeat("  ", depth)
+	if depth > 0 {
+		w.add(chroma.TextWhitespace, indent)
+	}
+	if key != "" {
+		w.add(chroma.NameTag, key)
+		w.add(chroma.Punctuation, ":")
+		w.add(chroma.TextWhitespace, " ")
+	}
+	closer := "}"
+	if n.open == '[' {
+		closer = "]"
+	}
+	switch {
+	case n.open == 0:
+		w.add(n.kind, n.text)
+	case len(n.kids) == 0:
+		w.add(chroma.Punctuation, string(n.open)+closer)
+	case fold && n.folds(depth):
+		n.summary(w)
+	default:
+		w.add(chroma.Punctuation, string(n.open))
+		w.end()
+		for i, kid := range n.kids {
+			k := ""
+			if n.open == '{' {
+				k = n.keys[i]
+			}
+			w.emit(kid, depth+1, k, i == len(n.kids)-1, fold)
+		}
+		if depth > 0 {
+			w.add(chroma.TextWhitespace, indent)
+		}
+		w.add(chroma.Punctuation, closer)
+	}
+	if !last {
+		w.add(chroma.Punctuation, ",")
+	}
+	w.end()
+}
+
+// plainLine is a laid-out line as text.
+func plainLine(toks []chroma.Token) string {
+	var b strings.Builder
+	for _, t := range toks {
+		b.WriteString(t.Value)
+	}
+	return b.String()
+}
+
+var (
+	jsonFormatter = formatters.Get("terminal256")
+	jsonStyle     = styles.Get("monokai")
+)
+
+// colourLine draws a laid-out line in the pretty view's colours.
+func colourLine(toks []chroma.Token) string {
+	var b strings.Builder
+	if jsonFormatter.Format(&b, jsonStyle, chroma.Literator(toks...)) != nil {
+		return plainLine(toks)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
