@@ -92,7 +92,7 @@ func (in *inspector) text() *bodyText {
 	case in.raw || v.doc == nil:
 		return build(&v.asIs, func() *bodyText { return textOf(string(in.rec.Body)) })
 	case in.fold:
-		return build(&v.folded, func() *bodyText { return tokenText(layoutJSON(v.doc, true)) })
+		return build(&v.folded, func() *bodyText { return tokenText(layoutJSON(v.doc, true).lines) })
 	}
 	return in.unfolded()
 }
@@ -100,7 +100,7 @@ func (in *inspector) text() *bodyText {
 // unfolded is the pretty view with nothing folded.
 func (in *inspector) unfolded() *bodyText {
 	if in.views.pretty == nil {
-		in.views.pretty = tokenText(layoutJSON(in.views.doc, false))
+		in.views.pretty = tokenText(layoutJSON(in.views.doc, false).lines)
 	}
 	return in.views.pretty
 }

@@ -30,7 +30,7 @@ type bodyMatch struct{ line, from, to int }
 
 var (
 	matchStyle   = lipgloss.NewStyle().Reverse(true)
-	currentStyle = lipgloss.NewStyle().Reverse(true).Underline(true).Bold(true)
+	currentStyle = lipgloss.NewStyle().Reverse(true).Bold(true)
 )
 
 // start gives the input the keys, holding the last query.
@@ -172,7 +172,7 @@ func (f *bodyFind) glyph(i int) string {
 }
 
 // mark draws line i with its matches in reverse video, the current one
-// underlined too.
+// bold too.
 func (f *bodyFind) mark(_ Styles, text *bodyText, i int) string {
 	drawn := text.line(i)
 	on, first := f.onLine(i)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/alecthomas/chroma/v2"
 	"github.com/alecthomas/chroma/v2/formatters"
@@ -140,8 +141,10 @@ func plural(n int, noun string) string {
 // jsonLines is the body laid out as json.Indent lays it out (two spaces a
 // level), a line of chroma tokens each.
 type jsonLines struct {
-	lines [][]chroma.Token
-	cur   []chroma.Token
+	lines   [][]chroma.Token
+	summary []bool // the line stands for a folded object or array
+	cur     []chroma.Token
+	folded  bool
 }
 
 func (w *jsonLines) add(kind chroma.TokenType, text string) {
@@ -150,14 +153,15 @@ func (w *jsonLines) add(kind chroma.TokenType, text string) {
 
 func (w *jsonLines) end() {
 	w.lines = append(w.lines, w.cur)
-	w.cur = nil
+	w.summary = append(w.summary, w.folded)
+	w.cur, w.folded = nil, false
 }
 
 // layoutJSON lays the tree out, folded or not.
-func layoutJSON(root *jsonNode, fold bool) [][]chroma.Token {
+func layoutJSON(root *jsonNode, fold bool) *jsonLines {
 	var w jsonLines
 	w.emit(root, 0, "", true, fold)
-	return w.lines
+	return &w
 }
 
 func (w *jsonLines) emit(n *jsonNode, depth int, key string, last, fold bool) {
@@ -181,6 +185,7 @@ func (w *jsonLines) emit(n *jsonNode, depth int, key string, last, fold bool) {
 		w.add(chroma.Punctuation, string(n.open)+closer)
 	case fold && n.folds(depth):
 		n.summary(w)
+		w.folded = true
 	default:
 		w.add(chroma.Punctuation, string(n.open))
 		w.end()
@@ -214,13 +219,35 @@ func plainLine(toks []chroma.Token) string {
 var (
 	jsonFormatter = formatters.Get("terminal256")
 	jsonStyle     = styles.Get("monokai")
+	// tokenColours caches, per token type, what chroma writes before and
+	// after a token's text: formatting builds its colour table each call.
+	tokenColours sync.Map // chroma.TokenType → [2]string
 )
 
 // colourLine draws a laid-out line in the pretty view's colours.
 func colourLine(toks []chroma.Token) string {
 	var b strings.Builder
-	if jsonFormatter.Format(&b, jsonStyle, chroma.Literator(toks...)) != nil {
-		return plainLine(toks)
+	for _, t := range toks {
+		around := colourOf(t.Type)
+		b.WriteString(around[0] + t.Value + around[1])
 	}
-	return strings.TrimSuffix(b.String(), "\n")
+	return b.String()
+}
+
+// colourOf is what chroma's terminal formatter, in the monokai style,
+// writes around a token of this type.
+func colourOf(kind chroma.TokenType) [2]string {
+	if c, ok := tokenColours.Load(kind); ok {
+		return c.([2]string)
+	}
+	const mark = "\x00"
+	var b strings.Builder
+	around := [2]string{}
+	if jsonFormatter.Format(&b, jsonStyle, chroma.Literator(chroma.Token{Type: kind, Value: mark})) == nil {
+		if before, after, ok := strings.Cut(b.String(), mark); ok {
+			around = [2]string{before, after}
+		}
+	}
+	tokenColours.Store(kind, around)
+	return around
 }
