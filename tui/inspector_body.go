@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"strings"
@@ -64,12 +65,13 @@ func (t *bodyText) line(i int) string {
 // bodyViews caches each view of one delivery, built when first shown.
 type bodyViews struct {
 	doc                                *jsonNode // nil when the body is not JSON
+	whyRaw                             error     // why doc is nil
 	pretty, folded, asIs, reply, bytes *bodyText
 }
 
 func (in *inspector) setBody() {
 	in.views = bodyViews{}
-	in.views.doc, _ = parseJSONBody(in.rec.Body)
+	in.views.doc, in.views.whyRaw = parseJSONBody(in.rec.Body)
 }
 
 // isJSON reports whether the stored body is one JSON value.
@@ -123,25 +125,26 @@ func (in *inspector) replyText() *bodyText {
 func hexDump(b []byte) []string {
 	digits := max(4, len(fmt.Sprintf("%x", max(0, len(b)-1))))
 	lines := make([]string, 0, (len(b)+15)/16)
+	line := make([]byte, 0, digits+16*3+2+16)
 	for off := 0; off < len(b); off += 16 {
 		row := b[off:min(off+16, len(b))]
-		var l strings.Builder
-		fmt.Fprintf(&l, "%0*x", digits, off)
+		line = fmt.Appendf(line[:0], "%0*x", digits, off)
 		for i := range 16 {
 			if i < len(row) {
-				fmt.Fprintf(&l, " %02x", row[i])
+				line = append(line, ' ')
+				line = hex.AppendEncode(line, row[i:i+1])
 			} else {
-				l.WriteString("   ")
+				line = append(line, "   "...)
 			}
 		}
-		l.WriteString("  ")
+		line = append(line, ' ', ' ')
 		for _, c := range row {
 			if c < 0x20 || c > 0x7e {
 				c = '.'
 			}
-			l.WriteByte(c)
+			line = append(line, c)
 		}
-		lines = append(lines, l.String())
+		lines = append(lines, string(line))
 	}
 	return lines
 }
@@ -186,7 +189,7 @@ func (in *inspector) paneStatus(text *bodyText) string {
 	}
 	switch {
 	case !in.folding() && !in.isJSON() && len(in.rec.Body) > 0:
-		return fmt.Sprintf("%s · %s · not JSON: nothing to fold", plural(n, "line"), size)
+		return fmt.Sprintf("%s · %s · %s: shown as received", plural(n, "line"), size, in.views.whyRaw)
 	case !in.folding():
 		return fmt.Sprintf("%s · %s", plural(n, "line"), size)
 	case in.fold:

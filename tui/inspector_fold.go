@@ -3,6 +3,7 @@ package tui
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -23,17 +24,26 @@ type jsonNode struct {
 	kids []*jsonNode
 }
 
+// maxLayoutDepth is the deepest nesting laid out pretty: the indentation
+// of deeper bodies grows with the square of their depth (a 1 MiB body of
+// "[" would be gigabytes), so they are shown as received.
+const maxLayoutDepth = 64
+
+var (
+	errNotJSON = errors.New("not JSON")
+	errTooDeep = fmt.Errorf("nested more than %d deep", maxLayoutDepth)
+)
+
 // parseJSONBody reads body into a tree, keeping every scalar's and key's
-// text as received (escapes, number forms), or reports false when body is
-// not one JSON value.
-func parseJSONBody(body []byte) (*jsonNode, bool) {
+// text as received (escapes, number forms), or says why it cannot: body
+// is not one JSON value, or is nested too deep to lay out.
+func parseJSONBody(body []byte) (*jsonNode, error) {
 	if !json.Valid(body) {
-		return nil, false
+		return nil, errNotJSON
 	}
 	p := jsonParser{body: body, dec: json.NewDecoder(bytes.NewReader(body))}
 	p.dec.UseNumber()
-	root, err := p.value()
-	return root, err == nil
+	return p.value(0)
 }
 
 type jsonParser struct {
@@ -52,13 +62,16 @@ func (p *jsonParser) next() (json.Token, string, error) {
 	return tok, outside(string(raw)), nil
 }
 
-func (p *jsonParser) value() (*jsonNode, error) {
+func (p *jsonParser) value(depth int) (*jsonNode, error) {
 	tok, raw, err := p.next()
 	if err != nil {
 		return nil, err
 	}
 	switch t := tok.(type) {
 	case json.Delim:
+		if depth >= maxLayoutDepth {
+			return nil, errTooDeep
+		}
 		n := &jsonNode{open: byte(t)}
 		for p.dec.More() {
 			if t == '{' {
@@ -68,7 +81,7 @@ func (p *jsonParser) value() (*jsonNode, error) {
 				}
 				n.keys = append(n.keys, key)
 			}
-			kid, err := p.value()
+			kid, err := p.value(depth + 1)
 			if err != nil {
 				return nil, err
 			}
