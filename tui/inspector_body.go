@@ -225,7 +225,10 @@ func (in *inspector) bodyBox(st Styles, w, h int) string {
 	if in.tab == tabRawBytes {
 		numW = -1
 	}
-	textW := max(4, inner-numW-2)
+	textW, margin := max(4, inner-numW-2), " "
+	if numW < 0 { // the hex dump's 70 columns fit a 120-column screen's pane
+		textW, margin = inner, ""
+	}
 	var lines []string
 	for i := in.scroll; i < len(src) && len(lines) < in.rows; i++ {
 		drawn := in.find.mark(st, text, i)
@@ -238,11 +241,11 @@ func (in *inspector) bodyBox(st Styles, w, h int) string {
 				if j > 0 && numW > 0 {
 					gutter = strings.Repeat(" ", numW+1)
 				}
-				lines = append(lines, " "+gutter+part)
+				lines = append(lines, margin+gutter+part)
 			}
 			continue
 		}
-		lines = append(lines, " "+gutter+fit(drawn, textW))
+		lines = append(lines, margin+gutter+fit(drawn, textW))
 	}
 	if len(src) == 0 {
 		lines = []string{"", st.Faint.Render(" (empty body)")}
@@ -263,7 +266,7 @@ func (in *inspector) footer(st Styles, text *bodyText, w int) string {
 	}
 	status := in.paneStatus(text)
 	if q := in.find.typed(); q != "" {
-		status = "/" + outside(q) + " · n next · N prev · esc clears · " + status
+		status = "/" + outside(q) + " · n/N · esc clears · " + status
 	}
 	status = ansi.Truncate(status, max(1, w-6), "…")
 	pad := max(0, w-ansi.StringWidth(status)-4)
@@ -274,11 +277,12 @@ func (in *inspector) footer(st Styles, text *bodyText, w int) string {
 // / n N find, and esc clears a find before it leaves the inspector.
 func (m *Model) bodyPaneKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	km, in := m.km, &m.insp
+	m.measureBodyPane()
 	switch {
 	case key.Matches(msg, km.Back) && in.find.typed() != "":
 		in.find.clear()
 	case key.Matches(msg, km.Find):
-		return in.find.start(), true
+		return in.find.start(in.scroll), true
 	case key.Matches(msg, km.NextMatch):
 		in.find.sync(in.text())
 		in.scrollTo(in.find.step(1))
@@ -299,9 +303,11 @@ func (m *Model) bodyPaneKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		}
 		in.fold = !in.fold
 		in.afterTextChange()
-	case key.Matches(msg, km.Raw) && in.tab == tabBody:
-		in.raw = !in.raw
-		in.afterTextChange()
+	case key.Matches(msg, km.Raw):
+		if in.tab == tabBody { // p means nothing on the other tabs
+			in.raw = !in.raw
+			in.afterTextChange()
+		}
 	default:
 		return nil, false
 	}
@@ -314,4 +320,12 @@ func (in *inspector) afterTextChange() {
 	in.scroll = 0
 	in.find.sync(in.text())
 	in.scrollTo(in.find.first(0))
+}
+
+// measureBodyPane learns how many lines the body pane shows, which drawing
+// records, when a key comes before the inspector was first drawn.
+func (m *Model) measureBodyPane() {
+	if m.insp.rows == 0 {
+		m.insp.render(m.st, &m.feed, m.loc, m.now(), m.lay.w, m.lay.bodyH)
+	}
 }

@@ -131,10 +131,17 @@ func TestFindZoomMovesToEachMatchAndScrolls(t *testing.T) {
 func TestFindWithNoMatchSaysSo(t *testing.T) {
 	l := newListened(t)
 	l.post(t, realBody(t), bodyTestKey)
-	m := l.inspect(t, 120, 36)
-	keys(t, m, "/", "q", "x", "enter") // q goes to the input, not quit
+	m := l.inspect(t, 80, 24)
+	keys(t, m, "j", "j", "j", "/", "q")
+	if m.insp.scroll <= 3 {
+		t.Fatalf("typing q should scroll to the first question, below line 4; the pane is at line %d", m.insp.scroll+1)
+	}
+	keys(t, m, "x", "enter") // q went to the input, not quit
 	if s := screen(m); !strings.Contains(s, "no match") || !strings.Contains(s, "/qx") {
 		t.Fatalf("a find that matches nothing should say so:\n%s", s)
+	}
+	if m.insp.scroll != 3 {
+		t.Errorf("with no match the pane should go back to where the find began (line 4), not line %d", m.insp.scroll+1)
 	}
 }
 

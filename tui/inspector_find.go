@@ -23,6 +23,7 @@ type bodyFind struct {
 	matches []bodyMatch // in the order they read
 	cur     int         // the match n and N move from
 	of      *bodyText   // the text matches were found in
+	anchor  int         // the scroll when / was pressed: typing finds from there
 }
 
 // bodyMatch is one match: its line and display columns [from, to).
@@ -33,8 +34,10 @@ var (
 	currentStyle = lipgloss.NewStyle().Reverse(true).Bold(true)
 )
 
-// start gives the input the keys, holding the last query.
-func (f *bodyFind) start() tea.Cmd {
+// start gives the input the keys, holding the last query; typing finds
+// from the line at the top of the pane, anchor.
+func (f *bodyFind) start(anchor int) tea.Cmd {
+	f.anchor = anchor
 	if !f.ready {
 		f.input = textinput.New()
 		f.input.Prompt = "/ "
@@ -210,11 +213,16 @@ func (m *Model) findKey(msg tea.KeyPressMsg) tea.Cmd {
 	case "ctrl+c":
 		return tea.Quit
 	}
+	m.measureBodyPane()
 	var cmd tea.Cmd
 	f.input, cmd = f.input.Update(msg)
 	if q := f.input.Value(); q != f.query {
 		f.setQuery(q, in.text())
-		in.scrollTo(f.first(in.scroll))
+		if line := f.first(f.anchor); line >= 0 {
+			in.scrollTo(line)
+		} else {
+			in.scroll = f.anchor // back where the find began
+		}
 	}
 	return cmd
 }
