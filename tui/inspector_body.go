@@ -262,6 +262,7 @@ func (in *inspector) bodyBox(st Styles, w, h int) string {
 // what the pane shows, centred between rules.
 func (in *inspector) footer(st Styles, text *bodyText, w int) string {
 	if in.find.editing {
+		in.find.input.SetWidth(max(10, w-4))
 		return " " + in.find.input.View()
 	}
 	status := in.paneStatus(text)
