@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"encoding/hex"
 	"fmt"
 	"net/http"
 	"strings"
@@ -123,16 +122,19 @@ func (in *inspector) replyText() *bodyText {
 // hexDump shows b 16 bytes a line: the offset, the bytes in hex and as
 // ASCII, anything not printable as ".".
 func hexDump(b []byte) []string {
-	digits := max(4, len(fmt.Sprintf("%x", max(0, len(b)-1))))
+	const digits = "0123456789abcdef"
+	width := max(4, len(fmt.Sprintf("%x", max(0, len(b)-1))))
+	lineLen := width + 16*3 + 2 + 16
 	lines := make([]string, 0, (len(b)+15)/16)
-	line := make([]byte, 0, digits+16*3+2+16)
 	for off := 0; off < len(b); off += 16 {
 		row := b[off:min(off+16, len(b))]
-		line = fmt.Appendf(line[:0], "%0*x", digits, off)
+		line := make([]byte, 0, lineLen)
+		for shift := 4 * (width - 1); shift >= 0; shift -= 4 {
+			line = append(line, digits[off>>shift&0xf])
+		}
 		for i := range 16 {
 			if i < len(row) {
-				line = append(line, ' ')
-				line = hex.AppendEncode(line, row[i:i+1])
+				line = append(line, ' ', digits[row[i]>>4], digits[row[i]&0xf])
 			} else {
 				line = append(line, "   "...)
 			}

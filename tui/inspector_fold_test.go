@@ -138,7 +138,7 @@ func FuzzInspectorBodyPane(f *testing.F) {
 		feed := feedPane{}
 		for tab := range tabCount {
 			for _, fold := range []bool{false, true} {
-				in.tab, in.fold = tab, fold
+				in.tab, in.fold, in.wrap = tab, fold, fold
 				in.find.step(1)
 				out := in.render(DefaultStyles(true), &feed, time.UTC, testNow, 100, 30)
 				for _, r := range sgr.ReplaceAllString(out, "") {
