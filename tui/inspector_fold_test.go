@@ -136,19 +136,21 @@ func FuzzInspectorBodyPane(f *testing.F) {
 			Body: body, BodySize: int64(len(body)) + 1, BodyTruncated: true}, nil)
 		in.find.setQuery(query, in.text())
 		feed := feedPane{}
-		for tab := range tabCount {
-			for _, fold := range []bool{false, true} {
-				in.tab, in.fold, in.wrap = tab, fold, fold
-				in.find.step(1)
-				out := in.render(DefaultStyles(true), &feed, time.UTC, testNow, 100, 30)
-				for _, r := range sgr.ReplaceAllString(out, "") {
-					if r != '\n' && (unicode.IsControl(r) || r == '\u202e' || r == '\u2066') {
-						t.Fatalf("a %U from outside reached the screen:\n%q", r, out)
-					}
+		views := []struct {
+			tab        bodyTab
+			fold, wrap bool
+		}{{tabBody, false, false}, {tabBody, true, true}, {tabReply, false, true}, {tabRawBytes, false, false}}
+		for _, v := range views {
+			in.tab, in.fold, in.wrap = v.tab, v.fold, v.wrap
+			in.find.step(1)
+			out := in.render(DefaultStyles(true), &feed, time.UTC, testNow, 100, 30)
+			for _, r := range sgr.ReplaceAllString(out, "") {
+				if r != '\n' && (unicode.IsControl(r) || r == '\u202e' || r == '\u2066') {
+					t.Fatalf("a %U from outside reached the screen:\n%q", r, out)
 				}
-				if n := strings.Count(out, "\n"); n != 29 {
-					t.Fatalf("tab %d drew %d lines, want 30", tab, n+1)
-				}
+			}
+			if n := strings.Count(out, "\n"); n != 29 {
+				t.Fatalf("%+v drew %d lines, want 30", v, n+1)
 			}
 		}
 	})
