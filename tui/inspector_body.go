@@ -151,16 +151,16 @@ func hexDump(b []byte) []string {
 	return lines
 }
 
-// storedNote says how much of the body is kept: all of it, or a prefix.
+// storedNote says how much of the body is kept: all of it, a prefix, or
+// none (a duplicate's body is its first delivery's).
 func storedNote(r storage.DeliveryRecord) string {
-	if !r.BodyTruncated {
+	switch {
+	case !r.BodyTruncated:
 		return thousands(len(r.Body)) + " B as received"
+	case r.Outcome == storage.OutcomeDuplicate && len(r.Body) == 0:
+		return fmt.Sprintf("no body kept: a duplicate, delivery %d has its %s B", r.DuplicateOf, thousands(int(r.BodySize)))
 	}
-	note := fmt.Sprintf("a prefix: %s B stored of %s B received", thousands(len(r.Body)), thousands(int(r.BodySize)))
-	if r.Outcome == storage.OutcomeDuplicate {
-		note += fmt.Sprintf(" (a duplicate keeps no body; delivery %d has it)", r.DuplicateOf)
-	}
-	return note
+	return fmt.Sprintf("a prefix: %s B stored of %s B received", thousands(len(r.Body)), thousands(int(r.BodySize)))
 }
 
 // tabTitle is the body pane's title: "[Body] Reply  Raw bytes".

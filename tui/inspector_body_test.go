@@ -2,6 +2,7 @@ package tui
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -235,6 +236,22 @@ func TestRawBytesOfARefusedBodySaysItIsAPrefix(t *testing.T) {
 	keys(t, m, "[", "[", "[")
 	if s := screen(m); !strings.Contains(s, "Body  Reply [Raw bytes]") {
 		t.Errorf("[ three times should come round to the same tab:\n%s", s)
+	}
+}
+
+func TestADuplicateSaysWhichDeliveryHasItsBody(t *testing.T) {
+	l := newListened(t)
+	body := realBody(t)
+	l.post(t, body, bodyTestKey)
+	l.post(t, body, bodyTestKey) // the same signature again: a duplicate
+	m := l.inspect(t, 160, 48)
+	want := fmt.Sprintf("no body kept: a duplicate, delivery 1 has its %s B", thousands(len(body)))
+	if s := screen(m); !strings.Contains(s, "(empty body)") || !strings.Contains(s, want) {
+		t.Fatalf("a duplicate's body pane should say where its body is (%q):\n%s", want, s)
+	}
+	keys(t, m, "[")
+	if s := screen(m); !strings.Contains(s, want) {
+		t.Errorf("Raw bytes of a duplicate should say where its body is:\n%s", s)
 	}
 }
 
