@@ -79,9 +79,9 @@ func (in *inspector) isJSON() bool { return in.views.doc != nil }
 // text is the view the body pane shows now.
 func (in *inspector) text() *bodyText {
 	v := &in.views
-	build := func(t **bodyText, make func() *bodyText) *bodyText {
+	build := func(t **bodyText, newText func() *bodyText) *bodyText {
 		if *t == nil {
-			*t = make()
+			*t = newText()
 		}
 		return *t
 	}
@@ -114,9 +114,8 @@ func (in *inspector) folding() bool { return in.tab == tabBody && !in.raw && in.
 func (in *inspector) replyText() *bodyText {
 	code := answerCode(in.rec)
 	contentType, body := listener.Reply(code, in.rec)
-	t := textOf(fmt.Sprintf("HTTP/1.1 %d %s\nContent-Type: %s\nContent-Length: %d\n\n%s",
+	return textOf(fmt.Sprintf("HTTP/1.1 %d %s\nContent-Type: %s\nContent-Length: %d\n\n%s",
 		code, http.StatusText(code), contentType, len(body), body))
-	return t
 }
 
 // hexDump shows b 16 bytes a line: the offset, the bytes in hex and as
@@ -233,7 +232,7 @@ func (in *inspector) bodyBox(st Styles, w, h int) string {
 	}
 	var lines []string
 	for i := in.scroll; i < len(src) && len(lines) < in.rows; i++ {
-		drawn := in.find.mark(st, text, i)
+		drawn := in.find.mark(text, i)
 		gutter := ""
 		if numW > 0 {
 			gutter = st.Faint.Render(fmt.Sprintf("%*d", numW, i+1)) + in.find.glyph(i)

@@ -176,7 +176,7 @@ func (f *bodyFind) glyph(i int) string {
 
 // mark draws line i with its matches in reverse video, the current one
 // bold too.
-func (f *bodyFind) mark(_ Styles, text *bodyText, i int) string {
+func (f *bodyFind) mark(text *bodyText, i int) string {
 	drawn := text.line(i)
 	on, first := f.onLine(i)
 	if len(on) == 0 {
