@@ -268,7 +268,12 @@ func (in *inspector) footer(st Styles, text *bodyText, w int) string {
 	}
 	status := in.paneStatus(text)
 	if q := in.find.typed(); q != "" {
-		status = "/" + outside(q) + " · n/N · esc clears · " + status
+		// The keys go first to make room for what the pane shows.
+		full := "/" + outside(q) + " · n/N · esc clears · " + status
+		if ansi.StringWidth(full) > w-6 {
+			full = "/" + outside(q) + " · " + status
+		}
+		status = full
 	}
 	status = ansi.Truncate(status, max(1, w-6), "…")
 	pad := max(0, w-ansi.StringWidth(status)-4)
