@@ -227,8 +227,12 @@ func (in *inspector) bodyBox(st Styles, w, h int) string {
 		numW = -1
 	}
 	textW, margin := max(4, inner-numW-2), " "
+	hexGlyph := numW < 0 && len(src) > 0 && inner > len(src[0])
 	if numW < 0 { // the hex dump's 70 columns fit a 120-column screen's pane
 		textW, margin = inner, ""
+		if hexGlyph { // and with a column to spare, find's glyph goes first
+			textW--
+		}
 	}
 	var lines []string
 	for i := in.scroll; i < len(src) && len(lines) < in.rows; i++ {
@@ -236,6 +240,8 @@ func (in *inspector) bodyBox(st Styles, w, h int) string {
 		gutter := ""
 		if numW > 0 {
 			gutter = st.Faint.Render(fmt.Sprintf("%*d", numW, i+1)) + in.find.glyph(i)
+		} else if hexGlyph {
+			gutter = in.find.glyph(i)
 		}
 		if in.wrap {
 			for j, part := range strings.Split(ansi.Hardwrap(drawn, textW, true), "\n") {

@@ -229,7 +229,11 @@ func TestRawBytesOfARefusedBodySaysItIsAPrefix(t *testing.T) {
 	if !strings.Contains(s, `0000 7b 22 65 76 65 6e 74 22 3a 22 69 6e 76 69 74 65  {"event":"invite`) {
 		t.Errorf("Raw bytes should start with the dump of the first 16 bytes:\n%s", s)
 	}
-	keys(t, m, "G")
+	keys(t, m, "/", "i", "n", "v", "i", "t", "e", "enter")
+	if s := screen(m); !strings.Contains(s, "▸0000 7b 22") || !strings.Contains(s, "match 1 of 1") {
+		t.Errorf("a find in the dump should mark its line and count it:\n%s", s)
+	}
+	keys(t, m, "esc", "G")
 	if s := screen(m); !strings.Contains(s, "07f0 78 78") || strings.Contains(s, "0800 ") {
 		t.Errorf("the dump should end at the 2,048th byte (offset 07f0):\n%s", s)
 	}
