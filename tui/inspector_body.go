@@ -252,7 +252,7 @@ func (in *inspector) bodyBox(st Styles, w, h int) string {
 			}
 			continue
 		}
-		lines = append(lines, margin+gutter+fit(drawn, textW))
+		lines = append(lines, margin+gutter+fit(in.find.reveal(drawn, i, textW), textW))
 	}
 	if len(src) == 0 {
 		lines = []string{"", st.Faint.Render(" (empty body)")}

@@ -146,6 +146,23 @@ func TestFindWithNoMatchSaysSo(t *testing.T) {
 	}
 }
 
+func TestFindShowsAMatchPastThePanesEdge(t *testing.T) {
+	l := newListened(t)
+	l.post(t, []byte(`{"note":"`+strings.Repeat("x", 200)+`Zoom at the end"}`), "not the key")
+	m := l.inspect(t, 80, 24)
+	if s := screen(m); strings.Contains(s, "Zoom") {
+		t.Fatalf("the test wants the match past the pane's edge:\n%s", s)
+	}
+	keys(t, m, "/", "z", "o", "o", "m", "enter")
+	s := screen(m)
+	if !regexp.MustCompile(`2▸…x+Zoom at the end"`).MatchString(s) {
+		t.Errorf("the line should be shifted left to show its match, the cut marked …:\n%s", s)
+	}
+	if !reversed(m.View().Content, "Zoom") {
+		t.Errorf("the shifted match is not in reverse video")
+	}
+}
+
 var linesShown = regexp.MustCompile(`(\d+) lines shown \((\d+) unfolded\)`)
 var linesAll = regexp.MustCompile(`─ (\d+) lines · `)
 

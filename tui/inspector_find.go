@@ -197,6 +197,16 @@ func (f *bodyFind) mark(text *bodyText, i int) string {
 	return b.String()
 }
 
+// reveal shifts line i, drawn, left when the current match is on it but
+// past width columns, so the match shows ("…" marks the cut).
+func (f *bodyFind) reveal(drawn string, i, width int) string {
+	if f.cur >= len(f.matches) || f.matches[f.cur].line != i || f.matches[f.cur].to <= width {
+		return drawn
+	}
+	cut := f.matches[f.cur].to - width + width/3 + 1
+	return "…" + ansi.TruncateLeft(drawn, cut, "")
+}
+
 // findKey feeds the find input: every keystroke finds, ⏎ keeps the query
 // and hands the keys back, esc drops it.
 func (m *Model) findKey(msg tea.KeyPressMsg) tea.Cmd {

@@ -116,7 +116,7 @@ func (n *jsonNode) folds(depth int) bool {
 const foldedMaxFirst = 40
 
 // summary is a folded container's one-line stand-in: "[ … 2 items ]",
-// `{ "type": "zoom", … }` (its first member when that is short) or
+// `{ "type": "zoom", … }` (one short member, see shownMember) or
 // "{ … 3 keys }".
 func (n *jsonNode) summary(w *jsonLines) {
 	if n.open == '[' {
@@ -125,11 +125,12 @@ func (n *jsonNode) summary(w *jsonLines) {
 		w.add(chroma.Punctuation, "]")
 		return
 	}
-	first := n.kids[0]
+	shown := n.shownMember()
 	w.add(chroma.Punctuation, "{")
-	if first.open == 0 && len(n.keys[0])+len(first.text) <= foldedMaxFirst {
+	if shown >= 0 {
+		first := n.kids[shown]
 		w.add(chroma.Text, " ")
-		w.add(chroma.NameTag, n.keys[0])
+		w.add(chroma.NameTag, n.keys[shown])
 		w.add(chroma.Punctuation, ":")
 		w.add(chroma.Text, " ")
 		w.add(first.kind, first.text)
@@ -142,6 +143,25 @@ func (n *jsonNode) summary(w *jsonLines) {
 		w.add(chroma.Comment, " … "+plural(len(n.kids), "key")+" ")
 	}
 	w.add(chroma.Punctuation, "}")
+}
+
+// shownMember is the member a folded object shows: "type" when it is a
+// short scalar (a location's kind), else its first short scalar; -1 for
+// none.
+func (n *jsonNode) shownMember() int {
+	first := -1
+	for i, kid := range n.kids {
+		if kid.open != 0 || len(n.keys[i])+len(kid.text) > foldedMaxFirst {
+			continue
+		}
+		if n.keys[i] == `"type"` {
+			return i
+		}
+		if first < 0 {
+			first = i
+		}
+	}
+	return first
 }
 
 func plural(n int, noun string) string {

@@ -103,9 +103,16 @@ func TestBigArraysFoldAtAnyDepthButTheTop(t *testing.T) {
 	if got != want {
 		t.Errorf("folded:\n%s\nwant\n%s", got, want)
 	}
-	root, _ = parseJSONBody([]byte(`{"a":{"b":{"c":{"k":"a very long value that does not fit on a folded line at all","l":1}}}}`))
-	if got := tokenText(layoutJSON(root, true).lines).plain[3]; got != `      "c": { … 2 keys }` {
-		t.Errorf("an object whose first member is long folds to %q, want its key count", got)
+	for body, want := range map[string]string{
+		`{"k":"a very long value that does not fit on a folded line at all","l":1}`: `{ "l": 1, … }`,
+		`{"join_url":"https://zoom.example.com/j/1","status":"pushed","type":"zoom"}`: `{ "type": "zoom", … }`,
+		`{"k":"a very long value that does not fit on a folded line at all","l":[1]}`: `{ … 2 keys }`,
+		`{"only":true}`: `{ "only": true }`,
+	} {
+		root, _ = parseJSONBody([]byte(`{"a":{"b":{"c":` + body + `}}}`))
+		if got := tokenText(layoutJSON(root, true).lines).plain[3]; got != `      "c": `+want {
+			t.Errorf("%s folds to %q, want %q", body, got, want)
+		}
 	}
 }
 
