@@ -104,7 +104,7 @@ func TestBigArraysFoldAtAnyDepthButTheTop(t *testing.T) {
 		t.Errorf("folded:\n%s\nwant\n%s", got, want)
 	}
 	for body, want := range map[string]string{
-		`{"k":"a very long value that does not fit on a folded line at all","l":1}`: `{ "l": 1, … }`,
+		`{"k":"a very long value that does not fit on a folded line at all","l":1}`:   `{ "l": 1, … }`,
 		`{"join_url":"https://zoom.example.com/j/1","status":"pushed","type":"zoom"}`: `{ "type": "zoom", … }`,
 		`{"k":"a very long value that does not fit on a folded line at all","l":[1]}`: `{ … 2 keys }`,
 		`{"only":true}`: `{ "only": true }`,
