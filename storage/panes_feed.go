@@ -70,9 +70,10 @@ func (p *Panes) Delivery(ctx context.Context, id int64) (DeliveryRecord, error) 
 	var r DeliveryRecord
 	var received sql.NullString
 	err := p.db.QueryRowContext(ctx, `
-SELECT id, received_at, event, outcome, reason, invitee_uri, invitee_email, event_uri, signature_header, body
+SELECT id, received_at, event, outcome, reason, invitee_uri, invitee_email, event_uri,
+    coalesce(body_size, length(body)), coalesce(body_size > length(body), 0), coalesce(duplicate_of, 0), signature_header, body
 FROM deliveries WHERE id = ?`, id).Scan(&r.ID, &received, &r.Event, &r.Outcome, &r.Reason, &r.Invitee,
-		&r.InviteeEmail, &r.EventURI, &r.SignatureHeader, &r.Body)
+		&r.InviteeEmail, &r.EventURI, &r.BodySize, &r.BodyTruncated, &r.DuplicateOf, &r.SignatureHeader, &r.Body)
 	if errors.Is(err, sql.ErrNoRows) {
 		return DeliveryRecord{}, fmt.Errorf("storage: no delivery %d: %w", id, ErrNotFound)
 	}

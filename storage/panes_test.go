@@ -204,7 +204,9 @@ func TestPanesFeedReadsWithoutBodiesAndOneWithIt(t *testing.T) {
 	jane := newInvitee(ev, "1", "jane@example.com", "Jane Doe", testT0)
 	body := inviteeBody(t, calendly.EventInviteeCreated, testT0, jane, ev)
 	first := record(t, s, signedDelivery(t, body, testT0))[0]
-	if _, err := s.RecordRefused(ctx, RefusedDelivery{ReceivedAt: testT0.Add(time.Second), Body: []byte("junk"), Reason: "signature header is missing"}); err != nil {
+	junk := []byte(strings.Repeat("junk", RefusedBodyPrefix))
+	refused, err := s.RecordRefused(ctx, RefusedDelivery{ReceivedAt: testT0.Add(time.Second), Body: junk, Reason: "signature header is missing"})
+	if err != nil {
 		t.Fatal(err)
 	}
 	p := s.Panes()
@@ -226,6 +228,14 @@ func TestPanesFeedReadsWithoutBodiesAndOneWithIt(t *testing.T) {
 	one, err := p.Delivery(ctx, first.ID)
 	if err != nil || string(one.Body) != string(body) || one.SignatureHeader == "" {
 		t.Errorf("Delivery = %+v, %v; want body and signature", one, err)
+	}
+	if one.BodySize != int64(len(body)) || one.BodyTruncated {
+		t.Errorf("Delivery keeps the whole body: size %d, truncated %v; want %d, false", one.BodySize, one.BodyTruncated, len(body))
+	}
+	prefix, err := p.Delivery(ctx, refused.ID)
+	if err != nil || len(prefix.Body) != RefusedBodyPrefix || prefix.BodySize != int64(len(junk)) || !prefix.BodyTruncated {
+		t.Errorf("Delivery of a refused body: %d bytes, size %d, truncated %v, %v; want the %d-byte prefix of %d",
+			len(prefix.Body), prefix.BodySize, prefix.BodyTruncated, err, RefusedBodyPrefix, len(junk))
 	}
 	if _, err := p.Delivery(ctx, 999); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Delivery(999): %v, want ErrNotFound", err)

@@ -133,7 +133,7 @@ func (m *Model) feedKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, km.Copy):
 		return m.copyBody(f.selectedID())
 	case key.Matches(msg, km.OpenLink):
-		if f.cursor < len(f.rows) {
+		if f.cursor >= 0 && f.cursor < len(f.rows) {
 			return m.openEventLink(f.rows[f.cursor].EventURI)
 		}
 	case key.Matches(msg, km.Open):

@@ -1,15 +1,12 @@
 package tui
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"github.com/alecthomas/chroma/v2/quick"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/calwatch/calwatch/calendly"
@@ -17,16 +14,13 @@ import (
 )
 
 // inspector shows one delivery: verdict, the signature header pinned,
-// and the body pretty (JSON coloured with chroma) or raw.
+// and the body pane (inspector_body.go): its tabs, find and fold.
 type inspector struct {
 	rec    storage.DeliveryRecord
 	err    error
 	raw    bool
 	wrap   bool
 	scroll int
-	pretty []string // the body indented and coloured, a line each
-	plain  []string // the body as received, made safe
-	isJSON bool
 	// fwd is what the app answered when the delivery was forwarded (nil:
 	// never), fwdErr why that could not be read.
 	fwd    *storage.ForwardResult
@@ -34,37 +28,33 @@ type inspector struct {
 	// booking is the stored event the delivery is about, as a label; ""
 	// when the store does not have it (the URI shows instead).
 	booking string
+	// The body pane's choices, kept across J/K while the inspector is open.
+	tab   bodyTab
+	fold  bool
+	find  bodyFind
+	views bodyViews
+	rows  int // body lines the pane last showed, for paging to a match
 }
 
 func (in *inspector) set(rec storage.DeliveryRecord, err error) {
-	raw, wrap := in.raw, in.wrap
-	*in = inspector{rec: rec, err: err, raw: raw, wrap: wrap}
+	keep := *in
+	*in = inspector{rec: rec, err: err, raw: keep.raw, wrap: keep.wrap, tab: keep.tab, fold: keep.fold, find: keep.find, rows: keep.rows}
+	in.find.of = nil // found again in this delivery's body
 	if err != nil {
 		return
 	}
-	in.plain = strings.Split(safetextBlock(string(rec.Body)), "\n")
-	var indented bytes.Buffer
-	if json.Indent(&indented, rec.Body, "", "  ") == nil {
-		in.isJSON = true
-		text := safetextBlock(indented.String())
-		var coloured strings.Builder
-		if quick.Highlight(&coloured, text, "json", "terminal256", "monokai") == nil {
-			text = coloured.String()
-		}
-		in.pretty = strings.Split(strings.TrimRight(text, "\n"), "\n")
-	}
+	in.setBody()
 }
 
-func (in *inspector) bodyLines() []string {
-	if in.raw || !in.isJSON {
-		return in.plain
-	}
-	return in.pretty
-}
+func (in *inspector) bodyLines() []string { return in.text().plain }
 
 func (m *Model) inspectorKey(msg tea.KeyPressMsg) tea.Cmd {
 	km, in := m.km, &m.insp
 	page := max(1, m.lay.bodyRows)
+	if cmd, ok := m.bodyPaneKey(msg); ok {
+		in.scroll = max(0, min(in.scroll, len(in.bodyLines())-1))
+		return cmd
+	}
 	switch {
 	case key.Matches(msg, km.Back):
 		m.view = viewMain
@@ -134,20 +124,15 @@ func (in *inspector) render(st Styles, f *feedPane, loc *time.Location, now time
 	}
 	verdictLines := in.verdictLines(st, leftW-2)
 	headerLines := in.headerLines(st, leftW-2)
-	bodyTitle := "Body"
-	mode := "pretty · p raw · w wrap"
-	if in.raw || !in.isJSON {
-		mode = "raw · p pretty · w wrap"
-	}
 	if w < 90 {
 		vh := min(len(verdictLines)+2, h/2)
-		body := in.bodyBox(st, bodyTitle, mode, w, h-vh)
+		body := in.bodyBox(st, w, h-vh)
 		return stack(header, box(st, false, "Verdict", "", verdictLines, w, vh), body)
 	}
 	vh := min(len(verdictLines)+2, h-len(headerLines)-2)
 	left := stack(box(st, false, "Verdict", "", verdictLines, leftW, vh),
 		box(st, false, "Headers", "signature pinned", headerLines, leftW, h-vh))
-	return stack(header, side(left, in.bodyBox(st, bodyTitle, mode, w-leftW, h)))
+	return stack(header, side(left, in.bodyBox(st, w-leftW, h)))
 }
 
 func (in *inspector) verdictLines(st Styles, w int) []string {
@@ -204,30 +189,4 @@ func (in *inspector) headerLines(st Styles, w int) []string {
 	}
 	return append(lines, "", st.Faint.Render(" Other headers are not stored."),
 		fmt.Sprintf(" Body       %s", bytesize(len(in.rec.Body))))
-}
-
-func (in *inspector) bodyBox(st Styles, title, right string, w, h int) string {
-	inner := w - 2
-	src := in.bodyLines()
-	numW := len(fmt.Sprint(len(src)))
-	textW := max(4, inner-numW-2)
-	var lines []string
-	for i := in.scroll; i < len(src) && len(lines) < h-2; i++ {
-		num := st.Faint.Render(fmt.Sprintf("%*d ", numW, i+1))
-		if in.wrap {
-			for j, part := range strings.Split(ansi.Hardwrap(src[i], textW, true), "\n") {
-				if j > 0 {
-					num = strings.Repeat(" ", numW+1)
-				}
-				lines = append(lines, " "+num+part)
-			}
-			continue
-		}
-		lines = append(lines, " "+num+fit(src[i], textW))
-	}
-	if len(src) == 0 || len(src) == 1 && src[0] == "" {
-		lines = []string{"", st.Faint.Render(" (empty body)")}
-	}
-	right = fmt.Sprintf("%s · %d lines", right, len(src))
-	return box(st, true, title, right, lines, w, h)
 }

@@ -12,7 +12,9 @@ type KeyMap struct {
 	Month, Week, Agenda, Follow, Raw, Wrap, NextDlv key.Binding
 	PrevDlv, Copy, Replay, Edit, Curl, OpenLink     key.Binding
 	Away, Export                                    key.Binding
-	Command, Details, PrevTab, NextTab              key.Binding
+	Command, Details                                key.Binding
+	// The inspector's body pane: tabs, find, fold.
+	PrevTab, NextTab, Tabs, Find, NextMatch, PrevMatch, Fold key.Binding
 	// The demo's keys, offered only in --demo.
 	DemoBook, DemoCancel, DemoMove, DemoNoShow, DemoKeys key.Binding
 }
@@ -64,6 +66,11 @@ func DefaultKeyMap() KeyMap {
 		Details:    b("i", "status details", "i"),
 		PrevTab:    b("[", "prev tab", "["),
 		NextTab:    b("]", "next tab", "]"),
+		Tabs:       b("[ ]", "tab", "[", "]"),
+		Find:       b("/", "find", "/"),
+		NextMatch:  b("n", "next match", "n"),
+		PrevMatch:  b("N", "prev match", "N"),
+		Fold:       b("z", "fold", "z"),
 		DemoBook:   b("B", "demo: book someone", "B"),
 		DemoCancel: b("C", "demo: cancel", "C"),
 		DemoMove:   b("M", "demo: reschedule", "M"),
@@ -101,6 +108,12 @@ func (h helpKeys) shortHelp() []key.Binding {
 	if h.fullHelp {
 		return helpScreenKeys()
 	}
+	if h.searching && h.view == viewInspector {
+		return []key.Binding{
+			key.NewBinding(key.WithKeys("enter"), key.WithHelp("⏎", "keep the find")),
+			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear it")),
+		}
+	}
 	if h.searching {
 		return []key.Binding{
 			key.NewBinding(key.WithKeys("enter"), key.WithHelp("⏎", "keep the search")),
@@ -109,7 +122,7 @@ func (h helpKeys) shortHelp() []key.Binding {
 	}
 	switch h.view {
 	case viewInspector:
-		return []key.Binding{k.Back, k.Replay, k.Edit, k.Copy, k.Curl, k.Help, k.Up, k.PrevDlv, k.NextDlv, k.Raw}
+		return []key.Binding{k.Back, k.Replay, k.Edit, k.Tabs, k.Find, k.Copy, k.Curl, k.Help, k.Up, k.PrevDlv, k.NextDlv, k.Raw, k.Fold}
 	case viewDetail:
 		return []key.Binding{k.Back, k.Up, k.Down, k.OpenLink, k.Help, k.Quit}
 	case viewDigest:
@@ -133,7 +146,10 @@ func (h helpKeys) FullHelp() [][]key.Binding {
 		{k.NextPane, k.PrevPane, k.Calendar, k.Day, k.Feed, k.Contacts, k.PrevTab, k.NextTab, k.Command, k.Details, k.Help, k.Back, k.Quit},
 		{k.Up, k.Down, k.Top, k.Bottom, k.PgUp, k.PgDn, k.Open, k.Search, k.Follow},
 		{k.Left, k.Right, k.Today, k.NextPeriod, k.PrevPeriod, k.Month, k.Week, k.Agenda, k.Export, k.Away},
-		{k.PrevDlv, k.NextDlv, k.Raw, k.Wrap, k.Replay, k.Edit, k.Copy, k.Curl, k.OpenLink},
+		{k.PrevDlv, k.NextDlv, k.Tabs, k.Raw, k.Wrap, k.Fold, k.Find, k.NextMatch, k.PrevMatch, k.Replay, k.Edit, k.Copy, k.Curl, k.OpenLink},
+	}
+	if h.view == viewInspector {
+		groups = append(groups, []key.Binding{k.PrevTab, k.NextTab, k.Find, k.NextMatch, k.PrevMatch, k.Fold})
 	}
 	if h.demo {
 		groups = append(groups, []key.Binding{k.DemoBook, k.DemoCancel, k.DemoMove, k.DemoNoShow})

@@ -307,6 +307,9 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	if m.cmd.kind != 0 {
 		return m.commandKey(msg)
 	}
+	if m.view == viewInspector && m.insp.find.editing {
+		return m.findKey(msg)
+	}
 	if key.Matches(msg, km.Quit) {
 		if msg.String() == "q" && (m.fullHelp || m.view != viewMain) {
 			m.fullHelp, m.helpTop, m.view = false, 0, viewMain

@@ -275,7 +275,7 @@ func shortPath(p string) string {
 // footer is the focused pane's keys on the left and a flash message, while
 // it lasts, on the right.
 func (m *Model) footer() string {
-	keys := m.help.ShortHelpView(helpKeys{km: m.km, focus: m.focus, view: m.view, searching: m.contacts.searching, demo: m.demoActions() != nil, fullHelp: m.fullHelp}.ShortHelp())
+	keys := m.help.ShortHelpView(helpKeys{km: m.km, focus: m.focus, view: m.view, searching: m.contacts.searching || m.view == viewInspector && m.insp.find.editing, demo: m.demoActions() != nil, fullHelp: m.fullHelp}.ShortHelp())
 	msg := ""
 	if m.flash.text != "" && m.now().Before(m.flash.until) {
 		style := m.st.Faint

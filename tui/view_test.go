@@ -24,6 +24,8 @@ func TestPanesMatchGoldens(t *testing.T) {
 		{"contacts", []string{"4"}},
 		{"search", []string{"4", "/", "a", "n"}},
 		{"inspector", []string{"3", "k", "enter"}},
+		{"inspector_fold_find", []string{"3", "k", "enter", "z", "/", "N", "a", "m", "e", "enter", "n"}},
+		{"inspector_bytes", []string{"3", "k", "enter", "]", "]"}},
 		{"detail", []string{"2", "enter"}},
 		{"help", []string{"?"}},
 	}

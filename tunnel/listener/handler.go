@@ -10,11 +10,9 @@ package listener
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -227,7 +225,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rec, logged := h.recordRefused(r.Context(), storage.RefusedDelivery{
 			ReceivedAt: receivedAt, SignatureHeader: truncate(sigHeader, maxHeaderBytes), Body: body, Reason: reason,
 		})
-		writeJSON(w, code, errorBody(reason))
+		writeReply(w, code, storage.DeliveryRecord{Outcome: storage.OutcomeRefused, Reason: reason})
 		if logged {
 			h.reportAfterAnswer(w, rec)
 		}
@@ -284,7 +282,7 @@ func (h *Handler) store(w http.ResponseWriter, r *http.Request, d storage.Incomi
 	defer cancel()
 	rec, err := h.cfg.Store.RecordDelivery(ctx, d)
 	if err == nil {
-		writeJSON(w, http.StatusOK, map[string]any{"id": rec.ID, "outcome": rec.Outcome})
+		writeReply(w, http.StatusOK, rec)
 		h.reportAfterAnswer(w, rec)
 		return
 	}
@@ -293,7 +291,7 @@ func (h *Handler) store(w http.ResponseWriter, r *http.Request, d storage.Incomi
 		code = http.StatusServiceUnavailable
 	}
 	h.reportError(fmt.Errorf("a %s delivery was not stored (answered %d, so Calendly retries it): %w", d.Parsed.Event, code, err))
-	writeJSON(w, code, errorBody("could not store the delivery; retry later"))
+	writeReply(w, code, rec)
 	if rec.Outcome != storage.OutcomeFailed {
 		// Storage could not even log the failure: report it unlogged.
 		rec = storage.DeliveryRecord{ReceivedAt: d.ReceivedAt, Event: d.Parsed.Event, Outcome: storage.OutcomeFailed,
@@ -352,26 +350,4 @@ func truncate(s string, n int) string {
 		return s[:n]
 	}
 	return s
-}
-
-func errorBody(msg string) map[string]string { return map[string]string{"error": msg} }
-
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		b = []byte(`{"error":"internal error"}`)
-		code = http.StatusInternalServerError
-	}
-	b = append(b, '\n')
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	if code >= 400 {
-		// An error answer ends the connection: a sender that misbehaves
-		// cannot keep it for more requests, and an unread body is not
-		// drained first.
-		w.Header().Set("Connection", "close")
-	}
-	w.WriteHeader(code)
-	_, _ = w.Write(b)
 }
