@@ -43,7 +43,7 @@ const WithheldValue = "(not stored)"
 // storedHeaders is the headers column's JSON.
 type storedHeaders struct {
 	Headers [][]string `json:"h"`
-	Cut     int         `json:"cut,omitempty"`
+	Cut     int        `json:"cut,omitempty"`
 }
 
 // encodeHeaders is the headers column for h: canonical names, sorted, the
