@@ -28,6 +28,46 @@ type feedPane struct {
 	follow   bool
 	newBelow int // arrived while not following
 	loaded   bool
+	// live holds what the listener reported answering (OnRecord), by
+	// delivery id, until the store has it: the store writes a latency
+	// only with its next transaction.
+	live map[int64]liveAnswer
+}
+
+// liveAnswer is what the listener answered one delivery, and how fast.
+type liveAnswer struct {
+	status  int
+	latency time.Duration
+}
+
+// noteAnswer keeps what the listener reported for a stored delivery.
+func (f *feedPane) noteAnswer(r storage.DeliveryRecord) {
+	if r.ID == 0 || r.AnswerStatus == 0 {
+		return
+	}
+	if f.live == nil || len(f.live) >= feedRing {
+		f.live = map[int64]liveAnswer{} // older ones are in the store by now
+	}
+	f.live[r.ID] = liveAnswer{status: r.AnswerStatus, latency: r.Latency()}
+}
+
+// answered is the status and latency to show for r: the stored ones, else
+// what the listener reported; a row stored before calwatch kept its
+// status gets the one its outcome implies (answerCode), and latency 0.
+func (f *feedPane) answered(r storage.DeliveryRecord) (status int, latency time.Duration) {
+	status, latency = r.AnswerStatus, r.Latency()
+	if a, ok := f.live[r.ID]; ok {
+		if latency == 0 {
+			latency = a.latency
+		}
+		if status == 0 {
+			status = a.status
+		}
+	}
+	if status == 0 {
+		status = answerCode(r)
+	}
+	return status, latency
 }
 
 func newFeed() feedPane { return feedPane{follow: true} }
@@ -134,11 +174,14 @@ func (m *Model) feedKey(msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-// answerCode is what calwatch answered the sender. The log keeps the
-// outcome and the reason, and the listener's order of checks (413 size,
-// 401 signature, 400 shape, 5xx storage; see tunnel/listener) maps each
-// refusal reason to its code.
+// answerCode is what calwatch answered the sender: the stored status, or
+// for a row stored before calwatch kept it, the one its outcome implies
+// (the listener's order of checks, 413 size, 401 signature, 400 shape,
+// 5xx storage, maps each refusal reason to its code).
 func answerCode(r storage.DeliveryRecord) int {
+	if r.AnswerStatus != 0 {
+		return r.AnswerStatus
+	}
 	switch r.Outcome {
 	case storage.OutcomeApplied, storage.OutcomeDuplicate:
 		return 200
@@ -206,12 +249,15 @@ func feedWho(r storage.FeedRow) string {
 // feedColumns are the feed's column widths for an inside w cells wide.
 type feedColumns struct{ verdict, who, kind int }
 
+// As the width shrinks, the event type goes first (below 60), then the
+// verdict's word, leaving its glyph (below 52); time, status, event, who
+// and latency stay.
 func columnsFor(w int) feedColumns {
 	c := feedColumns{verdict: 5}
-	if w < 60 {
+	if w < 52 {
 		c.verdict = 1
 	}
-	// "  " TIME(8) " " ST(3) " " V " " EVENT(9) " " WHO [" " TYPE] SIZE(7)
+	// "  " TIME(8) " " ST(3) " " V " " EVENT(9) " " WHO [" " TYPE] MS(7)
 	rest := w - 2 - 9 - 4 - (c.verdict + 1) - 10 - 7
 	if w >= 60 {
 		c.who = max(8, min(20, rest/2))
@@ -223,11 +269,15 @@ func columnsFor(w int) feedColumns {
 }
 
 func (c feedColumns) header(w int) string {
-	head := "  " + fit("TIME", 8) + " ST  " + fit("V", c.verdict) + " " + fit("EVENT", 9) + " " + fit("INVITEE", c.who)
+	verdictHead := "V"
+	if c.verdict > 1 {
+		verdictHead = "VERD."
+	}
+	head := "  " + fit("TIME", 8) + " ST  " + fit(verdictHead, c.verdict) + " " + fit("EVENT", 9) + " " + fit("INVITEE", c.who)
 	if c.kind > 0 {
 		head += " " + fit("EVENT TYPE", c.kind)
 	}
-	return fit(head, w-7) + fitLeft("SIZE", 7)
+	return fit(head, w-7) + fitLeft("MS", 7)
 }
 
 // lines renders the feed with day separators; it returns the lines and
@@ -244,7 +294,7 @@ func (f *feedPane) lines(st Styles, loc *time.Location, today time.Time, focused
 			sep := "  ── " + relDayLong(d, today) + " " + strings.Repeat("─", w)
 			out = append(out, st.Faint.Render(ansi.Truncate(sep, w, "")))
 		}
-		code := answerCode(r.DeliveryRecord)
+		code, latency := f.answered(r.DeliveryRecord)
 		v := verdict(r.DeliveryRecord)
 		if cols.verdict == 1 {
 			v = v[:strings.IndexByte(v, ' ')]
@@ -254,7 +304,7 @@ func (f *feedPane) lines(st Styles, loc *time.Location, today time.Time, focused
 		if cols.kind > 0 {
 			row += " " + fit(outside(r.EventName), cols.kind)
 		}
-		row = fit("  "+row, w-7) + fitLeft(sizeShort(r.BodyBytes), 7)
+		row = fit("  "+row, w-7) + fitLeft(latencyShort(latency), 7)
 		row = markRow(st, row, i == f.cursor, focused, f.fresh.delivery(r.ID))
 		if i == f.cursor {
 			sel = len(out)
@@ -264,15 +314,23 @@ func (f *feedPane) lines(st Styles, loc *time.Location, today time.Time, focused
 	return out, sel
 }
 
-// sizeShort is a body size in four cells or so: "812B", "2.4K".
-func sizeShort(n int) string {
+// latencyShort is a latency in six cells at most: "39ms", "<1ms",
+// "1.2s", "75s"; "—" when it is not known.
+func latencyShort(d time.Duration) string {
 	switch {
-	case n < 1000:
-		return fmt.Sprintf("%dB", n)
-	case n < 1000*1000:
-		return fmt.Sprintf("%.1fK", float64(n)/1000)
+	case d <= 0:
+		return "—"
+	case d < time.Millisecond:
+		return "<1ms"
+	case d < 10*time.Second:
+		if d < time.Second {
+			return fmt.Sprintf("%dms", d.Round(time.Millisecond).Milliseconds())
+		}
+		return fmt.Sprintf("%.1fs", d.Seconds())
+	case d < 100000*time.Second:
+		return fmt.Sprintf("%.0fs", d.Seconds())
 	}
-	return fmt.Sprintf("%.1fM", float64(n)/1000/1000)
+	return "long"
 }
 
 // render draws the feed's inside: header, rows, and the follow line.

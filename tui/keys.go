@@ -11,7 +11,7 @@ type KeyMap struct {
 	Open, Search, Today, NextPeriod, PrevPeriod     key.Binding
 	Month, Week, Agenda, Follow, Raw, Wrap, NextDlv key.Binding
 	PrevDlv, Copy, Replay, Edit, Curl, OpenLink     key.Binding
-	Away, Export                                    key.Binding
+	Away, Export, AllHeaders                        key.Binding
 	// The demo's keys, offered only in --demo.
 	DemoBook, DemoCancel, DemoMove, DemoNoShow, DemoKeys key.Binding
 }
@@ -59,6 +59,7 @@ func DefaultKeyMap() KeyMap {
 		OpenLink:   b("o", "open link", "o"),
 		Away:       b("W", "while you were away", "W"),
 		Export:     b("x", "export month (.ics)", "x"),
+		AllHeaders: b("H", "all headers", "H"),
 		DemoBook:   b("B", "demo: book someone", "B"),
 		DemoCancel: b("C", "demo: cancel", "C"),
 		DemoMove:   b("M", "demo: reschedule", "M"),
@@ -124,7 +125,7 @@ func (h helpKeys) FullHelp() [][]key.Binding {
 		{k.NextPane, k.PrevPane, k.Calendar, k.Day, k.Feed, k.Contacts, k.Help, k.Back, k.Quit},
 		{k.Up, k.Down, k.Top, k.Bottom, k.PgUp, k.PgDn, k.Open, k.Search, k.Follow},
 		{k.Left, k.Right, k.Today, k.NextPeriod, k.PrevPeriod, k.Month, k.Week, k.Agenda, k.Export, k.Away},
-		{k.PrevDlv, k.NextDlv, k.Raw, k.Wrap, k.Replay, k.Edit, k.Copy, k.Curl, k.OpenLink},
+		{k.PrevDlv, k.NextDlv, k.Raw, k.Wrap, k.AllHeaders, k.Replay, k.Edit, k.Copy, k.Curl, k.OpenLink},
 	}
 	if h.demo {
 		groups = append(groups, []key.Binding{k.DemoBook, k.DemoCancel, k.DemoMove, k.DemoNoShow})
