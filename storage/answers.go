@@ -9,21 +9,33 @@ import (
 
 // What calwatch answered a delivery, and how long the request took, are
 // known only after its row commits (the answer waits for the commit), so
-// they reach the row later: RecordAnswer queues them and the writer's next
-// transaction writes every queued one in one statement. When nothing else
-// comes, a small transaction of their own writes them within
-// answerFlushDelay, so a quiet listener adds at most one write a second,
-// never one per delivery.
+// they reach the store later: RecordAnswer queues them and the writer's
+// next transaction writes every queued one in one statement, into the
+// small delivery_answers table rather than the row (an update would
+// rewrite the page that holds the body). When nothing else comes, a small
+// transaction of their own writes them within answerFlushDelay, so a
+// quiet listener adds at most one write a second, never one per delivery.
 const (
 	answerFlushDelay  = time.Second
 	maxPendingAnswers = 4096 // more are dropped: their rows keep what they had
 )
 
 // sqlRecordAnswers writes the queued answers, given as a JSON array of
-// [id, status, latency_us]; a status of 0 keeps the stored one.
+// [id, status, latency_us], into delivery_answers (see
+// migrations/0009_delivery_answer.sql); a status of 0 keeps the row's own.
+// A row already pruned gets none.
 const sqlRecordAnswers = `
-UPDATE deliveries SET answer_status = coalesce(nullif(a.value ->> 1, 0), answer_status), latency_us = a.value ->> 2
-FROM json_each(?) AS a WHERE deliveries.id = a.value ->> 0`
+INSERT INTO delivery_answers (delivery_id, answer_status, latency_us)
+SELECT a.value ->> 0, nullif(a.value ->> 1, 0), a.value ->> 2 FROM json_each(?) AS a
+WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = a.value ->> 0)
+ON CONFLICT (delivery_id) DO UPDATE SET answer_status = excluded.answer_status, latency_us = excluded.latency_us`
+
+// answerColumns read a row's status and latency, the later answer first;
+// table is the deliveries table's name or alias in the query.
+func answerColumns(table string) string {
+	return `coalesce((SELECT a.answer_status FROM delivery_answers a WHERE a.delivery_id = ` + table + `.id), ` + table + `.answer_status, 0),
+    coalesce((SELECT a.latency_us FROM delivery_answers a WHERE a.delivery_id = ` + table + `.id), 0)`
+}
 
 type answer struct {
 	id        int64

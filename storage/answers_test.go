@@ -207,3 +207,38 @@ func FuzzDecodeHeaders(f *testing.F) {
 		}
 	})
 }
+
+// TestAnswersGoWithTheirDelivery: a delivery-log row that is pruned takes
+// its answer with it, and an answer for a row already gone is not kept.
+func TestAnswersGoWithTheirDelivery(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "calwatch.db")
+	ctx := context.Background()
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := record(t, s, deliveryWithHeaders(t, "x"), deliveryWithHeaders(t, "y"))
+	for _, r := range recs {
+		s.RecordAnswer(r.ID, 200, time.Millisecond)
+	}
+	s.RecordAnswer(recs[1].ID+100, 200, time.Millisecond) // never stored
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	conn := openRawConn(t, path)
+	count := func() (n int) {
+		if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM delivery_answers`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := count(); n != 2 {
+		t.Fatalf("%d answers stored, want the 2 for stored rows", n)
+	}
+	if _, err := conn.ExecContext(ctx, `DELETE FROM deliveries WHERE id = ?`, recs[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != 1 {
+		t.Errorf("after pruning a delivery %d answers are left, want 1", n)
+	}
+}

@@ -29,8 +29,8 @@ const (
 // Header is one request header as received: a canonical name and one of
 // its values (a header sent twice is two Headers).
 type Header struct {
-	Name  string
-	Value string
+	Name  string `json:"name"`
+	Value string `json:"value"`
 }
 
 // withheldHeaders are kept by name only: they may carry a sender's

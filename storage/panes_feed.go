@@ -16,9 +16,9 @@ type FeedRow struct {
 	EventName   string // the event type's name; "" when unknown
 }
 
-const sqlFeed = `
+var sqlFeed = `
 SELECT d.id, d.received_at, d.event, d.outcome, d.reason, d.invitee_uri, d.invitee_email, d.event_uri,
-    coalesce(d.answer_status, 0), coalesce(d.latency_us, 0), length(d.body),
+    ` + answerColumns("d") + `, length(d.body),
     coalesce((SELECT r.name FROM recipients r WHERE r.role = 'invitee' AND r.key = d.invitee_uri AND d.invitee_uri <> ''), ''),
     coalesce((SELECT e.name FROM events e WHERE e.uri = d.event_uri AND d.event_uri <> ''), '')
 FROM deliveries d`
@@ -72,7 +72,7 @@ func (p *Panes) Delivery(ctx context.Context, id int64) (DeliveryRecord, error) 
 	var headers string
 	err := p.db.QueryRowContext(ctx, `
 SELECT id, received_at, event, outcome, reason, invitee_uri, invitee_email, event_uri, signature_header, body,
-    coalesce(answer_status, 0), coalesce(latency_us, 0), coalesce(headers, '')
+    `+answerColumns("deliveries")+`, coalesce(headers, '')
 FROM deliveries WHERE id = ?`, id).Scan(&r.ID, &received, &r.Event, &r.Outcome, &r.Reason, &r.Invitee,
 		&r.InviteeEmail, &r.EventURI, &r.SignatureHeader, &r.Body, &r.AnswerStatus, &r.LatencyMicros, &headers)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -68,7 +68,7 @@ func (s *Store) Deliveries(ctx context.Context, q DeliveryQuery) iter.Seq2[Deliv
 func deliveryColumns(sent bool) string {
 	cols := `id, received_at, event, outcome, reason, invitee_uri, invitee_email, event_uri,
     coalesce(body_size, length(body)), coalesce(body_size > length(body), 0), body_sha256, coalesce(duplicate_of, 0),
-    coalesce(answer_status, 0), coalesce(latency_us, 0), `
+    ` + answerColumns("deliveries") + `, `
 	if sent {
 		return cols + "signature_header, body, coalesce(headers, '')"
 	}
