@@ -147,7 +147,11 @@ func (in *inspector) render(st Styles, f *feedPane, loc *time.Location, now time
 			vh = 0
 		}
 		if hh >= 2 {
-			blocks = append(blocks, box(st, false, headersTitle(r), "sorted", headers, w, hh))
+			right := "sorted"
+			if !in.allHeaders && hh < len(headers)+2 {
+				right = "sorted · H shows all"
+			}
+			blocks = append(blocks, box(st, false, headersTitle(r), right, headers, w, hh))
 		} else {
 			hh = 0
 		}
