@@ -54,15 +54,15 @@ type writer struct {
 	batchesSinceUpkeep int
 	lastUpkeep         time.Time
 
-	mu     sync.RWMutex // held for reading while enqueuing, for writing by close
-	closed bool
+	mu       sync.RWMutex // held for reading while enqueuing, for writing by close
+	closed   bool
+	accepted chan *writeRequest
+	refused  chan *writeRequest
+	done     chan struct{}
 
 	answersMu    sync.Mutex
 	answers      []answer      // answered since the last transaction (answers.go)
 	answerQueued chan struct{} // wakes the writer to arm its answer flush
-	accepted     chan *writeRequest
-	refused      chan *writeRequest
-	done         chan struct{}
 }
 
 func newWriter(conn *sql.Conn, st *statements, log *logStatements, onCommit func()) *writer {
