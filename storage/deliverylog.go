@@ -35,6 +35,7 @@ func refusedRecord(r RefusedDelivery) DeliveryRecord {
 		r.ReceivedAt = time.Now()
 	}
 	sum := sha256.Sum256(r.Body)
+	headers, kept, cut := encodeHeaders(r.Headers, MaxStoredRefusedHeaders)
 	body := r.Body
 	if len(body) > RefusedBodyPrefix {
 		body = body[:RefusedBodyPrefix]
@@ -48,6 +49,10 @@ func refusedRecord(r RefusedDelivery) DeliveryRecord {
 		BodySize:        int64(len(r.Body)),
 		BodyTruncated:   len(body) < len(r.Body),
 		BodySHA256:      hex.EncodeToString(sum[:]),
+		AnswerStatus:    r.AnswerStatus,
+		Headers:         kept,
+		HeadersCut:      cut,
+		headersColumn:   headers,
 	}
 }
 
@@ -67,7 +72,8 @@ func cutText(s string, n int) string {
 }
 
 func deliveryRecord(d *IncomingDelivery) DeliveryRecord {
-	rec := DeliveryRecord{ReceivedAt: d.ReceivedAt, SignatureHeader: d.SignatureHeader, Body: d.Body, BodySize: int64(len(d.Body))}
+	rec := DeliveryRecord{ReceivedAt: d.ReceivedAt, SignatureHeader: d.SignatureHeader, Body: d.Body, BodySize: int64(len(d.Body)),
+		AnswerStatus: d.AnswerStatus, Headers: d.headersKept, HeadersCut: d.headersCut, headersColumn: d.headersColumn}
 	if p := d.Parsed; p != nil {
 		rec.Event = p.Event
 		if p.Invitee != nil {
@@ -142,6 +148,7 @@ func (w *writer) recordRefused(ctx context.Context, r *DeliveryRecord) writeResu
 func (w *writer) logFailure(ctx context.Context, d *IncomingDelivery, cause error) writeResult {
 	rec := deliveryRecord(d)
 	rec.Outcome, rec.Reason = OutcomeFailed, "not applied: "+cause.Error()
+	rec.AnswerStatus = 0 // not the success's; RecordAnswer brings what was answered
 	res := w.insertLog(ctx, rec, d.ReplayKey)
 	res.err = cause
 	return res
@@ -156,7 +163,8 @@ func (w *writer) insertLog(ctx context.Context, rec DeliveryRecord, replayKey st
 		size = sql.NullInt64{Int64: rec.BodySize, Valid: true}
 	}
 	res, err := w.log.insertDelivery.ExecContext(ctx, storedTime(rec.ReceivedAt), rec.Event, string(rec.Outcome), rec.Reason,
-		rec.Invitee, rec.InviteeEmail, rec.EventURI, replayKey, rec.SignatureHeader, rec.Body, size, rec.BodySHA256)
+		rec.Invitee, rec.InviteeEmail, rec.EventURI, replayKey, rec.SignatureHeader, rec.Body, size, rec.BodySHA256,
+		nullStatus(rec.AnswerStatus), nullText(rec.headersColumn))
 	if err != nil {
 		return writeResult{err: fmt.Errorf("logging the delivery: %w", err)}
 	}
@@ -167,3 +175,7 @@ func (w *writer) insertLog(ctx context.Context, rec DeliveryRecord, replayKey st
 	w.sawReceivedAt(rec.ReceivedAt)
 	return writeResult{record: rec}
 }
+
+func nullStatus(code int) sql.NullInt64 { return sql.NullInt64{Int64: int64(code), Valid: code != 0} }
+
+func nullText(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }

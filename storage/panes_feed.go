@@ -16,9 +16,9 @@ type FeedRow struct {
 	EventName   string // the event type's name; "" when unknown
 }
 
-const sqlFeed = `
+var sqlFeed = `
 SELECT d.id, d.received_at, d.event, d.outcome, d.reason, d.invitee_uri, d.invitee_email, d.event_uri,
-    length(d.body),
+    ` + answerColumns("d") + `, length(d.body),
     coalesce((SELECT r.name FROM recipients r WHERE r.role = 'invitee' AND r.key = d.invitee_uri AND d.invitee_uri <> ''), ''),
     coalesce((SELECT e.name FROM events e WHERE e.uri = d.event_uri AND d.event_uri <> ''), '')
 FROM deliveries d`
@@ -50,7 +50,7 @@ func (p *Panes) feed(ctx context.Context, query string, args ...any) ([]FeedRow,
 		var f FeedRow
 		var received sql.NullString
 		if err := rows.Scan(&f.ID, &received, &f.Event, &f.Outcome, &f.Reason, &f.Invitee, &f.InviteeEmail,
-			&f.EventURI, &f.BodyBytes, &f.InviteeName, &f.EventName); err != nil {
+			&f.EventURI, &f.AnswerStatus, &f.LatencyMicros, &f.BodyBytes, &f.InviteeName, &f.EventName); err != nil {
 			return nil, fmt.Errorf("storage: reading the delivery log: %w", err)
 		}
 		if f.ReceivedAt, err = parseStored(received); err != nil {
@@ -64,16 +64,19 @@ func (p *Panes) feed(ctx context.Context, query string, args ...any) ([]FeedRow,
 	return out, nil
 }
 
-// Delivery returns one delivery with its signature header and body, or an
-// error wrapping ErrNotFound.
+// Delivery returns one delivery with its headers and body, or an error
+// wrapping ErrNotFound.
 func (p *Panes) Delivery(ctx context.Context, id int64) (DeliveryRecord, error) {
 	var r DeliveryRecord
 	var received sql.NullString
+	var headers string
 	err := p.db.QueryRowContext(ctx, `
 SELECT id, received_at, event, outcome, reason, invitee_uri, invitee_email, event_uri,
-    coalesce(body_size, length(body)), coalesce(body_size > length(body), 0), coalesce(duplicate_of, 0), signature_header, body
+    coalesce(body_size, length(body)), coalesce(body_size > length(body), 0), coalesce(duplicate_of, 0), signature_header, body,
+    `+answerColumns("deliveries")+`, coalesce(headers, '')
 FROM deliveries WHERE id = ?`, id).Scan(&r.ID, &received, &r.Event, &r.Outcome, &r.Reason, &r.Invitee,
-		&r.InviteeEmail, &r.EventURI, &r.BodySize, &r.BodyTruncated, &r.DuplicateOf, &r.SignatureHeader, &r.Body)
+		&r.InviteeEmail, &r.EventURI, &r.BodySize, &r.BodyTruncated, &r.DuplicateOf, &r.SignatureHeader, &r.Body,
+		&r.AnswerStatus, &r.LatencyMicros, &headers)
 	if errors.Is(err, sql.ErrNoRows) {
 		return DeliveryRecord{}, fmt.Errorf("storage: no delivery %d: %w", id, ErrNotFound)
 	}
@@ -82,6 +85,9 @@ FROM deliveries WHERE id = ?`, id).Scan(&r.ID, &received, &r.Event, &r.Outcome, 
 	}
 	if r.ReceivedAt, err = parseStored(received); err != nil {
 		return DeliveryRecord{}, err
+	}
+	if r.Headers, r.HeadersCut, err = DecodeHeaders(headers); err != nil {
+		return DeliveryRecord{}, fmt.Errorf("reading delivery %d: %w", id, err)
 	}
 	return r, nil
 }

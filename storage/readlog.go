@@ -40,7 +40,7 @@ ORDER BY received_at DESC, id DESC LIMIT ?`, []any{from, to, limit}
 
 // Deliveries streams the delivery log, newest first (by receipt time when
 // q has a time range), one row at a time;
-// without q.Sent no body is read at all. Stop early by breaking out of the
+// without q.Sent no body or header is read at all. Stop early by breaking out of the
 // loop; an error ends the sequence.
 func (s *Store) Deliveries(ctx context.Context, q DeliveryQuery) iter.Seq2[DeliveryRecord, error] {
 	return func(yield func(DeliveryRecord, error) bool) {
@@ -67,29 +67,34 @@ func (s *Store) Deliveries(ctx context.Context, q DeliveryQuery) iter.Seq2[Deliv
 // the body only when sent is true.
 func deliveryColumns(sent bool) string {
 	cols := `id, received_at, event, outcome, reason, invitee_uri, invitee_email, event_uri,
-    coalesce(body_size, length(body)), coalesce(body_size > length(body), 0), body_sha256, coalesce(duplicate_of, 0), `
+    coalesce(body_size, length(body)), coalesce(body_size > length(body), 0), body_sha256, coalesce(duplicate_of, 0),
+    ` + answerColumns("deliveries") + `, `
 	if sent {
-		return cols + "signature_header, body"
+		return cols + "signature_header, body, coalesce(headers, '')"
 	}
-	return cols + "'', x''"
+	return cols + "'', x'', ''"
 }
 
 func scanDelivery(rows *sql.Rows, sent bool) (DeliveryRecord, error) {
 	var r DeliveryRecord
 	var received sql.NullString
-	var header string
+	var header, headers string
 	var body []byte
 	if err := rows.Scan(&r.ID, &received, &r.Event, &r.Outcome, &r.Reason, &r.Invitee, &r.InviteeEmail, &r.EventURI,
-		&r.BodySize, &r.BodyTruncated, &r.BodySHA256, &r.DuplicateOf, &header, &body); err != nil {
+		&r.BodySize, &r.BodyTruncated, &r.BodySHA256, &r.DuplicateOf, &r.AnswerStatus, &r.LatencyMicros,
+		&header, &body, &headers); err != nil {
 		return r, fmt.Errorf("storage: reading the delivery log: %w", err)
 	}
+	var err error
 	if sent {
 		r.SignatureHeader, r.Body = header, body
 		if r.Body == nil {
 			r.Body = []byte{}
 		}
+		if r.Headers, r.HeadersCut, err = DecodeHeaders(headers); err != nil {
+			return r, err
+		}
 	}
-	var err error
 	r.ReceivedAt, err = parseStored(received)
 	return r, err
 }

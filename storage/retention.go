@@ -13,7 +13,7 @@ import (
 //   - refused rows are a ring of at most MaxRefusedRows rows and
 //     MaxRefusedBytes of body and header; the oldest go. A refused row
 //     keeps at most maxRefusedRowBytes of them, so with the defaults the
-//     row cap binds first (5,000 × 2.5 KiB < 16 MiB) and upkeep trims
+//     row cap binds first (5,000 × 3 KiB < 16 MiB) and upkeep trims
 //     through the refused rows' index alone, reading no row;
 //   - every delivery-log row older than DefaultDeliveryRetention goes (the
 //     bookings it brought stay: they live in their own tables);
@@ -31,8 +31,8 @@ const (
 	MaxRefusedBytes          = 16 << 20
 )
 
-// maxRefusedRowBytes is the most body and header one refused row keeps.
-const maxRefusedRowBytes = RefusedBodyPrefix + MaxStoredSignatureHeader
+// maxRefusedRowBytes is the most body and headers one refused row keeps.
+const maxRefusedRowBytes = RefusedBodyPrefix + MaxStoredSignatureHeader + MaxStoredRefusedHeaders
 
 // retention is the writer's upkeep policy; tests shrink it.
 type retention struct {
@@ -62,8 +62,8 @@ const (
 
 	sqlInsertDelivery = `
 INSERT INTO deliveries (received_at, event, outcome, reason, invitee_uri, invitee_email, event_uri, replay_key,
-    signature_header, body, body_size, body_sha256)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+    signature_header, body, body_size, body_sha256, answer_status, headers)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 	// SQLite reads every right-hand side before it assigns, so body_size
 	// gets the length of the body being dropped.
@@ -74,7 +74,7 @@ WHERE id = ?`
 	sqlPruneReplayKeys = `DELETE FROM replay_keys WHERE first_seen < ?`
 
 	// The deletes return what each removed row held, for PruneReport.
-	deletedRow = ` RETURNING outcome, length(body) + length(signature_header)`
+	deletedRow = ` RETURNING outcome, length(body) + length(signature_header) + coalesce(length(headers), 0)`
 
 	// sqlTrimRefusedByCount keeps the newest ?1 refused rows.
 	sqlTrimRefusedByCount = `
@@ -86,7 +86,7 @@ DELETE FROM deliveries WHERE outcome = 'refused' AND id <= coalesce((
 	sqlTrimRefused = `
 DELETE FROM deliveries WHERE outcome = 'refused' AND id <= coalesce((
     SELECT id FROM (
-        SELECT id, row_number() OVER newest AS n, sum(length(body) + length(signature_header)) OVER newest AS kept
+        SELECT id, row_number() OVER newest AS n, sum(length(body) + length(signature_header) + coalesce(length(headers), 0)) OVER newest AS kept
         FROM deliveries WHERE outcome = 'refused' WINDOW newest AS (ORDER BY id DESC))
     WHERE n > ?1 OR kept > ?2 ORDER BY id DESC LIMIT 1), 0)` + deletedRow
 
@@ -102,7 +102,7 @@ DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE received_at 
 
 // logStatements are the writer's prepared statements for the delivery log.
 type logStatements struct {
-	insertReplayKey, findReplayKey, insertDelivery, markDuplicate *sql.Stmt
+	insertReplayKey, findReplayKey, insertDelivery, markDuplicate, recordAnswers *sql.Stmt
 }
 
 func prepareLogStatements(ctx context.Context, conn *sql.Conn) (*logStatements, error) {
@@ -115,6 +115,7 @@ func prepareLogStatements(ctx context.Context, conn *sql.Conn) (*logStatements, 
 		{&st.findReplayKey, sqlFindReplayKey},
 		{&st.insertDelivery, sqlInsertDelivery},
 		{&st.markDuplicate, sqlMarkDuplicate},
+		{&st.recordAnswers, sqlRecordAnswers},
 	} {
 		stmt, err := conn.PrepareContext(ctx, p.query)
 		if err != nil {
@@ -127,7 +128,7 @@ func prepareLogStatements(ctx context.Context, conn *sql.Conn) (*logStatements, 
 }
 
 func (st *logStatements) close() {
-	for _, s := range []*sql.Stmt{st.insertReplayKey, st.findReplayKey, st.insertDelivery, st.markDuplicate} {
+	for _, s := range []*sql.Stmt{st.insertReplayKey, st.findReplayKey, st.insertDelivery, st.markDuplicate, st.recordAnswers} {
 		if s != nil {
 			_ = s.Close()
 		}
@@ -139,7 +140,7 @@ type PruneReport struct {
 	Deliveries int   `json:"deliveries"`  // delivery-log rows, refused ones included
 	Refused    int   `json:"refused"`     // of those, refused requests
 	ReplayKeys int   `json:"replay_keys"` // replay keys too old to matter
-	Bytes      int64 `json:"bytes"`       // bytes of body and signature header removed
+	Bytes      int64 `json:"bytes"`       // bytes of body and headers removed
 }
 
 func (r *PruneReport) add(o PruneReport) {

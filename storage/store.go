@@ -26,6 +26,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/http"
 	"sync"
 	"time"
 
@@ -166,6 +167,17 @@ type IncomingDelivery struct {
 	ReplayKey       string // calendly.ParsedSignature.ReplayKey(): same key, same delivery
 	Body            []byte // the raw bytes, exactly as received
 	Parsed          *calendly.Delivery
+	// Headers are the request's headers as received (nil: unknown); at
+	// most MaxStoredHeaders of them are kept (see encodeHeaders).
+	Headers http.Header
+	// AnswerStatus is the status the sender is answered once the delivery
+	// is stored (0: unknown); a delivery whose apply fails is logged
+	// without one, and RecordAnswer says what it was answered.
+	AnswerStatus int
+
+	headersColumn string // Headers as stored, encoded by prepareIncoming
+	headersKept   []Header
+	headersCut    int
 }
 
 // RefusedDelivery is a request that was not accepted (bad signature, bad
@@ -175,6 +187,11 @@ type RefusedDelivery struct {
 	SignatureHeader string
 	Body            []byte // may be truncated
 	Reason          string // why it was refused; never secret
+	// Headers are the request's headers as received (nil: unknown); at
+	// most MaxStoredRefusedHeaders of them are kept.
+	Headers http.Header
+	// AnswerStatus is the status the sender was answered (0: unknown).
+	AnswerStatus int
 }
 
 // DeliveryRecord is one row of the delivery log.
@@ -199,6 +216,28 @@ type DeliveryRecord struct {
 	BodyTruncated bool   `json:"-"`
 	BodySHA256    string `json:"-"`
 	DuplicateOf   int64  `json:"-"`
+
+	// AnswerStatus is the HTTP status calwatch answered (0: unknown, as
+	// for rows stored before it was kept). LatencyMicros is how long from
+	// the start of the request to the answer, in microseconds (0: not
+	// known yet, or never). Both come with RecordAnswer for a row whose
+	// answer was not known when it was stored.
+	AnswerStatus  int   `json:"answer_status,omitempty"`
+	LatencyMicros int64 `json:"latency_us,omitempty"`
+
+	// Headers are the request's headers other than the signature header
+	// (which is SignatureHeader), sorted by name, as far as they were kept;
+	// HeadersCut is how many more were received but not kept. Nil when
+	// they were not read or not stored (rows from before they were kept).
+	Headers    []Header `json:"-"`
+	HeadersCut int      `json:"-"`
+
+	headersColumn string // Headers as stored, for the writer
+}
+
+// Latency is LatencyMicros as a duration (0: unknown).
+func (r DeliveryRecord) Latency() time.Duration {
+	return time.Duration(r.LatencyMicros) * time.Microsecond
 }
 
 // RecordDelivery stores d and applies its effect in one transaction, and

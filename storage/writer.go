@@ -59,6 +59,10 @@ type writer struct {
 	accepted chan *writeRequest
 	refused  chan *writeRequest
 	done     chan struct{}
+
+	answersMu    sync.Mutex
+	answers      []answer      // answered since the last transaction (answers.go)
+	answerQueued chan struct{} // wakes the writer to arm its answer flush
 }
 
 func newWriter(conn *sql.Conn, st *statements, log *logStatements, onCommit func()) *writer {
@@ -67,6 +71,8 @@ func newWriter(conn *sql.Conn, st *statements, log *logStatements, onCommit func
 		accepted: make(chan *writeRequest, acceptedQueueLen),
 		refused:  make(chan *writeRequest, refusedQueueLen),
 		done:     make(chan struct{}),
+
+		answerQueued: make(chan struct{}, 1),
 	}
 	go w.run()
 	return w
@@ -127,6 +133,7 @@ func (w *writer) close() {
 func (w *writer) run() {
 	defer close(w.done)
 	accepted, refused := w.accepted, w.refused
+	var flushAnswers <-chan time.Time // armed while answers wait with no batch to carry them
 	for {
 		// Accepted deliveries first; refused requests ride along, a few per
 		// batch. Block only when no accepted delivery is waiting.
@@ -134,9 +141,23 @@ func (w *writer) run() {
 		batch, accepted = drain(batch, accepted, maxBatch)
 		if len(batch) == 0 {
 			if accepted == nil && refused == nil {
+				if w.answersPending() {
+					w.commit(nil)
+				}
 				return // both queues closed and drained
 			}
 			select {
+			case <-w.answerQueued:
+				if flushAnswers == nil {
+					flushAnswers = time.After(answerFlushDelay)
+				}
+				continue
+			case <-flushAnswers:
+				flushAnswers = nil
+				if w.answersPending() {
+					w.commit(nil)
+				}
+				continue
 			case req, ok := <-accepted:
 				if !ok {
 					accepted = nil
@@ -190,9 +211,10 @@ var errItemFailed = errors.New("storage: an item of the batch failed")
 // bad one fails alone and its neighbours commit. Both runs start from the
 // same database, so the items before the bad one do the same in both.
 func (w *writer) commit(batch []*writeRequest) {
-	results, err := w.attempt(batch, false)
+	answers := w.takeAnswers()
+	results, err := w.attempt(batch, answers, false)
 	if errors.Is(err, errItemFailed) {
-		results, err = w.attempt(batch, true)
+		results, err = w.attempt(batch, answers, true)
 	}
 	if err != nil {
 		for _, req := range batch {
@@ -203,19 +225,23 @@ func (w *writer) commit(batch []*writeRequest) {
 	for i, req := range batch {
 		req.result <- results[i]
 	}
-	if w.onCommit != nil {
+	if w.onCommit != nil && len(batch) > 0 {
 		w.onCommit()
 	}
 }
 
-// attempt applies batch in one transaction and commits it. Without isolated,
-// it gives up with errItemFailed (having rolled back) at the first item
-// that fails; with isolated, every item runs in its own savepoint.
-func (w *writer) attempt(batch []*writeRequest, isolated bool) ([]writeResult, error) {
+// attempt writes the answers of earlier rows and applies batch in one
+// transaction and commits it. Without isolated, it gives up with
+// errItemFailed (having rolled back) at the first item that fails; with
+// isolated, every item runs in its own savepoint.
+func (w *writer) attempt(batch []*writeRequest, answers []answer, isolated bool) ([]writeResult, error) {
 	ctx := context.Background()
 	if _, err := w.conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		return nil, fmt.Errorf("storage: cannot start a write (is another calwatch using this database?): %w", err)
 	}
+	if err := w.writeAnswers(ctx, answers); err != nil && w.transactionGone() {
+		return nil, fmt.Errorf("storage: SQLite rolled the whole write back, so none of it was saved (disk full or failing?): %w", err)
+	} // otherwise best effort: those rows show no latency
 	results := make([]writeResult, len(batch))
 	for i, req := range batch {
 		if isolated {
@@ -314,5 +340,6 @@ func prepareIncoming(d IncomingDelivery) (IncomingDelivery, error) {
 		d.ReceivedAt = time.Now()
 	}
 	d.ReceivedAt = d.ReceivedAt.UTC().Truncate(time.Microsecond) // as stored
+	d.headersColumn, d.headersKept, d.headersCut = encodeHeaders(d.Headers, MaxStoredHeaders)
 	return d, nil
 }

@@ -106,7 +106,7 @@ func TestInspectorNamesTheStoredBooking(t *testing.T) {
 		t.Errorf("the inspector does not name the stored booking:\n%s", s)
 	}
 	in := inspector{rec: storage.DeliveryRecord{Outcome: storage.OutcomeApplied, EventURI: "https://api.calendly.com/scheduled_events/" + strings.Repeat("X", 40) + "END"}}
-	lines := ansi.Strip(strings.Join(in.verdictLines(DefaultStyles(true), 44), "\n"))
+	lines := ansi.Strip(strings.Join(in.verdictLines(DefaultStyles(true), 200, 0, 44), "\n"))
 	if !strings.Contains(lines, "Booking    https://") || !strings.Contains(lines, "…") || !strings.Contains(lines, "END") {
 		t.Errorf("an event not stored should show its URI cut in the middle:\n%s", lines)
 	}

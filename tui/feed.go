@@ -30,9 +30,11 @@ type feedPane struct {
 	follow   bool
 	newBelow int // arrived while not following
 	loaded   bool
+	// live holds what the listener reported answering (OnRecord), by
+	// delivery id, until the store has it: the store writes a latency
+	// only with its next transaction.
+	live map[int64]liveAnswer
 }
-
-func newFeed() feedPane { return feedPane{follow: true} }
 
 func (f *feedPane) lastID() int64 {
 	if len(f.ring) == 0 {
@@ -146,26 +148,6 @@ func (m *Model) feedKey(msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-// answerCode is what calwatch answered the sender. The log keeps the
-// outcome and the reason, and the listener's order of checks (413 size,
-// 401 signature, 400 shape, 5xx storage; see tunnel/listener) maps each
-// refusal reason to its code.
-func answerCode(r storage.DeliveryRecord) int {
-	switch r.Outcome {
-	case storage.OutcomeApplied, storage.OutcomeDuplicate:
-		return 200
-	case storage.OutcomeFailed:
-		return 500
-	}
-	switch reason := strings.ToLower(r.Reason); {
-	case strings.Contains(reason, "larger than"):
-		return 413
-	case strings.Contains(reason, "signature"):
-		return 401
-	}
-	return 400
-}
-
 // verdict is the signature-and-shape verdict, glyph first: "✓ ok",
 // "≡ dup", "✗ sig", "✗ old", "✗ bad", "✗ big".
 func verdict(r storage.DeliveryRecord) string {
@@ -218,12 +200,15 @@ func feedWho(r storage.FeedRow) string {
 // feedColumns are the feed's column widths for an inside w cells wide.
 type feedColumns struct{ verdict, who, kind int }
 
+// As the width shrinks, the event type goes first (below 60), then the
+// verdict's word, leaving its glyph (below 52); time, status, event, who
+// and latency stay.
 func columnsFor(w int) feedColumns {
 	c := feedColumns{verdict: 5}
-	if w < 60 {
+	if w < 52 {
 		c.verdict = 1
 	}
-	// "  " TIME(8) " " ST(3) " " V " " EVENT(9) " " WHO [" " TYPE] SIZE(7)
+	// "  " TIME(8) " " ST(3) " " V " " EVENT(9) " " WHO [" " TYPE] MS(7)
 	rest := w - 2 - 9 - 4 - (c.verdict + 1) - 10 - 7
 	if w >= 60 {
 		c.who = max(8, min(20, rest/2))
@@ -235,11 +220,15 @@ func columnsFor(w int) feedColumns {
 }
 
 func (c feedColumns) header(w int) string {
-	head := "  " + fit("TIME", 8) + " ST  " + fit("V", c.verdict) + " " + fit("EVENT", 9) + " " + fit("INVITEE", c.who)
+	verdictHead := "V"
+	if c.verdict > 1 {
+		verdictHead = "VERD."
+	}
+	head := "  " + fit("TIME", 8) + " ST  " + fit(verdictHead, c.verdict) + " " + fit("EVENT", 9) + " " + fit("INVITEE", c.who)
 	if c.kind > 0 {
 		head += " " + fit("EVENT TYPE", c.kind)
 	}
-	return fit(head, w-7) + fitLeft("SIZE", 7)
+	return fit(head, w-7) + fitLeft("MS", 7)
 }
 
 // lines renders the feed with day separators; it returns the lines and
@@ -256,7 +245,7 @@ func (f *feedPane) lines(st Styles, loc *time.Location, today time.Time, focused
 			sep := "  ── " + relDayLong(d, today) + " " + strings.Repeat("─", w)
 			out = append(out, st.Faint.Render(ansi.Truncate(sep, w, "")))
 		}
-		code := answerCode(r.DeliveryRecord)
+		code, latency := f.answered(r.DeliveryRecord)
 		v := verdict(r.DeliveryRecord)
 		if cols.verdict == 1 {
 			v = v[:strings.IndexByte(v, ' ')]
@@ -266,7 +255,7 @@ func (f *feedPane) lines(st Styles, loc *time.Location, today time.Time, focused
 		if cols.kind > 0 {
 			row += " " + fit(outside(r.EventName), cols.kind)
 		}
-		row = fit("  "+row, w-7) + fitLeft(sizeShort(r.BodyBytes), 7)
+		row = fit("  "+row, w-7) + fitLeft(latencyShort(latency), 7)
 		row = markRow(st, row, i == f.cursor, focused, f.fresh.delivery(r.ID))
 		if i == f.cursor {
 			sel = len(out)
@@ -274,17 +263,6 @@ func (f *feedPane) lines(st Styles, loc *time.Location, today time.Time, focused
 		out = append(out, row)
 	}
 	return out, sel
-}
-
-// sizeShort is a body size in four cells or so: "812B", "2.4K".
-func sizeShort(n int) string {
-	switch {
-	case n < 1000:
-		return fmt.Sprintf("%dB", n)
-	case n < 1000*1000:
-		return fmt.Sprintf("%.1fK", float64(n)/1000)
-	}
-	return fmt.Sprintf("%.1fM", float64(n)/1000/1000)
 }
 
 // render draws the feed's inside: header, rows, and the follow line.

@@ -2,25 +2,24 @@ package tui
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/calwatch/calwatch/calendly"
 	"github.com/calwatch/calwatch/storage"
 )
 
 // inspector shows one delivery: verdict, the signature header pinned,
 // and the body pane (inspector_body.go): its tabs, find and fold.
 type inspector struct {
-	rec    storage.DeliveryRecord
-	err    error
-	raw    bool
-	wrap   bool
-	scroll int
+	rec        storage.DeliveryRecord
+	err        error
+	raw        bool
+	wrap       bool
+	allHeaders bool // H: every header, not the first few
+	scroll     int
 	// fwd is what the app answered when the delivery was forwarded (nil:
 	// never), fwdErr why that could not be read.
 	fwd    *storage.ForwardResult
@@ -38,7 +37,7 @@ type inspector struct {
 
 func (in *inspector) set(rec storage.DeliveryRecord, err error) {
 	keep := *in
-	*in = inspector{rec: rec, err: err, raw: keep.raw, wrap: keep.wrap, tab: keep.tab, fold: keep.fold, find: keep.find, rows: keep.rows}
+	*in = inspector{rec: rec, err: err, raw: keep.raw, wrap: keep.wrap, allHeaders: keep.allHeaders, tab: keep.tab, fold: keep.fold, find: keep.find, rows: keep.rows}
 	in.find.of = nil // found again in this delivery's body
 	if err != nil {
 		return
@@ -74,6 +73,8 @@ func (m *Model) inspectorKey(msg tea.KeyPressMsg) tea.Cmd {
 		in.raw = !in.raw
 	case key.Matches(msg, km.Wrap):
 		in.wrap = !in.wrap
+	case key.Matches(msg, km.AllHeaders):
+		in.allHeaders = !in.allHeaders
 	case key.Matches(msg, km.Copy):
 		if in.rec.ID == 0 {
 			return nil
@@ -111,10 +112,10 @@ func (in *inspector) render(st Styles, f *feedPane, loc *time.Location, now time
 		return box(st, true, "Inspector", "esc back", []string{"", st.Faint.Render(" loading…")}, w, h)
 	}
 	r := in.rec
-	code := answerCode(r)
+	code, latency := f.answered(r)
 	at := r.ReceivedAt.In(loc)
-	crumb := fmt.Sprintf(" Feed › delivery %d · %s · %s · %s (%s ago)", r.ID, orDefault(r.Event, "unknown event"),
-		st.code(code).Render(fmt.Sprint(code)), at.Format("15:04:05"), shortDuration(now.Sub(r.ReceivedAt)))
+	crumb := fmt.Sprintf(" Feed › delivery %d · %s · %s %s · %s (%s ago)", r.ID, orDefault(r.Event, "unknown event"),
+		st.code(code).Render(fmt.Sprint(code)), latencyShort(latency), at.Format("15:04:05"), shortDuration(now.Sub(r.ReceivedAt)))
 	nav := fmt.Sprintf("K◂ %s/%s ▸J ", thousands(f.cursor+1), thousands(len(f.rows)))
 	header := fit(crumb, w-ansi.StringWidth(nav)) + nav
 	h--
@@ -122,20 +123,38 @@ func (in *inspector) render(st Styles, f *feedPane, loc *time.Location, now time
 	if w < 90 {
 		leftW = w
 	}
-	verdictLines := in.verdictLines(st, leftW-2)
-	headerLines := in.headerLines(st, leftW-2)
-	if w < 90 {
+	verdictLines := in.verdictLines(st, code, latency, leftW-2)
+	headers := headerLines(st, r, in.allHeaders, leftW-2)
+	if w < 90 { // the headers below the verdict, as far as there is room
 		vh := min(len(verdictLines)+2, h/2)
-		body := in.bodyBox(st, w, h-vh)
-		return stack(header, box(st, false, "Verdict", "", verdictLines, w, vh), body)
+		hh := min(len(headers)+2, max(0, (h-vh)/3))
+		if in.allHeaders { // H: the headers take the verdict's room and more
+			vh, hh = 0, min(len(headers)+2, max(0, h-5))
+		}
+		blocks := []string{header}
+		if vh >= 2 {
+			blocks = append(blocks, box(st, false, "Verdict", "", verdictLines, w, vh))
+		} else {
+			vh = 0
+		}
+		if hh >= 2 {
+			right := "sorted"
+			if !in.allHeaders && hh < len(headers)+2 {
+				right = "sorted · H shows all"
+			}
+			blocks = append(blocks, box(st, false, headersTitle(r), right, headers, w, hh))
+		} else {
+			hh = 0
+		}
+		return stack(append(blocks, in.bodyBox(st, w, h-vh-hh))...)
 	}
-	vh := min(len(verdictLines)+2, h-len(headerLines)-2)
+	vh := min(len(verdictLines)+2, h-len(headers)-2)
 	left := stack(box(st, false, "Verdict", "", verdictLines, leftW, vh),
-		box(st, false, "Headers", "signature pinned", headerLines, leftW, h-vh))
+		box(st, false, headersTitle(r), "sorted", headers, leftW, h-vh))
 	return stack(header, side(left, in.bodyBox(st, w-leftW, h)))
 }
 
-func (in *inspector) verdictLines(st Styles, w int) []string {
+func (in *inspector) verdictLines(st Styles, code int, latency time.Duration, w int) []string {
 	r := in.rec
 	var head string
 	switch r.Outcome {
@@ -153,7 +172,7 @@ func (in *inspector) verdictLines(st Styles, w int) []string {
 		sig = verdict(r) + ": " + outside(r.Reason)
 	}
 	lines := []string{" " + head, "", " Signature  " + sig}
-	lines = append(lines, fmt.Sprintf(" Replied    %d (what calwatch answered)", answerCode(r)))
+	lines = append(lines, " Replied    "+replied(st, r, code, latency))
 	if r.Event != "" {
 		lines = append(lines, " Event      "+outside(r.Event))
 	}
@@ -175,18 +194,15 @@ func (in *inspector) verdictLines(st Styles, w int) []string {
 	return out
 }
 
-// headerLines pins the signature header: its t and v1, the v1 cut in the
-// middle. calwatch keeps only this header of a delivery.
-func (in *inspector) headerLines(st Styles, w int) []string {
-	h := outside(in.rec.SignatureHeader)
-	lines := []string{" " + st.Bold.Render(calendly.SignatureHeader)}
-	if h == "" {
-		lines = append(lines, "   (missing)")
-	} else {
-		for _, part := range strings.Split(h, ",") {
-			lines = append(lines, "   "+middle(strings.TrimSpace(part), max(8, w-4)))
-		}
+// replied is "200 in 39ms": what calwatch answered and how fast, with
+// what is not known said so.
+func replied(st Styles, r storage.DeliveryRecord, code int, latency time.Duration) string {
+	out := st.code(code).Render(fmt.Sprint(code))
+	switch {
+	case r.AnswerStatus == 0 && latency == 0:
+		return out + st.Faint.Render(" (from the outcome; stored before calwatch kept it)")
+	case latency == 0:
+		return out + st.Faint.Render(" (time not known)")
 	}
-	return append(lines, "", st.Faint.Render(" Other headers are not stored."),
-		fmt.Sprintf(" Body       %s", bytesize(len(in.rec.Body))))
+	return out + " in " + latencyShort(latency)
 }

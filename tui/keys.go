@@ -11,7 +11,7 @@ type KeyMap struct {
 	Open, Search, Today, NextPeriod, PrevPeriod     key.Binding
 	Month, Week, Agenda, Follow, Raw, Wrap, NextDlv key.Binding
 	PrevDlv, Copy, Replay, Edit, Curl, OpenLink     key.Binding
-	Away, Export                                    key.Binding
+	Away, Export, AllHeaders                        key.Binding
 	Command, Details                                key.Binding
 	// The inspector's body pane: tabs, find, fold.
 	PrevTab, NextTab, Tabs, Find, NextMatch, PrevMatch, Fold key.Binding
@@ -71,6 +71,7 @@ func DefaultKeyMap() KeyMap {
 		NextMatch:  b("n", "next match", "n"),
 		PrevMatch:  b("N", "prev match", "N"),
 		Fold:       b("z", "fold", "z"),
+		AllHeaders: b("H", "all headers", "H"),
 		DemoBook:   b("B", "demo: book someone", "B"),
 		DemoCancel: b("C", "demo: cancel", "C"),
 		DemoMove:   b("M", "demo: reschedule", "M"),
@@ -146,10 +147,7 @@ func (h helpKeys) FullHelp() [][]key.Binding {
 		{k.NextPane, k.PrevPane, k.Calendar, k.Day, k.Feed, k.Contacts, k.PrevTab, k.NextTab, k.Command, k.Details, k.Help, k.Back, k.Quit},
 		{k.Up, k.Down, k.Top, k.Bottom, k.PgUp, k.PgDn, k.Open, k.Search, k.Follow},
 		{k.Left, k.Right, k.Today, k.NextPeriod, k.PrevPeriod, k.Month, k.Week, k.Agenda, k.Export, k.Away},
-		{k.PrevDlv, k.NextDlv, k.Tabs, k.Raw, k.Wrap, k.Fold, k.Find, k.NextMatch, k.PrevMatch, k.Replay, k.Edit, k.Copy, k.Curl, k.OpenLink},
-	}
-	if h.view == viewInspector {
-		groups = append(groups, []key.Binding{k.PrevTab, k.NextTab, k.Find, k.NextMatch, k.PrevMatch, k.Fold})
+		{k.PrevDlv, k.NextDlv, k.Tabs, k.Raw, k.Wrap, k.Fold, k.AllHeaders, k.Find, k.NextMatch, k.PrevMatch, k.Replay, k.Edit, k.Copy, k.Curl, k.OpenLink},
 	}
 	if h.demo {
 		groups = append(groups, []key.Binding{k.DemoBook, k.DemoCancel, k.DemoMove, k.DemoNoShow})

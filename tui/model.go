@@ -255,6 +255,7 @@ func (m *Model) onEvent(ev Event) tea.Cmd {
 	case StoreChanged:
 		return m.refreshAll()
 	case DeliveryCommitted:
+		m.feed.noteAnswer(ev.Record)
 		if newBooking(ev.Record) {
 			return tea.Batch(m.refreshAll(), m.onNewBooking(ev.Record))
 		}

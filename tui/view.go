@@ -151,9 +151,9 @@ func (m *Model) previewBox(w, h int) string {
 		return box(m.st, false, "Selected", "", []string{"", m.st.Faint.Render(" Nothing selected.")}, w, h)
 	}
 	r := f.rows[f.cursor]
-	code := answerCode(r.DeliveryRecord)
+	code, latency := f.answered(r.DeliveryRecord)
 	lines := []string{
-		fmt.Sprintf(" %s · %s in the log", orDefault(r.Event, "unknown event"), m.st.code(code).Render(fmt.Sprint(code))),
+		fmt.Sprintf(" %s · %s", orDefault(r.Event, "unknown event"), replied(m.st, r.DeliveryRecord, code, latency)),
 		fmt.Sprintf(" Verdict  %s", verdict(r.DeliveryRecord)),
 	}
 	if r.Outcome == storage.OutcomeRefused {

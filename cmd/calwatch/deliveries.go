@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"strconv"
+	"time"
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
@@ -33,8 +34,10 @@ func newDeliveriesListCmd(a *app) *cobra.Command {
 		Use:   "list",
 		Short: "List received deliveries, newest first, refused ones included",
 		Long: "List every request the listener received, newest first: applied, duplicate and refused\n" +
-			"deliveries, with why a refused one was refused. --json adds the body as received (and\n" +
-			"body_base64 when it is not UTF-8 text); --show-signatures adds each signature header.",
+			"deliveries, with why a refused one was refused, the status calwatch answered (ST) and how\n" +
+			"long from the request to the answer (MS; - when not known). --json adds the body as\n" +
+			"received (and body_base64 when it is not UTF-8 text) and the other headers as kept;\n" +
+			"--show-signatures adds each signature header.",
 		Example: "  calwatch deliveries list --limit 10\n  calwatch deliveries list --json | jq -r '.[0].body'\n" +
 			"  calwatch deliveries list --json --show-signatures | jq -r '.[0].signature_header'",
 		Args: noArgs,
@@ -78,13 +81,18 @@ type deliveryJSON struct {
 	BodySize        int64  `json:"body_size"`
 	BodySHA256      string `json:"body_sha256,omitempty"`
 	DuplicateOf     int64  `json:"duplicate_of,omitempty"`
+	// Headers are the request's other headers as kept (at most 4 KiB, a
+	// refused request's 512 bytes); headers_cut counts those left out.
+	Headers    []storage.Header `json:"headers,omitempty"`
+	HeadersCut int              `json:"headers_cut,omitempty"`
 	// Forward is what the app answered (listen --forward-to), null if not forwarded.
 	Forward *forwardJSON `json:"forward"`
 }
 
 func newDeliveryJSON(r storage.DeliveryRecord, showSignature bool) deliveryJSON {
 	d := deliveryJSON{DeliveryRecord: r, Body: string(r.Body),
-		BodyTruncated: r.BodyTruncated, BodySize: r.BodySize, BodySHA256: r.BodySHA256, DuplicateOf: r.DuplicateOf}
+		BodyTruncated: r.BodyTruncated, BodySize: r.BodySize, BodySHA256: r.BodySHA256, DuplicateOf: r.DuplicateOf,
+		Headers: r.Headers, HeadersCut: r.HeadersCut}
 	if showSignature {
 		d.SignatureHeader = r.SignatureHeader
 	}
@@ -145,6 +153,8 @@ func deliveriesListRun(ctx context.Context, a *app, opts *deliveriesListOptions)
 				localTime(r.ReceivedAt),
 				orDash(r.Event),
 				string(r.Outcome),
+				statusCell(r.AnswerStatus),
+				latencyCell(r.Latency()),
 				cell(r.InviteeEmail),
 				cell(r.Reason),
 				forwardCell(f, ok),
@@ -184,7 +194,7 @@ func deliveriesListRun(ctx context.Context, a *app, opts *deliveriesListOptions)
 		a.hint("no deliveries yet — %s", noDataHint)
 		return nil
 	default:
-		headers := []string{"ID", "RECEIVED", "EVENT", "OUTCOME", "INVITEE", "REASON", "FORWARD"}
+		headers := []string{"ID", "RECEIVED", "EVENT", "OUTCOME", "ST", "MS", "INVITEE", "REASON", "FORWARD"}
 		if !forwarded { // the column only when listen forwarded
 			headers = headers[:len(headers)-1]
 			for i := range rows {
@@ -204,3 +214,24 @@ func deliveriesListRun(ctx context.Context, a *app, opts *deliveriesListOptions)
 // deliveriesPage is how many rows deliveries list reads forward answers for
 // at once.
 const deliveriesPage = 256
+
+// statusCell is the status calwatch answered, "-" when not known (rows
+// stored before calwatch kept it).
+func statusCell(code int) string {
+	if code == 0 {
+		return "-"
+	}
+	return strconv.Itoa(code)
+}
+
+// latencyCell is how long a request took to answer, in milliseconds: "39",
+// "0.4", "1204"; "-" when not known.
+func latencyCell(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "-"
+	case d < 10*time.Millisecond:
+		return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 1, 64)
+	}
+	return strconv.FormatInt(d.Round(time.Millisecond).Milliseconds(), 10)
+}

@@ -3,6 +3,7 @@ package listener
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/calwatch/calwatch/storage"
 )
@@ -25,6 +26,13 @@ type fakeStore struct {
 	// when the commit is slow.
 	outlastDeadline bool
 	ctxErrs         []error // the context's Err() as each RecordDelivery committed
+	answers         []fakeAnswer
+}
+
+type fakeAnswer struct {
+	id      int64
+	status  int
+	latency time.Duration
 }
 
 func newFakeStore() *fakeStore { return &fakeStore{seen: map[string]bool{}} }
@@ -69,6 +77,12 @@ func (f *fakeStore) RecordRefused(ctx context.Context, r storage.RefusedDelivery
 	f.nextID++
 	f.refused = append(f.refused, r)
 	return storage.DeliveryRecord{ID: f.nextID, ReceivedAt: r.ReceivedAt, Outcome: storage.OutcomeRefused, Reason: r.Reason}, nil
+}
+
+func (f *fakeStore) RecordAnswer(id int64, status int, latency time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.answers = append(f.answers, fakeAnswer{id, status, latency})
 }
 
 func (f *fakeStore) counts() (applied, refused int) {

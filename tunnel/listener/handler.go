@@ -50,6 +50,9 @@ type DeliveryStore interface {
 	RecordDelivery(ctx context.Context, d storage.IncomingDelivery) (storage.DeliveryRecord, error)
 	// RecordRefused logs a request that was refused.
 	RecordRefused(ctx context.Context, r storage.RefusedDelivery) (storage.DeliveryRecord, error)
+	// RecordAnswer notes, without waiting, what a stored row was answered
+	// and how long its request took, from its start to the answer sent.
+	RecordAnswer(id int64, status int, latency time.Duration)
 }
 
 // Config configures a Handler. Store is required, and a signing key: either
@@ -89,8 +92,10 @@ type Config struct {
 	Now func() time.Time
 	// OnRecord, if set, is called with every row the handler stored:
 	// applied, duplicate, refused and failed deliveries, after the answer
-	// has been written and flushed. A failed delivery that storage could
-	// not log at all comes with ID 0. It may be called concurrently; while it runs the
+	// has been written and flushed, with the status answered and the
+	// latency (AnswerStatus, LatencyMicros) filled in before storage has
+	// them. A failed delivery that storage could not log at all comes with
+	// ID 0. It may be called concurrently; while it runs the
 	// request is still open, so it should return quickly.
 	OnRecord func(storage.DeliveryRecord)
 	// OnError, if set, is called when storage fails. The error never holds
@@ -193,6 +198,7 @@ func (h *Handler) Drain() { h.draining.Store(true) }
 // the other, and when that is empty it is answered 429 before storage sees
 // it, so Calendly retries it later.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now() // for the latency; the monotonic clock, not cfg.Now
 	if h.requestLimiter != nil && !h.requestLimiter.Allow() {
 		tooMany(w)
 		return
@@ -224,10 +230,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		rec, logged := h.recordRefused(r.Context(), storage.RefusedDelivery{
 			ReceivedAt: receivedAt, SignatureHeader: truncate(sigHeader, maxHeaderBytes), Body: body, Reason: reason,
+			Headers: receivedHeaders(r), AnswerStatus: code,
 		})
 		writeReply(w, code, storage.DeliveryRecord{Outcome: storage.OutcomeRefused, Reason: reason})
 		if logged {
-			h.reportAfterAnswer(w, rec)
+			h.reportAfterAnswer(w, rec, code, start)
 		}
 	}
 
@@ -265,25 +272,41 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		tooMany(w)
 		return
 	}
-	h.store(w, r, storage.IncomingDelivery{
+	h.store(w, r, start, storage.IncomingDelivery{
 		ReceivedAt:      receivedAt,
 		SignatureHeader: sigHeader,
 		ReplayKey:       sig.ReplayKey(),
 		Body:            body,
 		Parsed:          delivery,
+		Headers:         receivedHeaders(r),
+		AnswerStatus:    http.StatusOK,
 	})
+}
+
+// receivedHeaders are r's headers as received, Host among them (net/http
+// moves it to r.Host). Storage keeps what fits and copies it before the
+// request ends, so the values are shared, not copied.
+func receivedHeaders(r *http.Request) http.Header {
+	h := make(http.Header, len(r.Header)+1)
+	for name, values := range r.Header {
+		h[name] = values
+	}
+	if r.Host != "" {
+		h["Host"] = []string{r.Host}
+	}
+	return h
 }
 
 // store has storage record and apply d, answers from the outcome storage
 // returns (never from whether the request's context ended meanwhile), and
 // then reports the row, failed ones included.
-func (h *Handler) store(w http.ResponseWriter, r *http.Request, d storage.IncomingDelivery) {
+func (h *Handler) store(w http.ResponseWriter, r *http.Request, start time.Time, d storage.IncomingDelivery) {
 	ctx, cancel := h.storeContext(r)
 	defer cancel()
 	rec, err := h.cfg.Store.RecordDelivery(ctx, d)
 	if err == nil {
 		writeReply(w, http.StatusOK, rec)
-		h.reportAfterAnswer(w, rec)
+		h.reportAfterAnswer(w, rec, http.StatusOK, start)
 		return
 	}
 	code := http.StatusInternalServerError
@@ -300,7 +323,7 @@ func (h *Handler) store(w http.ResponseWriter, r *http.Request, d storage.Incomi
 			rec.Invitee, rec.InviteeEmail, rec.EventURI = inv.URI, inv.Email, inv.Event
 		}
 	}
-	h.reportAfterAnswer(w, rec)
+	h.reportAfterAnswer(w, rec, code, start)
 }
 
 // storeContext keeps the delivery's storage call alive when the client
@@ -321,14 +344,20 @@ func (h *Handler) recordRefused(reqCtx context.Context, rd storage.RefusedDelive
 	return rec, true
 }
 
-// reportAfterAnswer sends the answer already written to w on its way, then
-// calls OnRecord: the row is committed, so a slow OnRecord (a stalled
-// terminal) must not hold back the sender's acknowledgement.
-func (h *Handler) reportAfterAnswer(w http.ResponseWriter, rec storage.DeliveryRecord) {
+// reportAfterAnswer sends the answer code already written to w on its way,
+// measures the request from start to then, has storage note both for the
+// row, then calls OnRecord: the row is committed, so a slow OnRecord (a
+// stalled terminal) must not hold back the sender's acknowledgement.
+func (h *Handler) reportAfterAnswer(w http.ResponseWriter, rec storage.DeliveryRecord, code int, start time.Time) {
+	_ = http.NewResponseController(w).Flush() // best effort: the answer is complete either way
+	latency := time.Since(start)
+	if rec.ID != 0 {
+		h.cfg.Store.RecordAnswer(rec.ID, code, latency)
+	}
 	if h.cfg.OnRecord == nil {
 		return
 	}
-	_ = http.NewResponseController(w).Flush() // best effort: the answer is complete either way
+	rec.AnswerStatus, rec.LatencyMicros = code, max(1, latency.Microseconds())
 	h.cfg.OnRecord(rec)
 }
 
