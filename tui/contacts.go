@@ -21,6 +21,7 @@ type contactsPane struct {
 	fresh       *freshSet // new bookings, highlighted for a few seconds
 	input       textinput.Model
 	searching   bool // the search input has the keys
+	sort        storage.ContactSort
 	rows        []storage.ContactView
 	total       int // contacts matching the search
 	all         int // every contact

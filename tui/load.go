@@ -116,13 +116,13 @@ func (m *Model) loadPeriod() tea.Cmd {
 // as many rows as are loaded now.
 func (m *Model) loadContacts(refresh bool) tea.Cmd {
 	m.loads.contacts++
-	seq, r, search := m.loads.contacts, m.reader, m.contacts.search()
+	seq, r, search, sort := m.loads.contacts, m.reader, m.contacts.search(), m.contacts.sort
 	limit := contactPage
 	if refresh {
 		limit = min(200, max(contactPage, len(m.contacts.rows)))
 	}
 	return read(func(ctx context.Context) tea.Msg {
-		rows, err := r.Contacts(ctx, storage.ContactPage{Search: search, Limit: limit})
+		rows, err := r.Contacts(ctx, storage.ContactPage{Sort: sort, Search: search, Limit: limit})
 		if err != nil {
 			return contactsLoaded{seq: seq, err: err}
 		}
@@ -144,10 +144,10 @@ func (m *Model) loadMoreContacts() tea.Cmd {
 		return nil
 	}
 	m.contacts.loadingMore = true
-	seq, r, search := m.loads.contacts, m.reader, m.contacts.search()
+	seq, r, search, sort := m.loads.contacts, m.reader, m.contacts.search(), m.contacts.sort
 	last := m.contacts.rows[len(m.contacts.rows)-1]
 	return read(func(ctx context.Context) tea.Msg {
-		rows, err := r.Contacts(ctx, storage.ContactPage{Search: search, AfterName: last.Name, AfterEmail: last.Email, Limit: contactPage})
+		rows, err := r.Contacts(ctx, storage.ContactPage{Sort: sort, Search: search, After: &last, Limit: contactPage})
 		return contactsLoaded{seq: seq, search: search, more: true, rows: rows, total: -1, err: err}
 	})
 }
