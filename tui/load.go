@@ -45,10 +45,11 @@ type (
 		err    error
 	}
 	activityLoaded struct {
-		seq   int
-		email string
-		rows  []storage.ActivityRow
-		err   error
+		seq     int
+		email   string
+		rows    []storage.ActivityRow
+		summary storage.PersonSummary
+		err     error
 	}
 	feedLoaded struct {
 		history bool // the first load, newest first
@@ -158,10 +159,14 @@ func (m *Model) loadActivity() tea.Cmd {
 		return nil
 	}
 	m.loads.activity++
-	seq, r := m.loads.activity, m.reader
+	seq, r, now := m.loads.activity, m.reader, m.now()
 	return read(func(ctx context.Context) tea.Msg {
 		rows, err := r.ContactActivity(ctx, storage.ActivityPage{Email: email, Limit: 50})
-		return activityLoaded{seq: seq, email: email, rows: rows, err: err}
+		if err != nil {
+			return activityLoaded{seq: seq, email: email, err: err}
+		}
+		summary, err := r.PersonSummary(ctx, email, sparkSince(now), now)
+		return activityLoaded{seq: seq, email: email, rows: rows, summary: summary, err: err}
 	})
 }
 
@@ -239,6 +244,7 @@ func (m *Model) onLoaded(msg tea.Msg) (tea.Cmd, bool) {
 	case activityLoaded:
 		if msg.seq == m.loads.activity && msg.err == nil {
 			m.contacts.activity, m.contacts.activityFor = msg.rows, msg.email
+			m.contacts.summary, m.contacts.summaryFor = msg.summary, msg.email
 		}
 		err = msg.err
 	case feedLoaded:
