@@ -320,3 +320,23 @@ func queryPlan(t *testing.T, s *Store, query string, args []any) []string {
 	}
 	return plan
 }
+
+// TestContactCountsFollowAnEmailChange: when a newer observation of an
+// invitee names another email, the booking and the last activity move
+// from the old contact to the new one.
+func TestContactCountsFollowAnEmailChange(t *testing.T) {
+	s := openTestStore(t)
+	ev := newEvent("moved-email", testT0, 1)
+	inv := newInvitee(ev, "moved-email", "old@example.com", "Sam", testT0)
+	record(t, s, signedDelivery(t, inviteeBody(t, calendly.EventInviteeCreated, testT0, inv, ev), testT0))
+	later := *inv
+	later.Email, later.UpdatedAt = "new@example.com", calendly.NewTime(testT0.Add(time.Hour))
+	record(t, s, signedDelivery(t, inviteeBody(t, calendly.EventInviteeCreated, testT0.Add(time.Hour), &later, ev), testT0.Add(time.Hour)))
+	if differ := storedCountsDiffer(t, s); len(differ) > 0 {
+		t.Fatalf("kept counts differ from the rows:\n%s", strings.Join(differ, "\n"))
+	}
+	rows := mustPage(t, s.Panes(), ContactPage{Sort: ContactsByBookings})
+	if len(rows) != 2 || rows[0].Email != "new@example.com" || rows[0].Bookings != 1 || rows[1].Bookings != 0 || rows[1].LastActivityAt != nil {
+		t.Errorf("by bookings after the email changed: %+v; want new@ with the booking, old@ with none and no activity", rows)
+	}
+}
