@@ -8,15 +8,43 @@ import (
 	"time"
 )
 
-// ContactPage asks for one page of contacts in name order (case-insensitive,
-// then email), after the cursor, optionally only those whose name or email
-// starts with Search (case-insensitive).
+// ContactSort is an order of the contacts list.
+type ContactSort int
+
+// The orders, each kept by an index (migration 0010) with the email
+// breaking ties; the zero value is the most recently active first.
+const (
+	ContactsByLast     ContactSort = iota // newest activity first, no activity last
+	ContactsByBookings                    // most bookings first
+	ContactsByNoShows                     // most no-shows first
+	ContactsByName                        // name (case-insensitive), then email
+)
+
+// String is the order's short name, as the contacts pane shows it.
+func (s ContactSort) String() string {
+	switch s {
+	case ContactsByLast:
+		return "last"
+	case ContactsByBookings:
+		return "bookings"
+	case ContactsByNoShows:
+		return "no-shows"
+	case ContactsByName:
+		return "name"
+	}
+	return fmt.Sprintf("ContactSort(%d)", int(s))
+}
+
+// ContactPage asks for one page of contacts in Sort's order, after the
+// cursor, optionally only those whose name or email starts with Search
+// (case-insensitive).
 type ContactPage struct {
+	Sort   ContactSort
 	Search string
-	// AfterName and AfterEmail are the last row of the previous page; both
-	// empty for the first page.
-	AfterName, AfterEmail string
-	Limit                 int // at most 200; ≤ 0 means 50
+	// After is the last row of the previous page, as Contacts returned it;
+	// nil for the first page.
+	After *ContactView
+	Limit int // at most 200; ≤ 0 means 50
 }
 
 func (q ContactPage) limit() int {
@@ -29,26 +57,100 @@ func (q ContactPage) limit() int {
 	return q.Limit
 }
 
-// Contacts returns one page of contacts with their counts; the counts and
-// last activity of each row are read through the recipients and activity
-// indexes by email, for that page only. A search reads two index ranges
-// (names on contacts_name, emails on the primary key) and merges them.
+// Contacts returns one page of contacts with their counts. Without a
+// search a page is one range of the order's index after the cursor. A
+// search reads two index ranges (names on contacts_name, emails on the
+// primary key): in name order it merges them; in the other orders it sorts
+// the contacts that match, so a page costs as many rows as match.
 func (p *Panes) Contacts(ctx context.Context, q ContactPage) ([]ContactView, error) {
+	if q.Sort == ContactsByName && nonEmpty(q.Search) {
+		return p.contactsByNameSearch(ctx, q)
+	}
+	query, args, err := contactsSQL(q)
+	if err != nil {
+		return nil, err
+	}
+	return p.contactRows(ctx, query, args...)
+}
+
+// sortKey is the column an order sorts on, most first, email ascending.
+var sortKey = map[ContactSort]string{
+	ContactsByLast:     "last_at",
+	ContactsByBookings: "bookings",
+	ContactsByNoShows:  "no_shows",
+}
+
+// contactsSQL is the query of one page of q (any search but a name-order
+// one, which contactsByNameSearch merges from two queries).
+func contactsSQL(q ContactPage) (string, []any, error) {
+	var conds []string
+	var args []any
+	if q.Sort == ContactsByName {
+		if q.After != nil {
+			// The first term is a range on contacts_name; the row-value
+			// form (name, email) > (?, ?) would not use the index.
+			conds = append(conds, `c.name >= ? COLLATE NOCASE AND (c.name > ? COLLATE NOCASE OR c.email > ?)`)
+			args = append(args, q.After.Name, q.After.Name, q.After.Email)
+		}
+		return sqlContacts + where(conds) + ` ORDER BY c.name COLLATE NOCASE, c.email LIMIT ?`, append(args, q.limit()), nil
+	}
+	col, ok := sortKey[q.Sort]
+	if !ok {
+		return "", nil, fmt.Errorf("storage: contacts have no order %d", int(q.Sort))
+	}
+	order := ` ORDER BY c.` + col + ` DESC, c.email`
+	if nonEmpty(q.Search) {
+		search := strings.TrimSpace(q.Search)
+		nameLo, nameHi := prefixRange(search)
+		emailLo, emailHi := prefixRange(strings.ToLower(search))
+		conds = append(conds, `c.email IN (
+    SELECT email FROM contacts WHERE name >= ? COLLATE NOCASE AND name < ? COLLATE NOCASE
+    UNION SELECT email FROM contacts WHERE email >= ? AND email < ?)`)
+		args = append(args, nameLo, nameHi, emailLo, emailHi)
+		// The unary + keeps the planner off the order's index: walking it
+		// would read every contact to find the few that match.
+		order = ` ORDER BY +c.` + col + ` DESC, c.email`
+	}
+	if q.After != nil {
+		// Descending key, ascending email: the first term is the index range.
+		key := afterKey(q.Sort, q.After)
+		conds = append(conds, `c.`+col+` <= ? AND (c.`+col+` < ? OR c.email > ?)`)
+		args = append(args, key, key, q.After.Email)
+	}
+	return sqlContacts + where(conds) + order + ` LIMIT ?`, append(args, q.limit()), nil
+}
+
+// afterKey is the stored sort key of the cursor row.
+func afterKey(s ContactSort, c *ContactView) any {
+	switch s {
+	case ContactsByBookings:
+		return c.Bookings
+	case ContactsByNoShows:
+		return c.NoShows
+	}
+	if c.LastActivityAt == nil {
+		return ""
+	}
+	return storedTime(*c.LastActivityAt)
+}
+
+func where(conds []string) string {
+	if len(conds) == 0 {
+		return ""
+	}
+	return ` WHERE ` + strings.Join(conds, ` AND `)
+}
+
+// contactsByNameSearch is a page of a search in name order: two index
+// ranges, merged.
+func (p *Panes) contactsByNameSearch(ctx context.Context, q ContactPage) ([]ContactView, error) {
 	limit := q.limit()
-	after, afterArgs := "", []any{}
-	if q.AfterName != "" || q.AfterEmail != "" {
-		// The first term is a range on contacts_name; the row-value form
-		// (name, email) > (?, ?) would not use the index.
+	after, afterArgs := "", []any{nil, nil} // keeps ?5 the limit
+	if q.After != nil {
 		after = ` AND c.name >= ?3 COLLATE NOCASE AND (c.name > ?3 COLLATE NOCASE OR c.email > ?4)`
-		afterArgs = []any{q.AfterName, q.AfterEmail}
-	} else {
-		afterArgs = []any{nil, nil} // keeps ?5 the limit
+		afterArgs = []any{q.After.Name, q.After.Email}
 	}
 	const order = ` ORDER BY c.name COLLATE NOCASE, c.email LIMIT ?5`
-	if !nonEmpty(q.Search) {
-		return p.contactRows(ctx, sqlContacts+` WHERE ?1 IS NULL AND ?2 IS NULL`+after+order,
-			append(append([]any{nil, nil}, afterArgs...), limit)...)
-	}
 	search := strings.TrimSpace(q.Search)
 	nameLo, nameHi := prefixRange(search)
 	byName, err := p.contactRows(ctx, sqlContacts+` WHERE `+contactByName+after+order,

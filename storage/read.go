@@ -201,14 +201,7 @@ func decodeColumn[T any](s sql.NullString) (*T, error) {
 }
 
 const sqlContacts = `
-SELECT c.email, c.name, c.timezone,
-    (SELECT count(*) FROM recipients r WHERE r.role = 'invitee' AND r.contact_email = c.email
-        AND NOT EXISTS (SELECT 1 FROM reschedules WHERE new_invitee = r.key)),
-    (SELECT count(*) FROM recipients r WHERE r.role = 'invitee' AND r.contact_email = c.email
-        AND r.status = 'canceled' AND r.rescheduled = 0
-        AND NOT EXISTS (SELECT 1 FROM reschedules WHERE old_invitee = r.key)),
-    (SELECT count(*) FROM recipients r WHERE r.role = 'invitee' AND r.contact_email = c.email AND r.no_show = 1),
-    (SELECT max(at) FROM activity a WHERE a.email = c.email AND a.at <> '') AS last
+SELECT c.email, c.name, c.timezone, c.bookings, c.cancels, c.no_shows, nullif(c.last_at, '') AS last
 FROM contacts c`
 
 func scanContact(rows interface{ Scan(...any) error }) (ContactView, error) {

@@ -23,6 +23,7 @@ type Reader interface {
 	Contacts(ctx context.Context, q storage.ContactPage) ([]storage.ContactView, error)
 	CountContacts(ctx context.Context, search string) (int, error)
 	ContactActivity(ctx context.Context, q storage.ActivityPage) ([]storage.ActivityRow, error)
+	PersonSummary(ctx context.Context, email string, since, now time.Time) (storage.PersonSummary, error)
 	DeliveriesAfter(ctx context.Context, afterID int64, limit int) ([]storage.FeedRow, error)
 	DeliveriesBefore(ctx context.Context, beforeID int64, limit int) ([]storage.FeedRow, error)
 	Delivery(ctx context.Context, id int64) (storage.DeliveryRecord, error)

@@ -21,6 +21,7 @@ type contactsPane struct {
 	fresh       *freshSet // new bookings, highlighted for a few seconds
 	input       textinput.Model
 	searching   bool // the search input has the keys
+	sort        storage.ContactSort
 	rows        []storage.ContactView
 	total       int // contacts matching the search
 	all         int // every contact
@@ -29,6 +30,8 @@ type contactsPane struct {
 	loadingMore bool
 	activity    []storage.ActivityRow
 	activityFor string
+	summary     storage.PersonSummary // first seen, recent bookings, next
+	summaryFor  string
 	inActivity  bool // l/→ moved the keys into the activity list
 	actCursor   int
 }
@@ -72,6 +75,7 @@ func (c *contactsPane) set(msg contactsLoaded) bool {
 	}
 	if len(c.rows) == 0 {
 		c.activity, c.activityFor = nil, ""
+		c.summary, c.summaryFor = storage.PersonSummary{}, ""
 	}
 	if c.selectedEmail() != before {
 		c.inActivity, c.actCursor = false, 0
@@ -87,6 +91,14 @@ func (m *Model) contactsKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, km.Search):
 		c.searching = true
 		return c.input.Focus()
+	case key.Matches(msg, km.Sort):
+		c.sort = nextSort(c.sort)
+		c.start = 0
+		return m.loadContacts(false)
+	case key.Matches(msg, km.CopyEmail):
+		return m.copyContactEmail()
+	case key.Matches(msg, km.OpenBooking):
+		return m.openActivityBooking()
 	case key.Matches(msg, km.Back):
 		if c.inActivity {
 			c.inActivity = false
@@ -105,7 +117,7 @@ func (m *Model) contactsKey(msg tea.KeyPressMsg) tea.Cmd {
 	case c.inActivity && key.Matches(msg, km.Up):
 		c.actCursor = max(c.actCursor-1, 0)
 		return nil
-	case key.Matches(msg, km.Right):
+	case key.Matches(msg, km.Right), !c.inActivity && key.Matches(msg, km.Open):
 		if len(c.activity) > 0 && c.activityFor == before {
 			c.inActivity, c.actCursor = true, 0
 		}
@@ -123,9 +135,7 @@ func (m *Model) contactsKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, km.Bottom):
 		c.cursor = len(c.rows) - 1
 	case key.Matches(msg, km.Open):
-		if len(c.activity) > 0 && c.activityFor == before {
-			return m.openEvent(c.activity[max(0, min(c.actCursor, len(c.activity)-1))].EventURI)
-		}
+		return m.openActivityBooking()
 	}
 	c.cursor = max(0, min(c.cursor, len(c.rows)-1))
 	var cmds []tea.Cmd
@@ -164,6 +174,30 @@ func (m *Model) contactsSearchKey(msg tea.KeyPressMsg) tea.Cmd {
 	return cmd
 }
 
+// sortCycle is the order s steps through, the first the default.
+var sortCycle = []storage.ContactSort{storage.ContactsByLast, storage.ContactsByBookings, storage.ContactsByNoShows}
+
+func nextSort(s storage.ContactSort) storage.ContactSort {
+	for i, x := range sortCycle {
+		if x == s {
+			return sortCycle[(i+1)%len(sortCycle)]
+		}
+	}
+	return sortCycle[0]
+}
+
+// sortTitle says the order in the list's title: "↓ last", "↓ bookings".
+func (c *contactsPane) sortTitle() string { return "↓ " + c.sort.String() }
+
+// selectedActivity is the activity row o and ⏎ open: the one the cursor
+// is on in the activity list (the newest until it moves).
+func (c *contactsPane) selectedActivity() (storage.ActivityRow, bool) {
+	if len(c.activity) == 0 || c.activityFor != c.selectedEmail() {
+		return storage.ActivityRow{}, false
+	}
+	return c.activity[max(0, min(c.actCursor, len(c.activity)-1))], true
+}
+
 // titleRight is "/ ana (3 of 2,118)" or the count.
 func (c *contactsPane) titleRight() string {
 	if q := c.search(); q != "" {
@@ -187,6 +221,9 @@ func (c *contactsPane) renderList(st Styles, now time.Time, focused bool, w, h i
 	}
 	nameW := max(8, min(20, (w-20)/2))
 	emailW := max(0, w-2-nameW-1-15-5)
+	if emailW < 8 {
+		nameW = max(8, w-2-1-16) // no room for the email: the name takes it
+	}
 	head := "  " + fit("NAME", nameW) + " "
 	if emailW >= 8 {
 		head += fit("EMAIL", emailW) + " "
@@ -235,16 +272,26 @@ func (c *contactsPane) activityTitle() string {
 }
 
 // renderActivity draws the selected contact's history, newest first.
-func (c *contactsPane) renderActivity(st Styles, loc *time.Location, today time.Time, w, h int) []string {
+func (c *contactsPane) renderActivity(st Styles, loc *time.Location, now, today time.Time, w, h int) []string {
 	if c.cursor >= len(c.rows) {
 		return []string{"", st.Faint.Render(" Select a contact to see their bookings.")}
 	}
 	r := c.rows[c.cursor]
-	lines := []string{
-		fmt.Sprintf(" %d booked · %d canceled · %d no-show", r.Bookings, r.Cancellations, r.NoShows),
-		"",
-		st.Faint.Render("  ACTIVITY"),
+	lines := append(c.personHeader(st, r, now), "", st.Faint.Render("  ACTIVITY"))
+	if next := c.nextLine(st, r.Email, loc, now); next != "" && h > len(lines)+3 {
+		// NEXT sits at the foot, a blank line above it.
+		body := c.renderActivityRows(st, loc, today, w, h-2, lines)
+		for len(body) < h-2 {
+			body = append(body, "")
+		}
+		return append(body, "", fit(next, w))
 	}
+	return c.renderActivityRows(st, loc, today, w, h, lines)
+}
+
+// renderActivityRows appends the activity rows to lines, up to h lines.
+func (c *contactsPane) renderActivityRows(st Styles, loc *time.Location, today time.Time, w, h int, lines []string) []string {
+	r := c.rows[c.cursor]
 	if c.activityFor != r.Email {
 		return append(lines, st.Faint.Render("  loading…"))
 	}

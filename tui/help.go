@@ -10,7 +10,7 @@ import (
 )
 
 // helpGroupTitles names the groups of helpKeys.FullHelp, in its order.
-var helpGroupTitles = []string{"Global", "Lists", "Calendar", "Feed/inspector", "Demo"}
+var helpGroupTitles = []string{"Global", "Lists", "Calendar", "Feed/inspector", "Contacts", "Demo"}
 
 // narrowHelp is the terminal width below which the full help has at most
 // two columns, its groups stacked.

@@ -15,6 +15,8 @@ type KeyMap struct {
 	Command, Details                                key.Binding
 	// The inspector's body pane: tabs, find, fold.
 	PrevTab, NextTab, Tabs, Find, NextMatch, PrevMatch, Fold key.Binding
+	// The contacts pane's own.
+	Sort, CopyEmail, OpenBooking key.Binding
 	// The demo's keys, offered only in --demo.
 	DemoBook, DemoCancel, DemoMove, DemoNoShow, DemoKeys key.Binding
 }
@@ -25,58 +27,61 @@ func DefaultKeyMap() KeyMap {
 		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
 	}
 	return KeyMap{
-		Quit:       b("q", "quit", "q", "ctrl+c"),
-		Help:       b("?", "help", "?"),
-		Back:       b("esc", "back", "esc"),
-		NextPane:   b("tab", "pane", "tab"),
-		PrevPane:   b("shift+tab", "prev pane", "shift+tab"),
-		Calendar:   b("1", "calendar", "1"),
-		Day:        b("2", "day", "2"),
-		Feed:       b("3", "feed", "3"),
-		Contacts:   b("4", "contacts", "4"),
-		Up:         b("k/↑", "up", "k", "up"),
-		Down:       b("j/↓", "down", "j", "down"),
-		Left:       b("h/←", "prev day", "h", "left"),
-		Right:      b("l/→", "next day", "l", "right"),
-		Top:        b("g", "first", "g", "home"),
-		Bottom:     b("G", "newest/last", "G", "end"),
-		PgUp:       b("pgup", "page up", "pgup", "ctrl+u"),
-		PgDn:       b("pgdn", "page down", "pgdown", "ctrl+d"),
-		Open:       b("⏎", "open", "enter"),
-		Search:     b("/", "search", "/"),
-		Today:      b("t", "today", "t"),
-		NextPeriod: b("n", "next month/week", "n"),
-		PrevPeriod: b("p", "prev month/week", "p"),
-		Month:      b("m", "month", "m"),
-		Week:       b("w", "week", "w"),
-		Agenda:     b("a", "agenda", "a"),
-		Follow:     b("f", "follow", "f"),
-		Raw:        b("p", "raw/pretty", "p"),
-		Wrap:       b("w", "wrap", "w"),
-		NextDlv:    b("J", "next delivery", "J"),
-		PrevDlv:    b("K", "prev delivery", "K"),
-		Copy:       b("y", "copy body", "y"),
-		Replay:     b("r", "replay", "r"),
-		Edit:       b("e", "edit", "e"),
-		Curl:       b("c", "curl", "c"),
-		OpenLink:   b("o", "open link", "o"),
-		Away:       b("W", "while you were away", "W"),
-		Export:     b("x", "export month (.ics)", "x"),
-		Command:    b(":", "command", ":"),
-		Details:    b("i", "status details", "i"),
-		PrevTab:    b("[", "prev tab", "["),
-		NextTab:    b("]", "next tab", "]"),
-		Tabs:       b("[ ]", "tab", "[", "]"),
-		Find:       b("/", "find", "/"),
-		NextMatch:  b("n", "next match", "n"),
-		PrevMatch:  b("N", "prev match", "N"),
-		Fold:       b("z", "fold", "z"),
-		AllHeaders: b("H", "all headers", "H"),
-		DemoBook:   b("B", "demo: book someone", "B"),
-		DemoCancel: b("C", "demo: cancel", "C"),
-		DemoMove:   b("M", "demo: reschedule", "M"),
-		DemoNoShow: b("N", "demo: no-show", "N"),
-		DemoKeys:   b("B/C/M/N", "demo", "B", "C", "M", "N"),
+		Quit:        b("q", "quit", "q", "ctrl+c"),
+		Help:        b("?", "help", "?"),
+		Back:        b("esc", "back", "esc"),
+		NextPane:    b("tab", "pane", "tab"),
+		PrevPane:    b("shift+tab", "prev pane", "shift+tab"),
+		Calendar:    b("1", "calendar", "1"),
+		Day:         b("2", "day", "2"),
+		Feed:        b("3", "feed", "3"),
+		Contacts:    b("4", "contacts", "4"),
+		Up:          b("k/↑", "up", "k", "up"),
+		Down:        b("j/↓", "down", "j", "down"),
+		Left:        b("h/←", "prev day", "h", "left"),
+		Right:       b("l/→", "next day", "l", "right"),
+		Top:         b("g", "first", "g", "home"),
+		Bottom:      b("G", "newest/last", "G", "end"),
+		PgUp:        b("pgup", "page up", "pgup", "ctrl+u"),
+		PgDn:        b("pgdn", "page down", "pgdown", "ctrl+d"),
+		Open:        b("⏎", "open", "enter"),
+		Search:      b("/", "search", "/"),
+		Today:       b("t", "today", "t"),
+		NextPeriod:  b("n", "next month/week", "n"),
+		PrevPeriod:  b("p", "prev month/week", "p"),
+		Month:       b("m", "month", "m"),
+		Week:        b("w", "week", "w"),
+		Agenda:      b("a", "agenda", "a"),
+		Follow:      b("f", "follow", "f"),
+		Raw:         b("p", "raw/pretty", "p"),
+		Wrap:        b("w", "wrap", "w"),
+		NextDlv:     b("J", "next delivery", "J"),
+		PrevDlv:     b("K", "prev delivery", "K"),
+		Copy:        b("y", "copy body", "y"),
+		Replay:      b("r", "replay", "r"),
+		Edit:        b("e", "edit", "e"),
+		Curl:        b("c", "curl", "c"),
+		OpenLink:    b("o", "open link", "o"),
+		Away:        b("W", "while you were away", "W"),
+		Export:      b("x", "export month (.ics)", "x"),
+		Command:     b(":", "command", ":"),
+		Details:     b("i", "status details", "i"),
+		PrevTab:     b("[", "prev tab", "["),
+		NextTab:     b("]", "next tab", "]"),
+		Tabs:        b("[ ]", "tab", "[", "]"),
+		Find:        b("/", "find", "/"),
+		NextMatch:   b("n", "next match", "n"),
+		PrevMatch:   b("N", "prev match", "N"),
+		Fold:        b("z", "fold", "z"),
+		AllHeaders:  b("H", "all headers", "H"),
+		Sort:        b("s", "sort (last│bookings│no-shows)", "s"),
+		CopyEmail:   b("y", "copy email", "y"),
+		OpenBooking: b("o", "open booking", "o"),
+		DemoBook:    b("B", "demo: book someone", "B"),
+		DemoCancel:  b("C", "demo: cancel", "C"),
+		DemoMove:    b("M", "demo: reschedule", "M"),
+		DemoNoShow:  b("N", "demo: no-show", "N"),
+		DemoKeys:    b("B/C/M/N", "demo", "B", "C", "M", "N"),
 	}
 }
 
@@ -135,8 +140,9 @@ func (h helpKeys) shortHelp() []key.Binding {
 	case focusDay:
 		return []key.Binding{k.Down, k.Open, k.OpenLink, k.Left, k.NextPane, k.Help, k.Quit}
 	case focusContacts:
-		into := key.NewBinding(key.WithKeys("l", "right"), key.WithHelp("l/→", "their bookings"))
-		return []key.Binding{k.Down, k.Search, into, k.Open, k.Back, k.NextPane, k.Help, k.Quit}
+		into := key.NewBinding(key.WithKeys("enter", "l", "right"), key.WithHelp("⏎", "activity"))
+		back := key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear"))
+		return []key.Binding{k.Search, k.Sort, into, k.OpenBooking, k.CopyEmail, back, k.Help, k.Quit}
 	}
 	return []key.Binding{k.Down, k.Open, k.Replay, k.Edit, k.NextPane, k.Help, k.Quit, k.OpenLink, k.Bottom, k.Follow}
 }
@@ -148,6 +154,7 @@ func (h helpKeys) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.Top, k.Bottom, k.PgUp, k.PgDn, k.Open, k.Search, k.Follow},
 		{k.Left, k.Right, k.Today, k.NextPeriod, k.PrevPeriod, k.Month, k.Week, k.Agenda, k.Export, k.Away},
 		{k.PrevDlv, k.NextDlv, k.Tabs, k.Raw, k.Wrap, k.Fold, k.AllHeaders, k.Find, k.NextMatch, k.PrevMatch, k.Replay, k.Edit, k.Copy, k.Curl, k.OpenLink},
+		{k.Sort, k.CopyEmail, k.OpenBooking},
 	}
 	if h.demo {
 		groups = append(groups, []key.Binding{k.DemoBook, k.DemoCancel, k.DemoMove, k.DemoNoShow})

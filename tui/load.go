@@ -45,10 +45,11 @@ type (
 		err    error
 	}
 	activityLoaded struct {
-		seq   int
-		email string
-		rows  []storage.ActivityRow
-		err   error
+		seq     int
+		email   string
+		rows    []storage.ActivityRow
+		summary storage.PersonSummary
+		err     error
 	}
 	feedLoaded struct {
 		history bool // the first load, newest first
@@ -119,13 +120,13 @@ func (m *Model) loadPeriod() tea.Cmd {
 // as many rows as are loaded now.
 func (m *Model) loadContacts(refresh bool) tea.Cmd {
 	m.loads.contacts++
-	seq, r, search := m.loads.contacts, m.reader, m.contacts.search()
+	seq, r, search, sort := m.loads.contacts, m.reader, m.contacts.search(), m.contacts.sort
 	limit := contactPage
 	if refresh {
 		limit = min(200, max(contactPage, len(m.contacts.rows)))
 	}
 	return read(func(ctx context.Context) tea.Msg {
-		rows, err := r.Contacts(ctx, storage.ContactPage{Search: search, Limit: limit})
+		rows, err := r.Contacts(ctx, storage.ContactPage{Sort: sort, Search: search, Limit: limit})
 		if err != nil {
 			return contactsLoaded{seq: seq, err: err}
 		}
@@ -147,10 +148,10 @@ func (m *Model) loadMoreContacts() tea.Cmd {
 		return nil
 	}
 	m.contacts.loadingMore = true
-	seq, r, search := m.loads.contacts, m.reader, m.contacts.search()
+	seq, r, search, sort := m.loads.contacts, m.reader, m.contacts.search(), m.contacts.sort
 	last := m.contacts.rows[len(m.contacts.rows)-1]
 	return read(func(ctx context.Context) tea.Msg {
-		rows, err := r.Contacts(ctx, storage.ContactPage{Search: search, AfterName: last.Name, AfterEmail: last.Email, Limit: contactPage})
+		rows, err := r.Contacts(ctx, storage.ContactPage{Sort: sort, Search: search, After: &last, Limit: contactPage})
 		return contactsLoaded{seq: seq, search: search, more: true, rows: rows, total: -1, err: err}
 	})
 }
@@ -161,10 +162,14 @@ func (m *Model) loadActivity() tea.Cmd {
 		return nil
 	}
 	m.loads.activity++
-	seq, r := m.loads.activity, m.reader
+	seq, r, now := m.loads.activity, m.reader, m.now()
 	return read(func(ctx context.Context) tea.Msg {
 		rows, err := r.ContactActivity(ctx, storage.ActivityPage{Email: email, Limit: 50})
-		return activityLoaded{seq: seq, email: email, rows: rows, err: err}
+		if err != nil {
+			return activityLoaded{seq: seq, email: email, err: err}
+		}
+		summary, err := r.PersonSummary(ctx, email, sparkSince(now), now)
+		return activityLoaded{seq: seq, email: email, rows: rows, summary: summary, err: err}
 	})
 }
 
@@ -249,6 +254,7 @@ func (m *Model) onLoaded(msg tea.Msg) (tea.Cmd, bool) {
 	case activityLoaded:
 		if msg.seq == m.loads.activity && msg.err == nil {
 			m.contacts.activity, m.contacts.activityFor = msg.rows, msg.email
+			m.contacts.summary, m.contacts.summaryFor = msg.summary, msg.email
 		}
 		err = msg.err
 	case feedLoaded:

@@ -259,7 +259,7 @@ func (r *pagedReader) Contacts(_ context.Context, q storage.ContactPage) ([]stor
 	var out []storage.ContactView
 	for i := 0; i < r.n && len(out) < q.Limit; i++ {
 		name := fmt.Sprintf("Person %03d", i)
-		if q.AfterName == "" || name > q.AfterName {
+		if q.After == nil || name > q.After.Name {
 			out = append(out, storage.ContactView{Name: name, Email: fmt.Sprintf("p%03d@example.com", i)})
 		}
 	}

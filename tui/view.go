@@ -119,6 +119,7 @@ func (m *Model) paneBox(p focus, w, h int) string {
 		if compact {
 			title = "Contacts"
 		}
+		title += " " + m.contacts.sortTitle()
 		return box(m.st, focused, title, m.contacts.titleRight(), m.contacts.renderList(m.st, m.now(), focused, w-2, h-2), w, h)
 	}
 	return m.feedBox(w, h)
@@ -141,7 +142,11 @@ func (m *Model) feedBox(w, h int) string {
 }
 
 func (m *Model) activityBox(w, h int) string {
-	return box(m.st, m.focus == focusContacts && m.contacts.inActivity, m.contacts.activityTitle(), "l/→ enter · ⏎ open", m.contacts.renderActivity(m.st, m.loc, m.cal.today, w-2, h-2), w, h)
+	hint := "⏎ activity · o open"
+	if m.contacts.inActivity {
+		hint = "⏎ open · esc back"
+	}
+	return box(m.st, m.focus == focusContacts && m.contacts.inActivity, m.contacts.activityTitle(), hint, m.contacts.renderActivity(m.st, m.loc, m.now(), m.cal.today, w-2, h-2), w, h)
 }
 
 // previewBox is the selected delivery in brief, under the feed.
