@@ -331,6 +331,9 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 			return cmd
 		}
 	}
+	if m.view != viewMain && key.Matches(msg, km.Calendar, km.Day, km.Feed, km.Contacts) {
+		m.view = viewMain // 1–4 jump to their pane from any screen
+	}
 	switch m.view {
 	case viewInspector:
 		return m.inspectorKey(msg)

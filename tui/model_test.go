@@ -340,3 +340,20 @@ func TestContactActivityOpensTheChosenBooking(t *testing.T) {
 		t.Errorf("h then j should move in the list again (in activity %v, cursor %d)", m.contacts.inActivity, m.contacts.cursor)
 	}
 }
+
+// TestNumberKeysLeaveAnOpenScreenForTheirPane: 1–4 jump to their pane
+// from the inspector or a booking's detail, as from the main screen.
+func TestNumberKeysLeaveAnOpenScreenForTheirPane(t *testing.T) {
+	m := newTestModel(t, filledStore(t), Connection{Mode: ModeLocal, KeySet: true}, 120, 36)
+	keys(t, m, "3", "enter")
+	if m.view != viewInspector {
+		t.Fatalf("⏎ in the feed did not open the inspector (view %v)", m.view)
+	}
+	keys(t, m, "4")
+	if m.view != viewMain || m.focus != focusContacts {
+		t.Errorf("4 in the inspector: view %v, focus %v; want the main screen with the contacts focused", m.view, m.focus)
+	}
+	if s := screen(m); !strings.Contains(s, "[4] Contacts") {
+		t.Errorf("the contacts pane is not on screen:\n%s", s)
+	}
+}
