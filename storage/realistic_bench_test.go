@@ -27,13 +27,18 @@ import (
 // the same stream; every grown run starts from a copy of that store.
 // CALWATCH_BENCH_GROWN_STORE names a file to keep that store in and take
 // it from when it exists (grown by the same number of events).
+// CALWATCH_BENCH_KEEP_WAL names a folder where a run leaves a copy of its
+// store and of a WAL holding every page it wrote (no checkpoint during the
+// run), for bench/wal-pages.py.
 //
 //	go test -run '^$' -bench RecordRealistic -benchtime 20000x -count 3 ./storage/
 //
 // Besides deliveries/s it reports cpu-µs/delivery (this process's CPU: the
-// storage writer and the callers; sys-µs/delivery of it in the kernel) and, on Linux, written-KB/delivery and
-// writes/delivery (bytes and calls the process wrote: WAL frames, WAL
-// headers and checkpoints), which a busy machine does not blur.
+// storage writer and the callers) and sys-µs/delivery (the part of it in
+// the kernel), and, on Linux, what a busy machine does not blur:
+// written-KB/delivery and writes/delivery (bytes and write calls: WAL frame
+// headers and pages, checkpoints) and reads/delivery (read calls: pages
+// missing from SQLite's cache, WAL frames read back by checkpoints).
 func BenchmarkRecordRealistic(b *testing.B) {
 	b.Run("store=empty", func(b *testing.B) {
 		ds := parseDeliveries(b, loadgen.Realistic("empty", b.N))
@@ -63,6 +68,14 @@ func benchmarkRecord(b *testing.B, path string, ds []IncomingDelivery) {
 			b.Fatal(err)
 		}
 	}
+	keepWAL := os.Getenv("CALWATCH_BENCH_KEEP_WAL")
+	if keepWAL != "" {
+		// The WAL is to hold every page the run writes (bench/wal-pages.py
+		// reads it): no checkpoint until the copy is taken.
+		if _, err := s.conn.ExecContext(context.Background(), "PRAGMA wal_autocheckpoint = 0"); err != nil {
+			b.Fatal(err)
+		}
+	}
 	b.Logf("page_size %d, cache_size %d, wal_autocheckpoint %d", pageSize, cacheSize, checkpoint)
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -81,11 +94,9 @@ func benchmarkRecord(b *testing.B, path string, ds []IncomingDelivery) {
 	wg.Wait()
 	b.StopTimer()
 	cpu, sys, written := processCPU(b)-cpuBefore, processSystemCPU(b)-sysBefore, processIO().minus(ioBefore)
-	if dir := os.Getenv("CALWATCH_BENCH_KEEP_WAL"); dir != "" {
-		// For tools that read which pages the run wrote (with
-		// wal_autocheckpoint=0 the WAL holds them all).
-		copyFile(b, path, filepath.Join(dir, "calwatch.db"))
-		copyFile(b, path+"-wal", filepath.Join(dir, "calwatch.db-wal"))
+	if keepWAL != "" {
+		copyFile(b, path, filepath.Join(keepWAL, "calwatch.db"))
+		copyFile(b, path+"-wal", filepath.Join(keepWAL, "calwatch.db-wal"))
 	}
 	n := float64(len(ds))
 	b.ReportMetric(n/b.Elapsed().Seconds(), "deliveries/s")
