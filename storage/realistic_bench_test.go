@@ -138,16 +138,21 @@ var (
 	grownStoreOnce sync.Once
 	grownStore     realisticStore
 	grownStoreErr  error
+	grownStoreDir  string // the temporary folder it was grown in, if any
 )
+
+// TestMain removes the grown store's temporary folder when the process
+// ends (a store kept with CALWATCH_BENCH_GROWN_STORE stays).
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if grownStoreDir != "" {
+		_ = os.RemoveAll(grownStoreDir)
+	}
+	os.Exit(code)
+}
 
 func growRealisticStore(b *testing.B, events int) realisticStore {
 	grownStoreOnce.Do(func() {
-		// The process outlives one benchmark's TempDir; -count runs share it.
-		dir, err := os.MkdirTemp("", "calwatch-grown-storage-")
-		if err != nil {
-			grownStoreErr = err
-			return
-		}
 		stream := loadgen.NewWorkload("grown", events/2)
 		var growth []loadgen.Delivery
 		for seen := map[string]bool{}; len(seen) < events; {
@@ -158,13 +163,19 @@ func growRealisticStore(b *testing.B, events int) realisticStore {
 				}
 			}
 		}
-		path := filepath.Join(dir, "calwatch.db")
-		if kept := os.Getenv("CALWATCH_BENCH_GROWN_STORE"); kept != "" {
-			path = kept
-			if _, err := os.Stat(kept); err == nil {
-				grownStore = realisticStore{path: path, stream: stream}
+		path := os.Getenv("CALWATCH_BENCH_GROWN_STORE")
+		if _, err := os.Stat(path); path != "" && err == nil {
+			grownStore = realisticStore{path: path, stream: stream}
+			return
+		}
+		if path == "" {
+			// The process outlives one benchmark's TempDir; -count runs share it.
+			dir, err := os.MkdirTemp("", "calwatch-grown-storage-")
+			if err != nil {
+				grownStoreErr = err
 				return
 			}
+			grownStoreDir, path = dir, filepath.Join(dir, "calwatch.db")
 		}
 		s, err := Open(context.Background(), path)
 		if err != nil {
