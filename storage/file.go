@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+	"time"
 
 	_ "github.com/mattn/go-sqlite3" // the "sqlite3" database/sql driver
 )
@@ -15,6 +16,8 @@ import (
 // Connection settings, in the DSN so every pooled connection gets them.
 // The writer commits with synchronous=FULL in WAL mode: a commit that
 // returned is on disk. Readers never write.
+const busyTimeout = 5 * time.Second // _busy_timeout below
+
 const (
 	writeParams = "_journal_mode=WAL&_busy_timeout=5000&_foreign_keys=on&_txlock=immediate&_synchronous=FULL&_cache_size=-16000"
 	readParams  = "_busy_timeout=5000&_foreign_keys=on&_txlock=deferred&_query_only=1"
@@ -88,4 +91,25 @@ func prepareFile(path string) error {
 		}
 	}
 	return nil
+}
+
+// connectWriter opens the writer's connection. Opening runs the DSN's
+// pragmas, and one of them can meet another program's last connection to
+// the same file as it closes (checkpointing and removing the WAL under an
+// exclusive lock): SQLite then answers "database is locked" at once,
+// without the busy timeout's wait. That is tried again for as long as the
+// busy timeout would have waited.
+func connectWriter(ctx context.Context, db *sql.DB) (*sql.Conn, error) {
+	deadline := time.Now().Add(busyTimeout)
+	for {
+		conn, err := db.Conn(ctx)
+		if err == nil || !strings.Contains(err.Error(), "database is locked") || time.Now().After(deadline) {
+			return conn, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 }

@@ -73,7 +73,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	s.writeDB.SetMaxIdleConns(1)
 	s.writeDB.SetConnMaxLifetime(0)
 	s.writeDB.SetConnMaxIdleTime(0)
-	if s.conn, err = s.writeDB.Conn(ctx); err != nil {
+	if s.conn, err = connectWriter(ctx, s.writeDB); err != nil {
 		return nil, fmt.Errorf("storage: cannot open %s (is it a calwatch database?): %w", path, err)
 	}
 	var mode string
