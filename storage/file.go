@@ -94,11 +94,11 @@ func prepareFile(path string) error {
 }
 
 // connectWriter opens the writer's connection. Opening runs the DSN's
-// pragmas, and one of them can meet another program's last connection to
-// the same file as it closes (checkpointing and removing the WAL under an
-// exclusive lock): SQLite then answers "database is locked" at once,
-// without the busy timeout's wait. That is tried again for as long as the
-// busy timeout would have waited.
+// pragmas, and when several programs open one fresh file at once, one of
+// them can get "database is locked" at once, without the busy timeout's
+// wait (most likely while another one's last connection closes, which
+// checkpoints and removes the WAL under an exclusive lock). That is tried
+// again for as long as the busy timeout would have waited.
 func connectWriter(ctx context.Context, db *sql.DB) (*sql.Conn, error) {
 	deadline := time.Now().Add(busyTimeout)
 	for {
