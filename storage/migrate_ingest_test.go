@@ -13,10 +13,10 @@ import (
 )
 
 // TestEventsMigrationKeepsAVersion8Store: a store at schema version 8 (the
-// fixtures, then a booking and its cancellation) has its events rebuilt as
-// a rowid table in place; it reads back as before, the URI still refuses a
-// second row and names the events the other tables refer to, and later
-// deliveries update the events they name instead of adding rows.
+// fixtures) has its events and activity rebuilt as rowid tables in place;
+// it reads back as before, the URI still refuses a second row and names
+// the events the other tables refer to, and a later booking and its
+// cancellation update the event they name and add one history row each.
 func TestEventsMigrationKeepsAVersion8Store(t *testing.T) {
 	ctx := context.Background()
 	path := storeAtVersion6(t)
@@ -46,12 +46,14 @@ func TestEventsMigrationKeepsAVersion8Store(t *testing.T) {
 	if got := snapshot(t, s); got+"\n" != string(golden) {
 		t.Errorf("after the events migration the store reads back differently from testdata/golden/fixtures.json:\n%s", got)
 	}
-	var schema string
-	if err := s.readDB.QueryRowContext(ctx, `SELECT sql FROM sqlite_schema WHERE name = 'events'`).Scan(&schema); err != nil {
-		t.Fatal(err)
-	}
-	if strings.Contains(schema, "WITHOUT ROWID") {
-		t.Errorf("events is still clustered by URI: %s", schema)
+	for _, table := range []string{"events", "activity"} {
+		var schema string
+		if err := s.readDB.QueryRowContext(ctx, `SELECT sql FROM sqlite_schema WHERE name = ?`, table).Scan(&schema); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(schema, "WITHOUT ROWID") {
+			t.Errorf("%s is still clustered by its random key: %s", table, schema)
+		}
 	}
 
 	// A booking, then its event canceled: one row, updated.
@@ -70,6 +72,11 @@ func TestEventsMigrationKeepsAVersion8Store(t *testing.T) {
 	}
 	if rows != 1 || status != calendly.StatusCanceled {
 		t.Errorf("after booking and canceling: %d rows for the event, status %q; want 1, canceled", rows, status)
+	}
+	// Its history: booked, then canceled, one row each however often the
+	// activity is refreshed.
+	if c := mustContact(t, s, "after.eleven@example.com"); len(c.Activity) != 2 {
+		t.Errorf("the contact's activity after booking and canceling = %+v, want booked and canceled", c.Activity)
 	}
 
 	// The URI is still a key: a second row with it is refused, and an
