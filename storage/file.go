@@ -37,7 +37,10 @@ const walSizeLimit = 16 << 20
 // untouched: the WAL and synchronous=FULL are what make a commit stay.
 // journal_size_limit shrinks the WAL after a burst; secure_delete zeroes
 // what is deleted (pruned bodies, replaced tokens and keys) instead of
-// leaving it in free pages.
+// leaving it in free pages. The WAL is checkpointed at SQLite's default
+// (1,000 pages): 4,000 cut CPU per delivery but raised the p99 of a
+// delivery, each checkpoint being four times longer (BENCHMARKS.md,
+// "Storage exploration (issue 6)").
 var writerPragmas = []string{
 	"PRAGMA temp_store = MEMORY",
 	fmt.Sprintf("PRAGMA journal_size_limit = %d", walSizeLimit),

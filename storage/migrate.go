@@ -45,7 +45,20 @@ func migrate(ctx context.Context, conn *sql.Conn) error {
 // brings the schema to version i+1. The version is read inside each write
 // transaction, so two first opens of one fresh file cannot both run a
 // script: the second waits for the first and then sees its version.
-func migrateScripts(ctx context.Context, conn *sql.Conn, all []string) error {
+//
+// Foreign keys are not enforced while scripts run, so a script can rebuild
+// a table other tables refer to (SQLite's own recipe: drop the old table,
+// rename the new one); each script must leave them all satisfied, which is
+// checked before it commits.
+func migrateScripts(ctx context.Context, conn *sql.Conn, all []string) (err error) {
+	if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
+		return fmt.Errorf("storage: preparing to migrate: %w", err)
+	}
+	defer func() {
+		if _, onErr := conn.ExecContext(context.Background(), "PRAGMA foreign_keys = ON"); onErr != nil && err == nil {
+			err = fmt.Errorf("storage: enforcing foreign keys again after migrating: %w", onErr)
+		}
+	}()
 	for {
 		done, err := applyNextMigration(ctx, conn, all)
 		if err != nil || done {
@@ -90,6 +103,9 @@ func applyNextMigration(ctx context.Context, conn *sql.Conn, all []string) (done
 	if _, err := conn.ExecContext(ctx, all[version]); err != nil {
 		return false, fmt.Errorf("storage: migration %d failed: %w", next, err)
 	}
+	if err := checkForeignKeys(ctx, conn); err != nil {
+		return false, fmt.Errorf("storage: migration %d failed: %w", next, err)
+	}
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", next)); err != nil {
 		return false, fmt.Errorf("storage: recording migration %d: %w", next, err)
 	}
@@ -97,4 +113,24 @@ func applyNextMigration(ctx context.Context, conn *sql.Conn, all []string) (done
 		return false, fmt.Errorf("storage: committing migration %d: %w", next, err)
 	}
 	return false, nil
+}
+
+// checkForeignKeys fails if any row refers to a row that does not exist.
+func checkForeignKeys(ctx context.Context, conn *sql.Conn) error {
+	rows, err := conn.QueryContext(ctx, "PRAGMA foreign_key_check")
+	if err != nil {
+		return fmt.Errorf("checking foreign keys: %w", err)
+	}
+	defer rows.Close()
+	if rows.Next() {
+		var table string
+		var rowid sql.NullInt64
+		var parent string
+		var fk int
+		if err := rows.Scan(&table, &rowid, &parent, &fk); err != nil {
+			return fmt.Errorf("checking foreign keys: %w", err)
+		}
+		return fmt.Errorf("a row of %s (rowid %d) refers to a missing row of %s", table, rowid.Int64, parent)
+	}
+	return rows.Err()
 }

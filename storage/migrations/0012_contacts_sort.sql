@@ -1,4 +1,4 @@
--- 0010: the contacts pane sorts by last activity, bookings or no-shows and
+-- 0012: the contacts pane sorts by last activity, bookings or no-shows and
 -- pages with a keyset on (sort key, email), so each contact keeps its
 -- counts and its last activity as columns, with an index per order.
 --
