@@ -71,20 +71,31 @@ func (o *listOutput) close() error {
 
 // jsonLinesWriter writes one compact JSON object per line (JSON Lines), as
 // inert on a terminal as writeJSON's output.
+// A value that is a jsonAppender writes itself (no reflection).
 type jsonLinesWriter struct {
-	w   *bufio.Writer
-	buf bytes.Buffer
-	enc *json.Encoder
+	w       *bufio.Writer
+	buf     bytes.Buffer
+	enc     *json.Encoder
+	scratch []byte // a jsonAppender's line, reused
 }
 
 func newJSONLinesWriter(w io.Writer) *jsonLinesWriter {
-	l := &jsonLinesWriter{w: bufio.NewWriter(w)}
+	l := &jsonLinesWriter{w: bufio.NewWriterSize(w, listBuffer)}
 	l.enc = json.NewEncoder(&l.buf)
 	l.enc.SetEscapeHTML(false)
 	return l
 }
 
 func (l *jsonLinesWriter) add(v any) error {
+	if j, ok := v.(jsonAppender); ok {
+		var err error
+		if l.scratch, err = j.appendJSON(l.scratch[:0], false); err != nil {
+			return fmt.Errorf("cannot encode the result as JSON: %w", err)
+		}
+		l.scratch = append(l.scratch, '\n')
+		_, err = l.w.Write(l.scratch)
+		return err
+	}
 	l.buf.Reset()
 	if err := l.enc.Encode(v); err != nil {
 		return fmt.Errorf("cannot encode the result as JSON: %w", err)
