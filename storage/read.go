@@ -119,9 +119,10 @@ func scanEvent(rows *sql.Rows) (EventView, error) {
 	return ev, nil
 }
 
-// readPeople fills hosts, invitees and guests of the events the filter selects.
-func readPeople(ctx context.Context, tx *sql.Tx, where string, args []any, events []EventView, index map[string]int) error {
-	rows, err := tx.QueryContext(ctx, peopleQuery(where), slices.Concat(args, args, args)...)
+// readPeople fills hosts, invitees and guests of the events whose URIs
+// the set expression selected gives (see peopleQuery).
+func readPeople(ctx context.Context, tx *sql.Tx, selected string, args []any, events []EventView, index map[string]int) error {
+	rows, err := tx.QueryContext(ctx, peopleQuery(selected), slices.Concat(args, args, args)...)
 	if err != nil {
 		return fmt.Errorf("storage: reading event people: %w", err)
 	}
@@ -169,11 +170,12 @@ func readPeople(ctx context.Context, tx *sql.Tx, where string, args []any, event
 	return nil
 }
 
-// peopleQuery reads the people of the events where selects (its
-// arguments are given three times): hosts, guests and invitees, each from
-// its own table, in (event, role, position) order.
-func peopleQuery(where string) string {
-	selected := `(SELECT uri FROM events` + where + `)`
+// peopleQuery reads the people of the events whose URIs selected gives, a
+// parenthesised SQL set such as "(?)" (its arguments are given three
+// times): hosts, guests and invitees, each from its own table, in (event,
+// role, position) order. The URIs go straight to each table's event index;
+// looking each up in events first cost a third of the time.
+func peopleQuery(selected string) string {
 	return `
 SELECT eh.event_uri, 'host', h.uri, h.email, h.name, '', '', 0, '[]', NULL, NULL, eh.position, NULL, h.id
 FROM event_hosts eh JOIN hosts h ON h.id = eh.host_id WHERE eh.event_uri IN ` + selected + `

@@ -127,8 +127,8 @@ func fillPeople(ctx context.Context, tx *sql.Tx, page []EventView) error {
 	return readPeople(ctx, tx, pagePeople, []any{encodeJSON(uris)}, page, index)
 }
 
-// pagePeople selects the events of one page, given as a JSON array of URIs.
-const pagePeople = ` WHERE uri IN (SELECT value FROM json_each(?))`
+// pagePeople is the URIs of one page of events, given as a JSON array.
+const pagePeople = `(SELECT value FROM json_each(?))`
 
 // eventConds turns a filter into SQL conditions over the events table.
 func eventConds(f EventFilter) ([]string, []any, error) {

@@ -186,7 +186,7 @@ func TestListQueriesUseIndexes(t *testing.T) {
 	q, a = withConds(sqlEventsUnstarted, EventFilter{Status: "canceled"})
 	add("events unstarted", q, a)
 	add("event people", peopleQuery(pagePeople), []any{`["x"]`, `["x"]`, `["x"]`})
-	add("one event's people", peopleQuery(` WHERE uri = ?`), []any{"x", "x", "x"})
+	add("one event's people", peopleQuery(`(?)`), []any{"x", "x", "x"})
 	add("hosts replaced", sqlDeleteEventHosts, []any{"x"})
 	add("guests replaced", sqlDeleteEventGuests, []any{"x"})
 	add("event hosts", sqlInsertEventHosts, []any{"x", `[]`})
