@@ -131,9 +131,7 @@ func readPeople(ctx context.Context, tx *sql.Tx, selected string, args []any, ev
 		var eventURI, role, uri, email, name, status, timezone, answers string
 		var noShow bool
 		var from, to sql.NullString
-		var position, createdAt, key any // the order only
-		if err := rows.Scan(&eventURI, &role, &uri, &email, &name, &status, &timezone, &noShow, &answers, &from, &to,
-			&position, &createdAt, &key); err != nil {
+		if err := rows.Scan(&eventURI, &role, &uri, &email, &name, &status, &timezone, &noShow, &answers, &from, &to); err != nil {
 			return fmt.Errorf("storage: reading event people: %w", err)
 		}
 		i, ok := index[eventURI]
@@ -177,7 +175,9 @@ func readPeople(ctx context.Context, tx *sql.Tx, selected string, args []any, ev
 // looking each up in events first cost a third of the time.
 func peopleQuery(selected string) string {
 	return `
-SELECT eh.event_uri, 'host', h.uri, h.email, h.name, '', '', 0, '[]', NULL, NULL, eh.position, NULL, h.id
+SELECT event_uri, role, uri, email, name, status, timezone, no_show, answers, moved_from, moved_to FROM (
+SELECT eh.event_uri, 'host' AS role, h.uri, h.email, h.name, '' AS status, '' AS timezone, 0 AS no_show, '[]' AS answers,
+    NULL AS moved_from, NULL AS moved_to, eh.position, NULL AS created_at, h.id AS k
 FROM event_hosts eh JOIN hosts h ON h.id = eh.host_id WHERE eh.event_uri IN ` + selected + `
 UNION ALL
 SELECT g.event_uri, 'guest', '', coalesce(g.email_stored, g.email), '', '', '', 0, '[]', NULL, NULL, g.position, NULL, g.email
@@ -187,8 +187,8 @@ SELECT r.event_uri, r.role, r.uri, r.email, r.name, r.status, r.timezone, r.no_s
     (SELECT min(old_invitee) FROM reschedules WHERE new_invitee = r.key),
     (SELECT min(new_invitee) FROM reschedules WHERE old_invitee = r.key),
     r.position, r.created_at, r.key
-FROM recipients r WHERE r.event_uri IN ` + selected + ` AND r.role = 'invitee'
-ORDER BY 1, 2, 12, 13, 14`
+FROM recipients r WHERE r.event_uri IN ` + selected + ` AND r.role = 'invitee')
+ORDER BY event_uri, role, position, created_at, k`
 }
 
 func decodeColumn[T any](s sql.NullString) (*T, error) {
