@@ -50,7 +50,7 @@ func (p *Panes) Event(ctx context.Context, uri string) (EventDetail, error) {
 	if len(events) == 0 {
 		return EventDetail{}, fmt.Errorf("storage: no event %s: %w", uri, ErrNotFound)
 	}
-	if err := readPeople(ctx, tx, where, args, events, index); err != nil {
+	if err := readPeople(ctx, tx, "(?)", args, events, index); err != nil {
 		return EventDetail{}, err
 	}
 	d := EventDetail{EventView: events[0], Moves: map[string]InviteeMoves{}, Cancellations: map[string]calendly.Cancellation{}}

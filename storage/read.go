@@ -119,9 +119,10 @@ func scanEvent(rows *sql.Rows) (EventView, error) {
 	return ev, nil
 }
 
-// readPeople fills hosts, invitees and guests of the events the filter selects.
-func readPeople(ctx context.Context, tx *sql.Tx, where string, args []any, events []EventView, index map[string]int) error {
-	rows, err := tx.QueryContext(ctx, peopleQuery(where), slices.Concat(args, args, args)...)
+// readPeople fills hosts, invitees and guests of the events whose URIs
+// the set expression selected gives (see peopleQuery).
+func readPeople(ctx context.Context, tx *sql.Tx, selected string, args []any, events []EventView, index map[string]int) error {
+	rows, err := tx.QueryContext(ctx, peopleQuery(selected), slices.Concat(args, args, args)...)
 	if err != nil {
 		return fmt.Errorf("storage: reading event people: %w", err)
 	}
@@ -130,9 +131,7 @@ func readPeople(ctx context.Context, tx *sql.Tx, where string, args []any, event
 		var eventURI, role, uri, email, name, status, timezone, answers string
 		var noShow bool
 		var from, to sql.NullString
-		var position, createdAt, key any // the order only
-		if err := rows.Scan(&eventURI, &role, &uri, &email, &name, &status, &timezone, &noShow, &answers, &from, &to,
-			&position, &createdAt, &key); err != nil {
+		if err := rows.Scan(&eventURI, &role, &uri, &email, &name, &status, &timezone, &noShow, &answers, &from, &to); err != nil {
 			return fmt.Errorf("storage: reading event people: %w", err)
 		}
 		i, ok := index[eventURI]
@@ -169,13 +168,16 @@ func readPeople(ctx context.Context, tx *sql.Tx, where string, args []any, event
 	return nil
 }
 
-// peopleQuery reads the people of the events where selects (its
-// arguments are given three times): hosts, guests and invitees, each from
-// its own table, in (event, role, position) order.
-func peopleQuery(where string) string {
-	selected := `(SELECT uri FROM events` + where + `)`
+// peopleQuery reads the people of the events whose URIs selected gives, a
+// parenthesised SQL set such as "(?)" (its arguments are given three
+// times): hosts, guests and invitees, each from its own table, in (event,
+// role, position) order. The URIs go straight to each table's event index;
+// looking each up in events first cost a third of the time.
+func peopleQuery(selected string) string {
 	return `
-SELECT eh.event_uri, 'host', h.uri, h.email, h.name, '', '', 0, '[]', NULL, NULL, eh.position, NULL, h.id
+SELECT event_uri, role, uri, email, name, status, timezone, no_show, answers, moved_from, moved_to FROM (
+SELECT eh.event_uri, 'host' AS role, h.uri, h.email, h.name, '' AS status, '' AS timezone, 0 AS no_show, '[]' AS answers,
+    NULL AS moved_from, NULL AS moved_to, eh.position, NULL AS created_at, h.id AS k
 FROM event_hosts eh JOIN hosts h ON h.id = eh.host_id WHERE eh.event_uri IN ` + selected + `
 UNION ALL
 SELECT g.event_uri, 'guest', '', coalesce(g.email_stored, g.email), '', '', '', 0, '[]', NULL, NULL, g.position, NULL, g.email
@@ -185,8 +187,8 @@ SELECT r.event_uri, r.role, r.uri, r.email, r.name, r.status, r.timezone, r.no_s
     (SELECT min(old_invitee) FROM reschedules WHERE new_invitee = r.key),
     (SELECT min(new_invitee) FROM reschedules WHERE old_invitee = r.key),
     r.position, r.created_at, r.key
-FROM recipients r WHERE r.event_uri IN ` + selected + ` AND r.role = 'invitee'
-ORDER BY 1, 2, 12, 13, 14`
+FROM recipients r WHERE r.event_uri IN ` + selected + ` AND r.role = 'invitee')
+ORDER BY event_uri, role, position, created_at, k`
 }
 
 func decodeColumn[T any](s sql.NullString) (*T, error) {

@@ -127,8 +127,8 @@ func fillPeople(ctx context.Context, tx *sql.Tx, page []EventView) error {
 	return readPeople(ctx, tx, pagePeople, []any{encodeJSON(uris)}, page, index)
 }
 
-// pagePeople selects the events of one page, given as a JSON array of URIs.
-const pagePeople = ` WHERE uri IN (SELECT value FROM json_each(?))`
+// pagePeople is the URIs of one page of events, given as a JSON array.
+const pagePeople = `(SELECT value FROM json_each(?))`
 
 // eventConds turns a filter into SQL conditions over the events table.
 func eventConds(f EventFilter) ([]string, []any, error) {
@@ -149,92 +149,44 @@ type ContactFilter struct {
 }
 
 // Contacts streams contacts in ListContacts' order (most recently active
-// first), at most f.Limit of them. The order is read first (each contact's
-// last activity, on activity_email), then the counts a page at a time, so
-// the first rows come before every contact is counted. A search reads two
-// index ranges (names on contacts_name, emails on the primary key); a date
-// range is checked per contact on activity_email.
+// first, email breaking ties, those never active last), at most f.Limit of
+// them. Each contact keeps its counts and last activity as columns (kept by
+// triggers, migration 0011), so the whole list is one walk of the
+// contacts_last index in the order it prints. A search reads two index
+// ranges (names on contacts_name, emails on the primary key) and sorts
+// what matched; a date range is checked per contact on activity_email.
 func (s *Store) Contacts(ctx context.Context, f ContactFilter) iter.Seq2[ContactView, error] {
 	return func(yield func(ContactView, error) bool) {
-		tx, err := s.readDB.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-		if err != nil {
-			yield(ContactView{}, fmt.Errorf("storage: reading contacts: %w", err))
-			return
-		}
-		defer func() { _ = tx.Rollback() }()
 		query, args := contactsQuery(f)
-		rows, err := tx.QueryContext(ctx, query, args...)
+		rows, err := s.readDB.QueryContext(ctx, query, args...)
 		if err != nil {
 			yield(ContactView{}, fmt.Errorf("storage: reading contacts: %w", err))
 			return
 		}
 		defer rows.Close()
-		page := make([]string, 0, streamPage)
-		flush := func() bool {
-			if len(page) == 0 {
-				return true
-			}
-			counted, err := countContacts(ctx, tx, page)
-			if err != nil {
-				yield(ContactView{}, err)
-				return false
-			}
-			for _, email := range page {
-				if !yield(counted[email], nil) {
-					return false
-				}
-			}
-			page = page[:0]
-			return true
-		}
 		for rows.Next() {
-			var email string
-			var last sql.NullString
-			if err := rows.Scan(&email, &last); err != nil {
+			c, err := scanContact(rows)
+			if err != nil {
 				yield(ContactView{}, fmt.Errorf("storage: reading contacts: %w", err))
 				return
 			}
-			if page = append(page, email); len(page) == streamPage && !flush() {
+			if !yield(c, nil) {
 				return
 			}
 		}
 		if err := rows.Err(); err != nil {
 			yield(ContactView{}, fmt.Errorf("storage: reading contacts: %w", err))
-			return
 		}
-		flush()
 	}
 }
 
-// countContacts reads one page of contacts with their counts, by email.
-func countContacts(ctx context.Context, tx *sql.Tx, emails []string) (map[string]ContactView, error) {
-	rows, err := tx.QueryContext(ctx, sqlContacts+pageContacts, encodeJSON(emails))
-	if err != nil {
-		return nil, fmt.Errorf("storage: reading contacts: %w", err)
-	}
-	defer rows.Close()
-	out := make(map[string]ContactView, len(emails))
-	for rows.Next() {
-		c, err := scanContact(rows)
-		if err != nil {
-			return nil, fmt.Errorf("storage: reading contacts: %w", err)
-		}
-		out[c.Email] = c
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("storage: reading contacts: %w", err)
-	}
-	return out, nil
-}
-
-// pageContacts selects the contacts of one page, given as a JSON array.
-const pageContacts = ` WHERE c.email IN (SELECT value FROM json_each(?))`
-
-// contactsQuery is the SQL of Contacts' order for f: each contact's email
-// and last activity, most recent first.
+// contactsQuery is the SQL of Contacts for f: each contact's row, most
+// recently active first. last_at is ” for a contact never active, the
+// least of strings, so one descending order puts them last.
 func contactsQuery(f ContactFilter) (string, []any) {
 	var conds []string
 	var args []any
+	order := ` ORDER BY c.last_at DESC, c.email`
 	if search := strings.TrimSpace(f.Search); search != "" {
 		nameLo, nameHi := prefixRange(search)
 		emailLo, emailHi := prefixRange(strings.ToLower(search))
@@ -244,6 +196,9 @@ func contactsQuery(f ContactFilter) (string, []any) {
     SELECT email FROM contacts WHERE name >= ? COLLATE NOCASE AND name < ? COLLATE NOCASE
     UNION SELECT email FROM contacts WHERE email >= ? AND email < ?)`)
 		args = append(args, nameLo, nameHi, emailLo, emailHi)
+		// The unary + keeps the planner off the order's index: walking it
+		// would read every contact to find the few that match.
+		order = ` ORDER BY +c.last_at DESC, c.email`
 	}
 	if !f.From.IsZero() || !f.To.IsZero() {
 		from, to := "", "\U0010FFFF"
@@ -256,7 +211,7 @@ func contactsQuery(f ContactFilter) (string, []any) {
 		conds = append(conds, `EXISTS (SELECT 1 FROM activity a WHERE a.email = c.email AND a.at >= ? AND a.at < ? AND a.at <> '')`)
 		args = append(args, from, to)
 	}
-	query := `SELECT c.email, (SELECT max(at) FROM activity a WHERE a.email = c.email AND a.at <> '') AS last FROM contacts c`
+	query := sqlContacts
 	if len(conds) > 0 {
 		query += ` WHERE ` + strings.Join(conds, ` AND `)
 	}
@@ -264,5 +219,5 @@ func contactsQuery(f ContactFilter) (string, []any) {
 	if limit <= 0 {
 		limit = -1
 	}
-	return query + ` ORDER BY last IS NULL, last DESC, c.email LIMIT ?`, append(args, limit)
+	return query + order + ` LIMIT ?`, append(args, limit)
 }

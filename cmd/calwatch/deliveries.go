@@ -102,10 +102,10 @@ func newDeliveryJSON(r storage.DeliveryRecord, showSignature bool) deliveryJSON 
 	return d
 }
 
-// deliveriesListRun streams the log: --json writes each row as it is read
-// (bodies are read only for --json); the table needs every row for its
-// column widths, but no bodies. What listen --forward-to's app answered is
-// read for a page of rows at a time.
+// deliveriesListRun streams the log through listOutput: JSON writes each
+// row as it is read (bodies are read only for JSON), the table a block at
+// a time once it knows whether it has a FORWARD column. What listen
+// --forward-to's app answered is read for a page of rows at a time.
 func deliveriesListRun(ctx context.Context, a *app, opts *deliveriesListOptions) error {
 	store, ok, err := openForReading(ctx, a, opts.json)
 	if !ok {
@@ -117,21 +117,10 @@ func deliveriesListRun(ctx context.Context, a *app, opts *deliveriesListOptions)
 	if query.Limit > 0 {
 		query.Limit++ // one more tells whether the log goes on
 	}
-	var list interface {
-		add(any) error
-		close() error
-	}
-	switch {
-	case opts.json:
-		list = newJSONArrayWriter(a.out)
-	case opts.jsonl:
-		list = newJSONLinesWriter(a.out)
-	}
-	var (
-		rows      [][]string
-		page      []storage.DeliveryRecord
-		forwarded bool // some row shown was forwarded: the table gets the column
-	)
+	headers := []string{"ID", "RECEIVED", "EVENT", "OUTCOME", "ST", "MS", "INVITEE", "REASON", "FORWARD"}
+	// The FORWARD column only when listen forwarded some row shown.
+	out := newListOutput(a.out, opts.json, opts.jsonl, headers).optionalColumn(len(headers)-1, forwardCell(storage.ForwardResult{}, false))
+	var page []storage.DeliveryRecord
 	flush := func() error {
 		forwards, err := store.ForwardResults(ctx, deliveryIDs(page))
 		if err != nil {
@@ -139,26 +128,28 @@ func deliveriesListRun(ctx context.Context, a *app, opts *deliveriesListOptions)
 		}
 		for _, r := range page {
 			f, ok := forwards[r.ID]
-			if list != nil {
+			var v any
+			if asJSON { // only JSON prints the body; the table never needs it
 				d := newDeliveryJSON(r, opts.showSignatures)
 				d.Forward = newForwardJSON(f, ok)
-				if err := list.add(d); err != nil {
-					return err
-				}
-				continue
+				v = d
 			}
-			forwarded = forwarded || ok
-			rows = append(rows, []string{
-				strconv.FormatInt(r.ID, 10),
-				localTime(r.ReceivedAt),
-				orDash(r.Event),
-				string(r.Outcome),
-				statusCell(r.AnswerStatus),
-				latencyCell(r.Latency()),
-				cell(r.InviteeEmail),
-				cell(r.Reason),
-				forwardCell(f, ok),
+			err := out.add(v, func() []string {
+				return []string{
+					strconv.FormatInt(r.ID, 10),
+					localTime(r.ReceivedAt),
+					orDash(r.Event),
+					string(r.Outcome),
+					statusCell(r.AnswerStatus),
+					latencyCell(r.Latency()),
+					cell(r.InviteeEmail),
+					cell(r.Reason),
+					forwardCell(f, ok),
+				}
 			})
+			if err != nil {
+				return err
+			}
 		}
 		page = page[:0]
 		return nil
@@ -182,28 +173,17 @@ func deliveriesListRun(ctx context.Context, a *app, opts *deliveriesListOptions)
 	if err := flush(); err != nil {
 		return err
 	}
+	if err := out.close(); err != nil {
+		return err
+	}
 	switch {
-	case list != nil:
-		if err := list.close(); err != nil {
-			return err
-		}
+	case asJSON:
 	case shown == 0 && (!query.From.IsZero() || !query.To.IsZero()):
 		a.hint("no deliveries were received then; drop --from or --to to see all")
 		return nil
 	case shown == 0:
 		a.hint("no deliveries yet — %s", noDataHint)
 		return nil
-	default:
-		headers := []string{"ID", "RECEIVED", "EVENT", "OUTCOME", "ST", "MS", "INVITEE", "REASON", "FORWARD"}
-		if !forwarded { // the column only when listen forwarded
-			headers = headers[:len(headers)-1]
-			for i := range rows {
-				rows[i] = rows[i][:len(headers)]
-			}
-		}
-		if err := writeTable(a.out, headers, rows); err != nil {
-			return err
-		}
 	}
 	if truncated {
 		a.hint("showing the newest %d; more are stored, --limit 0 shows all", opts.limit)

@@ -105,7 +105,7 @@ func eventsListRun(ctx context.Context, a *app, opts *eventsListOptions) error {
 			truncated = true
 			break
 		}
-		err := out.add(e, func() []string {
+		err := out.add(eventJSON{&e}, func() []string {
 			return []string{
 				localTimePtr(e.StartTime),
 				duration(e.StartTime, e.EndTime),

@@ -69,8 +69,19 @@ func (p *deliveryPrinter) record(rec storage.DeliveryRecord) {
 	case rec.InviteeEmail != "":
 		what += "  " + rec.InviteeEmail
 	}
-	line := fmt.Sprintf("%s  #%-6d %-9s %s", rec.ReceivedAt.Local().Format("15:04:05"), rec.ID, rec.Outcome, what)
-	p.enqueue(printLine{text: append([]byte(safetext.Line(line)), '\n')})
+	p.enqueue(printLine{text: append([]byte(safetext.Line(humanRecordLine(rec, what))), '\n')})
+}
+
+// humanRecordLine is listen's line for one delivery: when, which, what
+// became of it, the status calwatch answered and how long that took (as
+// the TUI feed's ST and MS columns; "-" when not known), then what it was.
+func humanRecordLine(rec storage.DeliveryRecord, what string) string {
+	latency := latencyCell(rec.Latency())
+	if latency != "-" {
+		latency += "ms"
+	}
+	return fmt.Sprintf("%s  #%-6d %-9s %3s %8s  %s", rec.ReceivedAt.Local().Format("15:04:05"), rec.ID, rec.Outcome,
+		statusCell(rec.AnswerStatus), latency, what)
 }
 
 func (p *deliveryPrinter) storageError(err error) {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -220,6 +221,10 @@ func TestListenHumanOutputGoesToStderr(t *testing.T) {
 	}
 	if !strings.Contains(l.stderr.String(), "applied") || !strings.Contains(l.stderr.String(), "invitee.created") {
 		t.Errorf("stderr does not show the applied delivery:\n%s", l.stderr)
+	}
+	// The line says what calwatch answered and how fast, as the TUI's feed.
+	if !regexp.MustCompile(`#1 +applied +200 +[0-9.]+ms  invitee\.created`).MatchString(l.stderr.String()) {
+		t.Errorf("stderr does not show the answer code and latency of the delivery:\n%s", l.stderr)
 	}
 }
 

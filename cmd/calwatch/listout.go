@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"charm.land/lipgloss/v2"
@@ -46,6 +47,17 @@ func (o *listOutput) add(v any, row func() []string) error {
 	return o.table.add(row())
 }
 
+// optionalColumn makes the table's column col optional: it is printed
+// only when some row has a cell there other than blank (the table holds
+// its rows until one does, or until close, which then drops the column).
+// JSON is not affected. Call it before the first add.
+func (o *listOutput) optionalColumn(col int, blank string) *listOutput {
+	if o.table != nil {
+		o.table.optional, o.table.blank = col, blank
+	}
+	return o
+}
+
 // close ends the array or the table and flushes what is left.
 func (o *listOutput) close() error {
 	switch {
@@ -59,20 +71,31 @@ func (o *listOutput) close() error {
 
 // jsonLinesWriter writes one compact JSON object per line (JSON Lines), as
 // inert on a terminal as writeJSON's output.
+// A value that is a jsonAppender writes itself (no reflection).
 type jsonLinesWriter struct {
-	w   *bufio.Writer
-	buf bytes.Buffer
-	enc *json.Encoder
+	w       *bufio.Writer
+	buf     bytes.Buffer
+	enc     *json.Encoder
+	scratch []byte // a jsonAppender's line, reused
 }
 
 func newJSONLinesWriter(w io.Writer) *jsonLinesWriter {
-	l := &jsonLinesWriter{w: bufio.NewWriter(w)}
+	l := &jsonLinesWriter{w: bufio.NewWriterSize(w, listBuffer)}
 	l.enc = json.NewEncoder(&l.buf)
 	l.enc.SetEscapeHTML(false)
 	return l
 }
 
 func (l *jsonLinesWriter) add(v any) error {
+	if j, ok := v.(jsonAppender); ok {
+		var err error
+		if l.scratch, err = j.appendJSON(l.scratch[:0], false); err != nil {
+			return fmt.Errorf("cannot encode the result as JSON: %w", err)
+		}
+		l.scratch = append(l.scratch, '\n')
+		_, err = l.w.Write(l.scratch)
+		return err
+	}
 	l.buf.Reset()
 	if err := l.enc.Encode(v); err != nil {
 		return fmt.Errorf("cannot encode the result as JSON: %w", err)
@@ -97,10 +120,16 @@ type tableStream struct {
 	widths  []int
 	block   [][]string
 	started bool
+
+	// optional is a column printed only when some cell in it is not
+	// blank (-1: none); until one is seen (kept), rows are held.
+	optional int
+	blank    string
+	kept     bool
 }
 
 func newTableStream(w io.Writer, headers []string) *tableStream {
-	t := &tableStream{w: bufio.NewWriter(w), out: w, headers: headers, widths: make([]int, len(headers))}
+	t := &tableStream{w: bufio.NewWriter(w), out: w, headers: headers, widths: make([]int, len(headers)), optional: -1}
 	for i, h := range headers {
 		t.widths[i] = lipgloss.Width(h)
 	}
@@ -113,15 +142,37 @@ func (t *tableStream) add(row []string) error {
 	for i, c := range row {
 		safe[i] = safetext.Line(c)
 	}
-	if t.block = append(t.block, safe); len(t.block) == tableBlock {
+	if t.optional >= 0 && !t.kept && safe[t.optional] != t.blank {
+		t.kept = true
+	}
+	// Held until the optional column is decided: a block of any length.
+	if t.block = append(t.block, safe); len(t.block) >= tableBlock && t.settled() {
 		return t.flush()
 	}
 	return nil
 }
 
+// settled is true when the table's columns are known.
+func (t *tableStream) settled() bool { return t.optional < 0 || t.kept }
+
+// dropOptional takes the optional column out of the header and the rows
+// held: nothing in it was other than blank.
+func (t *tableStream) dropOptional() {
+	col := t.optional
+	t.headers = slices.Delete(slices.Clone(t.headers), col, col+1)
+	t.widths = slices.Delete(t.widths, col, col+1)
+	for i, row := range t.block {
+		t.block[i] = slices.Delete(row, col, col+1)
+	}
+	t.optional = -1
+}
+
 func (t *tableStream) flush() error {
 	if len(t.block) == 0 {
 		return nil
+	}
+	if !t.settled() { // only close flushes an unsettled table
+		t.dropOptional()
 	}
 	for _, row := range t.block {
 		for i, c := range row {

@@ -73,15 +73,21 @@ func steersTerminal(r rune) bool {
 
 // jsonArrayWriter writes a JSON array one element at a time, formatted as
 // writeJSON formats a whole one, so a long list is never held in memory.
+// A value that is a jsonAppender writes itself (no reflection).
 type jsonArrayWriter struct {
-	w   *bufio.Writer
-	n   int
-	buf bytes.Buffer
-	enc *json.Encoder
+	w       *bufio.Writer
+	n       int
+	buf     bytes.Buffer
+	enc     *json.Encoder
+	scratch []byte // a jsonAppender's element, reused
 }
 
+// listBuffer is how much a list's writer holds before it writes: lists run
+// to hundreds of megabytes, and a write per 4 KiB was a system call each.
+const listBuffer = 64 << 10
+
 func newJSONArrayWriter(w io.Writer) *jsonArrayWriter {
-	a := &jsonArrayWriter{w: bufio.NewWriter(w)}
+	a := &jsonArrayWriter{w: bufio.NewWriterSize(w, listBuffer)}
 	a.enc = json.NewEncoder(&a.buf)
 	a.enc.SetEscapeHTML(false)
 	a.enc.SetIndent("  ", "  ")
@@ -89,9 +95,19 @@ func newJSONArrayWriter(w io.Writer) *jsonArrayWriter {
 }
 
 func (a *jsonArrayWriter) add(v any) error {
-	a.buf.Reset()
-	if err := a.enc.Encode(v); err != nil {
-		return fmt.Errorf("cannot encode the result as JSON: %w", err)
+	var elem []byte
+	if j, ok := v.(jsonAppender); ok {
+		var err error
+		if a.scratch, err = j.appendJSON(a.scratch[:0], true); err != nil {
+			return fmt.Errorf("cannot encode the result as JSON: %w", err)
+		}
+		elem = a.scratch
+	} else {
+		a.buf.Reset()
+		if err := a.enc.Encode(v); err != nil {
+			return fmt.Errorf("cannot encode the result as JSON: %w", err)
+		}
+		elem = escapeSteering(bytes.TrimSuffix(a.buf.Bytes(), []byte("\n")))
 	}
 	sep := ",\n  "
 	if a.n == 0 {
@@ -99,7 +115,7 @@ func (a *jsonArrayWriter) add(v any) error {
 	}
 	a.n++
 	a.w.WriteString(sep)
-	_, err := a.w.Write(escapeSteering(bytes.TrimSuffix(a.buf.Bytes(), []byte("\n"))))
+	_, err := a.w.Write(elem)
 	return err
 }
 
