@@ -158,7 +158,7 @@ func (m *Model) previewBox(w, h int) string {
 	r := f.rows[f.cursor]
 	code, latency := f.answered(r.DeliveryRecord)
 	lines := []string{
-		fmt.Sprintf(" %s · %s", orDefault(r.Event, "unknown event"), replied(m.st, r.DeliveryRecord, code, latency)),
+		fmt.Sprintf(" %s%s · %s", orDefault(r.Event, "unknown event"), replayCrumb(r.DeliveryRecord), replied(m.st, r.DeliveryRecord, code, latency)),
 		fmt.Sprintf(" Verdict  %s", verdict(r.DeliveryRecord)),
 	}
 	if r.Outcome == storage.OutcomeRefused {
