@@ -109,7 +109,7 @@ func (m *Model) paneBox(p focus, w, h int) string {
 		title, right := m.cal.title(compact)
 		return box(m.st, focused, title, right, m.cal.render(m.st, m.now(), w-2, h-2), w, h)
 	case focusDay:
-		right := "Day│Contacts"
+		right := "[Day]│Contacts" // the current tab marked, as the calendar's
 		if compact {
 			right = "Day"
 		}
