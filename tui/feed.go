@@ -278,6 +278,13 @@ func (f *feedPane) render(st Styles, conn Connection, loc *time.Location, today 
 		return []string{"", st.Faint.Render(fit(fmt.Sprintf(" None of %s deliveries passes the filter:", thousands(len(f.ring))), w)),
 			st.Faint.Render(fit(" / edits it, esc clears it.", w))}
 	}
+	if len(f.rows) == 0 && conn.Demo {
+		out := []string{""}
+		for _, l := range strings.Split(ansi.Wordwrap("Waiting for deliveries — press B to book someone (or wait: the demo books every few seconds).", max(10, w-2), ""), "\n") {
+			out = append(out, st.Faint.Render(fit(" "+l, w)))
+		}
+		return out
+	}
 	if len(f.rows) == 0 {
 		hint := " Waiting for deliveries — send one with:"
 		cmd := "   calwatch trigger invitee.created --to " + orDefault(conn.WebhookURL, "<url>") + " --signing-key KEY"

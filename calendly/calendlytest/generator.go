@@ -121,10 +121,19 @@ func (g *generator) prefillHistory(now time.Time, n int) {
 }
 
 // runLive makes a change about every minute/rate (exponentially
-// distributed, as independent bookings arrive) until stop is closed.
+// distributed, as independent bookings arrive) until stop is closed; with
+// Options.LiveFirst, the first one that long after the first subscription.
 func (g *generator) runLive(rate float64, stop <-chan struct{}) {
 	mean := float64(time.Minute) / rate
-	timer := time.NewTimer(0)
+	first := g.s.opts.LiveFirst
+	if first > 0 {
+		select {
+		case <-stop:
+			return
+		case <-g.s.subscribed:
+		}
+	}
+	timer := time.NewTimer(first)
 	defer timer.Stop()
 	for {
 		select {

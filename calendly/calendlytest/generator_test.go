@@ -250,3 +250,30 @@ func TestHistorySetsHowBusyTheSeededPastIs(t *testing.T) {
 		t.Errorf("History %d made %d bookings, the default %d made %d; want about four times as many", 4*historyChanges, got, historyChanges, usual)
 	}
 }
+
+// TestLiveFirstWaitsForASubscriptionThenChangesAtOnce: with LiveFirst the
+// generator changes nothing before the first subscription and makes its
+// first change LiveFirst after it, though Live's pace alone would take
+// weeks.
+func TestLiveFirstWaitsForASubscriptionThenChangesAtOnce(t *testing.T) {
+	rc := &kindsReceiver{kinds: map[string]bool{}, seen: make(chan struct{}, 1)}
+	receiver := httptest.NewServer(rc)
+	defer receiver.Close()
+	s := NewServer(Options{Tokens: []string{"tok"}, Live: 0.001, LiveFirst: 50 * time.Millisecond})
+	defer s.Close()
+	subscribed := time.Now()
+	subscribeToEverything(t, s, receiver.URL)
+	select {
+	case <-rc.seen:
+	case <-time.After(testDeadline):
+		t.Fatalf("no delivery within %s of subscribing", testDeadline)
+	}
+	if took := time.Since(subscribed); took < 50*time.Millisecond {
+		t.Errorf("the first change came %s after subscribing, before LiveFirst", took)
+	}
+	// One booking: the generator made no change before the subscription
+	// (the next one at Live's pace is weeks away).
+	if n := len(bookingLines(s)); n != 1 {
+		t.Errorf("%d bookings after the first delivery, want the one it brought", n)
+	}
+}
