@@ -277,3 +277,45 @@ func TestLiveFirstWaitsForASubscriptionThenChangesAtOnce(t *testing.T) {
 		t.Errorf("%d bookings after the first delivery, want the one it brought", n)
 	}
 }
+
+// TestLiveFirstBooksForAUserScopedSubscriber: the first live change is a
+// booking the subscription is sent, hosted by its user even when that is
+// not the account's first user.
+func TestLiveFirstBooksForAUserScopedSubscriber(t *testing.T) {
+	rc := &kindsReceiver{kinds: map[string]bool{}, seen: make(chan struct{}, 1)}
+	receiver := httptest.NewServer(rc)
+	defer receiver.Close()
+	s := NewServer(Options{Tokens: []string{"tok"}, Seed: 1, History: 50, Live: 0.001, LiveFirst: 10 * time.Millisecond})
+	defer s.Close()
+	s.mu.Lock()
+	teammate, first := s.st.users[len(s.st.users)-1], s.st.defaultUser()
+	s.mu.Unlock()
+	if teammate.URI == first.URI {
+		t.Skip("the seeded account has one user")
+	}
+	before := len(bookingLines(s))
+	body, _ := json.Marshal(map[string]any{
+		"url": receiver.URL, "events": calendly.InviteeEvents, "organization": s.Organization(),
+		"scope": calendly.ScopeUser, "user": teammate.URI, "signing_key": "live-key",
+	})
+	req := httptest.NewRequest(http.MethodPost, s.URL+"/webhook_subscriptions", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer tok")
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, req)
+	if rec.Code != http.StatusCreated {
+		t.Fatalf("POST /webhook_subscriptions = %d %s", rec.Code, rec.Body.String())
+	}
+	select {
+	case <-rc.seen:
+	case <-time.After(testDeadline):
+		t.Fatalf("no delivery to %s's subscription within %s", teammate.Name, testDeadline)
+	}
+	lines := bookingLines(s)
+	if len(lines) != before+1 {
+		t.Fatalf("%d bookings after the first live change, want %d", len(lines), before+1)
+	}
+	if !rc.has([]string{calendly.EventInviteeCreated}) {
+		t.Errorf("the first live delivery was %v, want invitee.created", rc.kinds)
+	}
+}

@@ -109,7 +109,7 @@ func TestAKeptDemoHomeGetsTheSameURIsAgain(t *testing.T) {
 // first gap.
 func TestDemoDeliversAtOnceAfterSubscribing(t *testing.T) {
 	a := &app{streams: &streams{out: io.Discard, errOut: io.Discard}, home: t.TempDir()}
-	d, err := a.startDemo(context.Background(), 5, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	d, err := a.startDemo(context.Background(), 1, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
