@@ -174,7 +174,7 @@ func (in *inspector) verdictLines(st Styles, code int, latency time.Duration, w 
 	lines := []string{" " + head, "", " Signature  " + sig}
 	lines = append(lines, " Replied    "+replied(st, r, code, latency))
 	if r.ReplayOf > 0 {
-		lines = append(lines, " Replay     "+replayOf(r)+st.Faint.Render(" (its "+storage.ReplayOfHeader+" says)"))
+		lines = append(lines, " Replay     "+replayOf(r)+st.Faint.Render(" (a hint: its header)"))
 	}
 	if r.Event != "" {
 		lines = append(lines, " Event      "+outside(r.Event))
