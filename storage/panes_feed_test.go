@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -43,7 +44,7 @@ func TestPanesReplayOfIsReadFromTheStoredHeader(t *testing.T) {
 	s := openTestStore(t)
 	ctx := context.Background()
 	ev := newEvent("a", testT0, 1)
-	for i, value := range []string{"88", "", "-3", "0", "12abc", "99999999999999999999", " 7"} {
+	for i, value := range []string{"88", "", "-3", "0", "12abc", "99999999999999999999", " 7", "007"} {
 		d := signedDelivery(t, inviteeBody(t, calendly.EventInviteeCreated, testT0, newInvitee(ev, fmt.Sprint(i), "jane@example.com", "Jane Doe", testT0), ev),
 			testT0.Add(time.Duration(i)*time.Second))
 		d.Headers = http.Header{"Content-Type": {"application/json"}, ReplayOfHeader: {value}}
@@ -66,9 +67,9 @@ func TestPanesReplayOfIsReadFromTheStoredHeader(t *testing.T) {
 	for _, r := range rows {
 		got = append(got, r.ReplayOf)
 	}
-	// Only a positive decimal id counts, the first one when sent twice; a
+	// Only a positive id as calwatch writes it counts, the first one when sent twice; a
 	// refused request keeps its hint too (it is only ever shown).
-	if want := []int64{88, 0, 0, 0, 0, 0, 0, 5, 42}; !slices.Equal(got, want) {
+	if want := []int64{88, 0, 0, 0, 0, 0, 0, 0, 5, 42}; !slices.Equal(got, want) {
 		t.Errorf("ReplayOf per row = %v, want %v", got, want)
 	}
 	one, err := p.Delivery(ctx, rows[0].ID)
@@ -79,7 +80,38 @@ func TestPanesReplayOfIsReadFromTheStoredHeader(t *testing.T) {
 		t.Fatal(err)
 	}
 	var left int
-	if err := s.readDB.QueryRowContext(ctx, `SELECT count(*) FROM delivery_replays WHERE delivery_id <= ?`, rows[6].ID).Scan(&left); err != nil || left != 0 {
+	if err := s.readDB.QueryRowContext(ctx, `SELECT count(*) FROM delivery_replays WHERE delivery_id <= ?`, rows[7].ID).Scan(&left); err != nil || left != 0 {
 		t.Errorf("pruned deliveries' hints stay: %d rows, %v", left, err)
 	}
+}
+
+// FuzzReplayOfHeader: whatever a request's Calwatch-Replay-Of says, the
+// stored hint is the id it names when it is written as calwatch writes a
+// positive id, else none, and the request is stored either way.
+func FuzzReplayOfHeader(f *testing.F) {
+	for _, seed := range []string{"88", "", "0", "-1", "+5", "1e3", " 7", "007", "9223372036854775807", "9223372036854775808", "٣", "12\x00"} {
+		f.Add(seed)
+	}
+	s := openTestStore(f)
+	ctx := context.Background()
+	at := testT0
+	f.Fuzz(func(t *testing.T, value string) {
+		at = at.Add(time.Second)
+		rec, err := s.RecordRefused(ctx, RefusedDelivery{ReceivedAt: at, Body: []byte("{}"), Reason: "signature mismatch",
+			Headers: http.Header{ReplayOfHeader: {value}}})
+		if err != nil {
+			t.Fatalf("RecordRefused with %s %q: %v", ReplayOfHeader, value, err)
+		}
+		got, err := s.Panes().Delivery(ctx, rec.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want int64
+		if n, err := strconv.ParseInt(value, 10, 64); err == nil && n > 0 && strconv.FormatInt(n, 10) == value {
+			want = n
+		}
+		if got.ReplayOf != want {
+			t.Errorf("%s %q stored as %d, want %d", ReplayOfHeader, value, got.ReplayOf, want)
+		}
+	})
 }

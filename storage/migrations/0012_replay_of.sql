@@ -8,7 +8,8 @@
 --
 -- The hint is read once, when the row is written, from the headers column
 -- (0009's JSON, canonical names): the first Calwatch-Replay-Of whose value
--- is a positive decimal id. It lives in a small table of its own, like
+-- is a positive id written as calwatch writes it (decimal, no sign, no
+-- leading zero, within 64 bits). It lives in a small table of its own, like
 -- delivery_answers, so the feed reads it by primary key and writing it
 -- never rewrites the page that holds a body. Rows from before 0012 were
 -- not sent with the header by any calwatch, so none is backfilled.
@@ -25,8 +26,7 @@ BEGIN
     FROM json_each(new.headers, '$.h') h
     WHERE json_extract(h.value, '$[0]') = 'Calwatch-Replay-Of'
         AND typeof(json_extract(h.value, '$[1]')) = 'text'
-        AND length(json_extract(h.value, '$[1]')) BETWEEN 1 AND 18
-        AND json_extract(h.value, '$[1]') NOT GLOB '*[^0-9]*'
+        AND CAST(CAST(json_extract(h.value, '$[1]') AS INTEGER) AS TEXT) = json_extract(h.value, '$[1]')
         AND CAST(json_extract(h.value, '$[1]') AS INTEGER) > 0
     ORDER BY h.key
     LIMIT 1;
