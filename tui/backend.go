@@ -141,21 +141,19 @@ func (h *Hub) Publish(ev Event) {
 	if h.closed {
 		return
 	}
-	if len(h.owed) == 0 {
-		select {
-		case h.events <- ev:
-			return
-		default:
-		}
-	}
-	h.owe(ev)
 	for len(h.owed) > 0 {
 		select {
 		case h.events <- h.owed[0]:
 			h.owed = h.owed[1:]
 		default:
+			h.owe(ev)
 			return
 		}
+	}
+	select {
+	case h.events <- ev:
+	default:
+		h.owe(ev)
 	}
 }
 

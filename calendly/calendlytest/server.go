@@ -93,12 +93,13 @@ type Server struct {
 	// waits for.
 	stop       chan struct{}
 	background sync.WaitGroup
+	startOnce  sync.Once
+	closeOnce  sync.Once
+
 	// subscribed is closed when the first webhook subscription is created
 	// (Options.LiveFirst waits for it).
 	subscribed     chan struct{}
 	subscribedOnce sync.Once
-	startOnce      sync.Once
-	closeOnce      sync.Once
 }
 
 // NewServer starts an emulator on 127.0.0.1 at a free port, as
@@ -138,14 +139,14 @@ func newServer(l net.Listener, opts Options) *Server {
 		now = time.Now
 	}
 	s := &Server{
-		URL:        originOf(l.Addr()),
-		opts:       opts,
-		now:        now,
-		listener:   l,
-		mux:        http.NewServeMux(),
-		stop:       make(chan struct{}),
-		subscribed: make(chan struct{}),
+		URL:      originOf(l.Addr()),
+		opts:     opts,
+		now:      now,
+		listener: l,
+		mux:      http.NewServeMux(),
+		stop:     make(chan struct{}),
 	}
+	s.subscribed = make(chan struct{})
 	s.st = newState(s.URL, now(), opts.Seed)
 	origin := s.URL
 	s.auth = newAuthority(opts, s.st.defaultUser().URI, func() string { return origin }, now)
