@@ -14,13 +14,32 @@ type FeedRow struct {
 	BodyBytes   int
 	InviteeName string // "" when unknown
 	EventName   string // the event type's name; "" when unknown
+	// Rescheduled marks a half of a reschedule: an invitee.canceled whose
+	// invitee was moved to a new one, or the invitee.created of the invitee
+	// it was moved to, as the store's reschedule links know them.
+	Rescheduled bool
+}
+
+// ReplayOfHeader is the request header calwatch's replayer sends with a
+// stored delivery it sends again: the delivery's id. Stored deliveries
+// that carry it have DeliveryRecord.ReplayOf (migrations/0012_replay_of.sql).
+const ReplayOfHeader = "Calwatch-Replay-Of"
+
+// replayOfColumn is the delivery's replay hint, 0 when none.
+func replayOfColumn(table string) string {
+	return `coalesce((SELECT p.replay_of FROM delivery_replays p WHERE p.delivery_id = ` + table + `.id), 0)`
 }
 
 var sqlFeed = `
 SELECT d.id, d.received_at, d.event, d.outcome, d.reason, d.invitee_uri, d.invitee_email, d.event_uri,
     ` + answerColumns("d") + `, length(d.body),
     coalesce((SELECT r.name FROM recipients r WHERE r.role = 'invitee' AND r.key = d.invitee_uri AND d.invitee_uri <> ''), ''),
-    coalesce((SELECT e.name FROM events e WHERE e.uri = d.event_uri AND d.event_uri <> ''), '')
+    coalesce((SELECT e.name FROM events e WHERE e.uri = d.event_uri AND d.event_uri <> ''), ''),
+    ` + replayOfColumn("d") + `,
+    CASE WHEN d.outcome = 'refused' OR d.invitee_uri = '' THEN 0
+        WHEN d.event = 'invitee.canceled' THEN EXISTS (SELECT 1 FROM reschedules s WHERE s.old_invitee = d.invitee_uri)
+        WHEN d.event = 'invitee.created' THEN EXISTS (SELECT 1 FROM reschedules s WHERE s.new_invitee = d.invitee_uri)
+        ELSE 0 END
 FROM deliveries d`
 
 // DeliveriesAfter returns up to limit deliveries with IDs above afterID,
@@ -50,7 +69,8 @@ func (p *Panes) feed(ctx context.Context, query string, args ...any) ([]FeedRow,
 		var f FeedRow
 		var received sql.NullString
 		if err := rows.Scan(&f.ID, &received, &f.Event, &f.Outcome, &f.Reason, &f.Invitee, &f.InviteeEmail,
-			&f.EventURI, &f.AnswerStatus, &f.LatencyMicros, &f.BodyBytes, &f.InviteeName, &f.EventName); err != nil {
+			&f.EventURI, &f.AnswerStatus, &f.LatencyMicros, &f.BodyBytes, &f.InviteeName, &f.EventName,
+			&f.ReplayOf, &f.Rescheduled); err != nil {
 			return nil, fmt.Errorf("storage: reading the delivery log: %w", err)
 		}
 		if f.ReceivedAt, err = parseStored(received); err != nil {
@@ -73,10 +93,10 @@ func (p *Panes) Delivery(ctx context.Context, id int64) (DeliveryRecord, error) 
 	err := p.db.QueryRowContext(ctx, `
 SELECT id, received_at, event, outcome, reason, invitee_uri, invitee_email, event_uri,
     coalesce(body_size, length(body)), coalesce(body_size > length(body), 0), coalesce(duplicate_of, 0), signature_header, body,
-    `+answerColumns("deliveries")+`, coalesce(headers, '')
+    `+answerColumns("deliveries")+`, coalesce(headers, ''), `+replayOfColumn("deliveries")+`
 FROM deliveries WHERE id = ?`, id).Scan(&r.ID, &received, &r.Event, &r.Outcome, &r.Reason, &r.Invitee,
 		&r.InviteeEmail, &r.EventURI, &r.BodySize, &r.BodyTruncated, &r.DuplicateOf, &r.SignatureHeader, &r.Body,
-		&r.AnswerStatus, &r.LatencyMicros, &headers)
+		&r.AnswerStatus, &r.LatencyMicros, &headers, &r.ReplayOf)
 	if errors.Is(err, sql.ErrNoRows) {
 		return DeliveryRecord{}, fmt.Errorf("storage: no delivery %d: %w", id, ErrNotFound)
 	}

@@ -232,6 +232,11 @@ type DeliveryRecord struct {
 	Headers    []Header `json:"-"`
 	HeadersCut int      `json:"-"`
 
+	// ReplayOf is the delivery id the request's Calwatch-Replay-Of header
+	// named (0: none): a hint only, since anyone can send it. Read by the
+	// panes' queries (FeedRow, Panes.Delivery); 0 elsewhere.
+	ReplayOf int64 `json:"-"`
+
 	headersColumn string // Headers as stored, for the writer
 }
 

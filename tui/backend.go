@@ -105,14 +105,17 @@ func (Subscription) isEvent()      {}
 // Hub is a Backend whose events are published by the code around it (the
 // listener's OnRecord, a poller). Publish never blocks: when the TUI lags,
 // further store notifications fold into one StoreChanged, which is enough
-// because the panes re-read after any of them.
+// because the panes re-read after any of them; a state report (tunnel,
+// subscription, backfill progress) that finds no room is kept, the latest
+// of each kind, and sent with the next publish that finds room, so the
+// status bar never keeps a state that has passed (a backfill's 203/250).
 type Hub struct {
 	reader Reader
 	conn   Connection
 	events chan Event
 	mu     sync.Mutex
 	closed bool
-	folded bool // a StoreChanged is owed because a publish was dropped
+	owed   []Event // dropped for want of room, oldest first: state reports and at most one StoreChanged
 }
 
 // NewHub returns a Hub over reader.
@@ -129,26 +132,62 @@ func (h *Hub) Events() <-chan Event { return h.events }
 // Connection implements Backend.
 func (h *Hub) Connection() Connection { return h.conn }
 
-// Publish hands ev to the TUI without blocking. If the buffer is full the
-// event is dropped and a StoreChanged is sent as soon as there is room.
+// Publish hands ev to the TUI without blocking, after what earlier
+// publishes owe. What finds no room is owed: a state report replaces the
+// one of its kind owed before; anything else is owed as a StoreChanged.
 func (h *Hub) Publish(ev Event) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
 		return
 	}
-	if h.folded {
+	for len(h.owed) > 0 {
 		select {
-		case h.events <- StoreChanged{}:
-			h.folded = false
+		case h.events <- h.owed[0]:
+			h.owed = h.owed[1:]
 		default:
+			h.owe(ev)
+			return
 		}
 	}
 	select {
 	case h.events <- ev:
 	default:
-		h.folded = true
+		h.owe(ev)
 	}
+}
+
+// owe adds ev to what is owed, latest state of each kind only.
+func (h *Hub) owe(ev Event) {
+	if owedKind(ev) == 0 {
+		ev = StoreChanged{}
+	}
+	for i, o := range h.owed {
+		if owedKind(o) == owedKind(ev) {
+			if _, ok := ev.(StoreChanged); ok {
+				return // one owed re-read is enough
+			}
+			h.owed = append(h.owed[:i:i], h.owed[i+1:]...)
+			break
+		}
+	}
+	h.owed = append(h.owed, ev)
+}
+
+// owedKind tells apart the events a Hub owes by kind: the state reports
+// and StoreChanged (0: any other event, owed as a StoreChanged).
+func owedKind(ev Event) int {
+	switch ev.(type) {
+	case StoreChanged:
+		return 1
+	case TunnelState:
+		return 2
+	case Subscription:
+		return 3
+	case BackfillProgress:
+		return 4
+	}
+	return 0
 }
 
 // Close ends the stream.

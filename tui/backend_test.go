@@ -2,7 +2,9 @@ package tui
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -33,6 +35,38 @@ func TestHubNeverBlocksAndFoldsWhatItDropped(t *testing.T) {
 	}
 	h.Close()
 	h.Publish(StoreChanged{}) // must not panic on a closed hub
+}
+
+// TestHubOwesTheLatestStateItCouldNotSend: a backfill's last progress,
+// published while the TUI lagged, still arrives (the status bar would
+// otherwise say "backfill 1/10" for good), the latest of each kind only;
+// the publish that finds room again sends what is owed, then itself.
+func TestHubOwesTheLatestStateItCouldNotSend(t *testing.T) {
+	h := NewHub(nil, Connection{})
+	for range cap(h.events) {
+		h.Publish(DeliveryCommitted{})
+	}
+	h.Publish(BackfillProgress{Done: 1, Total: 10})
+	h.Publish(Subscription{State: "active"})
+	h.Publish(BackfillProgress{Done: 10, Total: 10})
+	h.Publish(DeliveryCommitted{})
+	for range cap(h.events) {
+		<-h.events
+	}
+	h.Publish(DeliveryCommitted{Record: storage.DeliveryRecord{ID: 7}})
+	var got []string
+	for len(h.events) > 0 {
+		switch ev := (<-h.events).(type) {
+		case DeliveryCommitted:
+			got = append(got, fmt.Sprintf("delivery %d", ev.Record.ID))
+		default:
+			got = append(got, fmt.Sprintf("%+v", ev))
+		}
+	}
+	want := []string{"{State:active URI: Events:[] Scope:}", "{Done:10 Total:10}", "{}", "delivery 7"}
+	if !slices.Equal(got, want) {
+		t.Errorf("after the lag the hub sent %q, want %q", got, want)
+	}
 }
 
 // fakeVersion is a data version that says when it was first read.

@@ -255,9 +255,16 @@ func (f *feedPane) lines(st Styles, loc *time.Location, today time.Time, focused
 		if cols.kind > 0 {
 			row += " " + fit(outside(r.EventName), cols.kind)
 		}
-		row = fit("  "+row, w-7) + fitLeft(latencyShort(latency), 7)
-		row = markRow(st, row, i == f.cursor, focused, f.fresh.delivery(r.ID))
-		if i == f.cursor {
+		selected, fresh := i == f.cursor, f.fresh.delivery(r.ID)
+		// The row's mark takes the first column, or the second when the
+		// selection or the fresh glyph holds the first (as TUI.md draws it).
+		lead := feedGutter(r) + " "
+		if selected || fresh {
+			lead = " " + feedGutter(r)
+		}
+		row = fit(lead+row, w-7) + fitLeft(latencyShort(latency), 7)
+		row = markRow(st, row, selected, focused, fresh)
+		if selected {
 			sel = len(out)
 		}
 		out = append(out, row)
@@ -270,6 +277,13 @@ func (f *feedPane) render(st Styles, conn Connection, loc *time.Location, today 
 	if len(f.rows) == 0 && len(f.ring) > 0 {
 		return []string{"", st.Faint.Render(fit(fmt.Sprintf(" None of %s deliveries passes the filter:", thousands(len(f.ring))), w)),
 			st.Faint.Render(fit(" / edits it, esc clears it.", w))}
+	}
+	if len(f.rows) == 0 && conn.Demo {
+		out := []string{""}
+		for _, l := range strings.Split(ansi.Wordwrap("Waiting for deliveries — press B to book someone (or wait: the demo books every few seconds).", max(10, w-2), ""), "\n") {
+			out = append(out, st.Faint.Render(fit(" "+l, w)))
+		}
+		return out
 	}
 	if len(f.rows) == 0 {
 		hint := " Waiting for deliveries — send one with:"
@@ -298,6 +312,18 @@ func (f *feedPane) render(st Styles, conn Connection, loc *time.Location, today 
 	}
 	pos := fmt.Sprintf("%s of %s ", thousands(f.cursor+1), thousands(len(f.rows)))
 	return append(lines, fit(status, w-len(pos))+pos)
+}
+
+// feedGutter is the mark before a row's time: "R" for a replay (as its
+// request says), "⇄" for a half of a reschedule, else a space.
+func feedGutter(r storage.FeedRow) string {
+	switch {
+	case r.ReplayOf > 0:
+		return "R"
+	case r.Rescheduled:
+		return "⇄"
+	}
+	return " "
 }
 
 func orDefault(s, def string) string {

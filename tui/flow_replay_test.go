@@ -3,13 +3,16 @@ package tui
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/calwatch/calwatch/calendly"
@@ -97,11 +100,40 @@ func TestFlowReplayAndEditedReplayReachTheListener(t *testing.T) {
 	feedRows := func(s string) int { return strings.Count(s, "created   Quetzalcoatl") }
 	screen.WaitFor(t, "the delivery in the feed", 10*time.Second, func(s string) bool { return feedRows(s) == 1 })
 
+	newest, err := store.Panes().DeliveriesBefore(context.Background(), 0, 1)
+	if err != nil || len(newest) != 1 {
+		t.Fatalf("the posted delivery is not stored: %v", err)
+	}
+	origID := newest[0].ID
+
 	tm.Type("3")
 	tm.Type("r")
 	screen.WaitFor(t, "the replay's answer and row", 10*time.Second, func(s string) bool {
 		return strings.Contains(s, "✓ replayed → 200") && feedRows(s) == 2
 	})
+	// The replay's row (selected: the feed follows) carries R; the
+	// original's does not.
+	quetzalRow := regexp.MustCompile(`│(.)(.)\d\d:\d\d:\d\d 200 ✓ ok  created   Quetzalcoatl`)
+	gutters := func(s string) string {
+		var out []string
+		for _, g := range quetzalRow.FindAllStringSubmatch(s, -1) {
+			out = append(out, g[1]+g[2])
+		}
+		return strings.Join(out, "|")
+	}
+	// The original (fresh, or no longer) has no mark; the replay is selected.
+	screen.WaitFor(t, "R on the replay's row only", 10*time.Second, func(s string) bool {
+		g := gutters(s)
+		return g == "✦ |▸R" || g == "  |▸R"
+	})
+	replayRow := regexp.MustCompile(`▸R\d\d:\d\d:\d\d 200 ✓ ok  created   Quetzalcoatl`)
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
+	says := fmt.Sprintf("R replay of delivery %d", origID)
+	screen.WaitFor(t, "the inspector naming the original", 10*time.Second, func(s string) bool {
+		return strings.Contains(s, "Feed › delivery") && strings.Count(s, says) == 2 // crumb and verdict
+	})
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyEscape})
+	screen.WaitFor(t, "the feed again", 10*time.Second, func(s string) bool { return replayRow.MatchString(s) })
 	tm.Type("e")
 	screen.WaitFor(t, "the edited replay's answer", 10*time.Second, func(s string) bool { return strings.Contains(s, "✓ sent edited → 200") })
 	// The edit renames the invitee in the body; whether the store takes the
@@ -120,6 +152,10 @@ func TestFlowReplayAndEditedReplayReachTheListener(t *testing.T) {
 	orig, replayed, edited := rows[len(rows)-3], rows[len(rows)-2], rows[len(rows)-1]
 	if orig.InviteeName != "Quetzalcoatl" || replayed.InviteeName != "Quetzalcoatl" || replayed.ID <= orig.ID {
 		t.Errorf("after r the feed ends %q then %q, want Quetzalcoatl's delivery and its replay", orig.InviteeName, replayed.InviteeName)
+	}
+	// e sent the selected row again: the replay.
+	if replayed.ReplayOf != orig.ID || edited.ReplayOf != replayed.ID || orig.ReplayOf != 0 {
+		t.Errorf("replay hints: original %d, replay %d, edited %d; want 0, %d, %d", orig.ReplayOf, replayed.ReplayOf, edited.ReplayOf, orig.ID, replayed.ID)
 	}
 	if answerCode(replayed.DeliveryRecord) != 200 {
 		t.Errorf("the replay was answered %d (%s), want 200", answerCode(replayed.DeliveryRecord), replayed.Reason)

@@ -114,7 +114,7 @@ func (in *inspector) render(st Styles, f *feedPane, loc *time.Location, now time
 	r := in.rec
 	code, latency := f.answered(r)
 	at := r.ReceivedAt.In(loc)
-	crumb := fmt.Sprintf(" Feed › delivery %d · %s · %s %s · %s (%s ago)", r.ID, orDefault(r.Event, "unknown event"),
+	crumb := fmt.Sprintf(" Feed › delivery %d · %s%s · %s %s · %s (%s ago)", r.ID, orDefault(r.Event, "unknown event"), replayCrumb(r),
 		st.code(code).Render(fmt.Sprint(code)), latencyShort(latency), at.Format("15:04:05"), shortDuration(now.Sub(r.ReceivedAt)))
 	nav := fmt.Sprintf("K◂ %s/%s ▸J ", thousands(f.cursor+1), thousands(len(f.rows)))
 	header := fit(crumb, w-ansi.StringWidth(nav)) + nav
@@ -173,6 +173,9 @@ func (in *inspector) verdictLines(st Styles, code int, latency time.Duration, w 
 	}
 	lines := []string{" " + head, "", " Signature  " + sig}
 	lines = append(lines, " Replied    "+replied(st, r, code, latency))
+	if r.ReplayOf > 0 {
+		lines = append(lines, " Replay     "+replayOf(r)+st.Faint.Render(" (a hint: its header)"))
+	}
 	if r.Event != "" {
 		lines = append(lines, " Event      "+outside(r.Event))
 	}
@@ -205,4 +208,18 @@ func replied(st Styles, r storage.DeliveryRecord, code int, latency time.Duratio
 		return out + st.Faint.Render(" (time not known)")
 	}
 	return out + " in " + latencyShort(latency)
+}
+
+// replayOf is "R replay of delivery 88" for a delivery whose request says
+// it replays another: a hint, shown but never trusted.
+func replayOf(r storage.DeliveryRecord) string {
+	return fmt.Sprintf("R replay of delivery %d", r.ReplayOf)
+}
+
+// replayCrumb is the crumb's " · R replay of delivery 88", or "".
+func replayCrumb(r storage.DeliveryRecord) string {
+	if r.ReplayOf <= 0 {
+		return ""
+	}
+	return " · " + replayOf(r)
 }

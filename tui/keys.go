@@ -1,6 +1,11 @@
 package tui
 
-import "charm.land/bubbles/v2/key"
+import (
+	"slices"
+
+	"charm.land/bubbles/v2/key"
+	"github.com/charmbracelet/x/ansi"
+)
 
 // KeyMap is every key the TUI answers, with its help text; the footer and
 // the full help (?) are built from it.
@@ -95,18 +100,77 @@ type helpKeys struct {
 	fullHelp  bool // the full help is open: its own keys
 }
 
+// ShortHelp is the footer's keys in the order shown: the pane's own, then
+// on the main screen the demo's, / filter (in the feed), : cmd, ? help and
+// q quit, as TUI.md's footer has them. footerKeys picks what fits.
 func (h helpKeys) ShortHelp() []key.Binding {
 	keys := h.shortHelp()
-	if !h.demo || h.searching || h.fullHelp || h.view == viewInspector {
+	if h.searching || h.fullHelp || h.view != viewMain {
 		return keys
 	}
-	// The demo's keys go just before ? help, so they show at 80 columns.
-	for i, b := range keys {
-		if b.Help().Key == h.km.Help.Help().Key {
-			return append(keys[:i:i], append([]key.Binding{h.km.DemoKeys}, keys[i:]...)...)
+	k := h.km
+	var tail []key.Binding
+	if h.demo {
+		tail = append(tail, k.DemoKeys)
+	}
+	if h.focus == focusFeed {
+		tail = append(tail, key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")))
+	}
+	tail = append(tail, key.NewBinding(key.WithKeys(":"), key.WithHelp(":", "cmd")), k.Help, k.Quit)
+	return append(keys, tail...)
+}
+
+// footerKeys is as much of ShortHelp as fits where render draws it in
+// width cells, in ShortHelp's order. What goes first when it does not fit
+// is the least important: ? help and q quit always stay; then come the
+// pane's first three keys, the demo's, / filter and : cmd, then the
+// pane's other keys in their order.
+func (h helpKeys) footerKeys(width int, render func([]key.Binding) string) []key.Binding {
+	all := h.ShortHelp()
+	k := h.km
+	rank := func(i int, b key.Binding) int {
+		switch b.Help().Key {
+		case k.Help.Help().Key, k.Quit.Help().Key:
+			return 0
+		case k.DemoKeys.Help().Key:
+			return 4
+		case "/":
+			if h.view == viewMain && h.focus == focusFeed {
+				return 5
+			}
+		case ":":
+			if h.view == viewMain {
+				return 5
+			}
+		}
+		if i < 3 {
+			return 1 + i
+		}
+		return 10 + i
+	}
+	order := make([]int, len(all))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return rank(a, all[a]) - rank(b, all[b]) })
+	keep := make([]bool, len(all))
+	pick := func() []key.Binding {
+		var out []key.Binding
+		for i, b := range all {
+			if keep[i] {
+				out = append(out, b)
+			}
+		}
+		return out
+	}
+	for _, i := range order {
+		keep[i] = true
+		if rank(i, all[i]) > 0 && ansi.StringWidth(render(pick())) > width {
+			keep[i] = false
+			break
 		}
 	}
-	return append(keys, h.km.DemoKeys)
+	return pick()
 }
 
 func (h helpKeys) shortHelp() []key.Binding {
@@ -136,15 +200,15 @@ func (h helpKeys) shortHelp() []key.Binding {
 	}
 	switch h.focus {
 	case focusCalendar:
-		return []key.Binding{k.Left, k.Up, k.Today, k.NextPeriod, k.Month, k.Week, k.Agenda, k.NextPane, k.Help, k.Quit}
+		return []key.Binding{k.Left, k.Up, k.Today, k.NextPeriod, k.Month, k.Week, k.Agenda, k.NextPane}
 	case focusDay:
-		return []key.Binding{k.Down, k.Open, k.OpenLink, k.Left, k.NextPane, k.Help, k.Quit}
+		return []key.Binding{k.Down, k.Open, k.OpenLink, k.Left, k.NextPane}
 	case focusContacts:
 		into := key.NewBinding(key.WithKeys("enter", "l", "right"), key.WithHelp("⏎", "activity"))
 		back := key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear"))
-		return []key.Binding{k.Search, k.Sort, into, k.OpenBooking, k.CopyEmail, back, k.Help, k.Quit}
+		return []key.Binding{k.Search, k.Sort, into, k.OpenBooking, k.CopyEmail, back}
 	}
-	return []key.Binding{k.Down, k.Open, k.Replay, k.Edit, k.NextPane, k.Help, k.Quit, k.OpenLink, k.Bottom, k.Follow}
+	return []key.Binding{k.Down, k.Open, k.Replay, k.Edit, k.NextPane, k.OpenLink, k.Bottom, k.Follow}
 }
 
 func (h helpKeys) FullHelp() [][]key.Binding {

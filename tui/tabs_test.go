@@ -7,7 +7,11 @@ import (
 
 func TestBracketsSwitchTheFocusedPanesTabs(t *testing.T) {
 	m := cmdModel(t, 120, 36)
-	keys(t, m, "2", "]")
+	keys(t, m, "2")
+	if !strings.Contains(screen(m), "[Day]│Contacts") {
+		t.Errorf("the day pane's title does not mark its tab as [Day]│Contacts:\n%s", screen(m))
+	}
+	keys(t, m, "]")
 	if m.focus != focusContacts || !strings.Contains(screen(m), "[4] Contacts") {
 		t.Fatalf("] in pane 2: focus %d, want the contacts shown:\n%s", m.focus, screen(m))
 	}

@@ -109,7 +109,7 @@ func (m *Model) paneBox(p focus, w, h int) string {
 		title, right := m.cal.title(compact)
 		return box(m.st, focused, title, right, m.cal.render(m.st, m.now(), w-2, h-2), w, h)
 	case focusDay:
-		right := "Day│Contacts"
+		right := "[Day]│Contacts" // the current tab marked, as the calendar's
 		if compact {
 			right = "Day"
 		}
@@ -158,7 +158,7 @@ func (m *Model) previewBox(w, h int) string {
 	r := f.rows[f.cursor]
 	code, latency := f.answered(r.DeliveryRecord)
 	lines := []string{
-		fmt.Sprintf(" %s · %s", orDefault(r.Event, "unknown event"), replied(m.st, r.DeliveryRecord, code, latency)),
+		fmt.Sprintf(" %s%s · %s", orDefault(r.Event, "unknown event"), replayCrumb(r.DeliveryRecord), replied(m.st, r.DeliveryRecord, code, latency)),
 		fmt.Sprintf(" Verdict  %s", verdict(r.DeliveryRecord)),
 	}
 	if r.Outcome == storage.OutcomeRefused {
@@ -280,7 +280,6 @@ func shortPath(p string) string {
 // footer is the focused pane's keys on the left and a flash message, while
 // it lasts, on the right.
 func (m *Model) footer() string {
-	keys := m.help.ShortHelpView(helpKeys{km: m.km, focus: m.focus, view: m.view, searching: m.contacts.searching || m.view == viewInspector && m.insp.find.editing, demo: m.demoActions() != nil, fullHelp: m.fullHelp}.ShortHelp())
 	msg := ""
 	if m.flash.text != "" && m.now().Before(m.flash.until) {
 		style := m.st.Faint
@@ -305,5 +304,12 @@ func (m *Model) footer() string {
 		// over the message.
 		return fit(m.cmd.view(m.st, m.width), m.width)
 	}
+	hk := helpKeys{km: m.km, focus: m.focus, view: m.view, searching: m.contacts.searching || m.view == viewInspector && m.insp.find.editing,
+		demo: m.demoActions() != nil, fullHelp: m.fullHelp}
+	// The keys keep a cell from the message; measured unbounded, so what
+	// does not fit shows as too wide.
+	measure := m.help
+	measure.SetWidth(0)
+	keys := m.help.ShortHelpView(hk.footerKeys(m.width-mw-2, measure.ShortHelpView))
 	return fit(" "+keys, m.width-mw) + msg
 }

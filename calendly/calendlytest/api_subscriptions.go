@@ -155,6 +155,7 @@ func (s *Server) createSubscription(r *http.Request, caller string) (int, any, e
 	}
 	st.subscriptions[sub.resource.URI] = sub
 	st.subOrder = append(st.subOrder, sub.resource.URI)
+	s.subscribedOnce.Do(func() { close(s.subscribed) })
 	return http.StatusCreated, resource[calendly.WebhookSubscription]{sub.resource}, nil
 }
 

@@ -3,6 +3,8 @@ package calendlytest
 import (
 	"math/rand/v2"
 	"time"
+
+	"github.com/calwatch/calwatch/calendly"
 )
 
 // The shape of the generated history and of live changes.
@@ -121,20 +123,47 @@ func (g *generator) prefillHistory(now time.Time, n int) {
 }
 
 // runLive makes a change about every minute/rate (exponentially
-// distributed, as independent bookings arrive) until stop is closed.
+// distributed, as independent bookings arrive) until stop is closed; with
+// Options.LiveFirst, the first one that long after the first subscription.
 func (g *generator) runLive(rate float64, stop <-chan struct{}) {
 	mean := float64(time.Minute) / rate
-	timer := time.NewTimer(0)
+	first := g.s.opts.LiveFirst
+	if first > 0 {
+		select {
+		case <-stop:
+			return
+		case <-g.s.subscribed:
+		}
+	}
+	timer := time.NewTimer(first)
 	defer timer.Stop()
-	for {
+	for n := 0; ; n++ {
 		select {
 		case <-stop:
 			return
 		case <-timer.C:
 		}
-		g.change(g.s.now(), false)
+		if n == 0 && first > 0 {
+			g.firstLiveChange()
+		} else {
+			g.change(g.s.now(), false)
+		}
 		timer.Reset(time.Duration(g.rnd.ExpFloat64() * mean))
 	}
+}
+
+// firstLiveChange is Options.LiveFirst's change: a booking the first
+// subscription is sent (hosted by its user when it is a user's), so the
+// client that subscribed sees a delivery rather than a teammate's change.
+func (g *generator) firstLiveChange() {
+	host := ""
+	g.s.mu.Lock()
+	if len(g.s.st.subOrder) > 0 {
+		host = calendly.Str(g.s.st.subscriptions[g.s.st.subOrder[0]].resource.User)
+	}
+	g.s.mu.Unlock()
+	g.src = changeSource{}
+	g.book(g.s.now(), false, host)
 }
 
 // change makes one change at time at. A kind with nothing to apply to
@@ -165,7 +194,7 @@ func (g *generator) change(at time.Time, history bool) changeKind {
 	}
 	switch kind {
 	case changeBook:
-		g.book(at, history)
+		g.book(at, history, "")
 	case changeCancel:
 		g.cancel(b)
 	case changeReschedule:
@@ -211,9 +240,11 @@ func (g *generator) pick(match func(*generatedBooking) bool) *generatedBooking {
 	return candidates[g.rnd.IntN(len(candidates))]
 }
 
-func (g *generator) book(at time.Time, history bool) {
+// book books a random person with host (""; one drawn, mostly the first
+// user), or into a group event that has room when no host is given.
+func (g *generator) book(at time.Time, history bool, host string) {
 	person := RandomPerson(g.rnd)
-	if g.rnd.IntN(3) == 0 {
+	if host == "" && g.rnd.IntN(3) == 0 {
 		if group := g.pickGroup(at); group != nil {
 			g.joinGroup(*group, person, history)
 			return
@@ -233,6 +264,9 @@ func (g *generator) book(at time.Time, history bool) {
 	}
 	if n := g.rnd.IntN(4); n < len(g.hosts) && n > 0 {
 		req.Host = g.hosts[n] // a quarter of bookings go to a teammate
+	}
+	if host != "" {
+		req.Host = host
 	}
 	if g.rnd.IntN(4) == 0 {
 		req.Guests = []string{RandomPerson(g.rnd).Email}

@@ -250,3 +250,72 @@ func TestHistorySetsHowBusyTheSeededPastIs(t *testing.T) {
 		t.Errorf("History %d made %d bookings, the default %d made %d; want about four times as many", 4*historyChanges, got, historyChanges, usual)
 	}
 }
+
+// TestLiveFirstWaitsForASubscriptionThenChangesAtOnce: with LiveFirst the
+// generator changes nothing before the first subscription and makes its
+// first change LiveFirst after it, though Live's pace alone would take
+// weeks.
+func TestLiveFirstWaitsForASubscriptionThenChangesAtOnce(t *testing.T) {
+	rc := &kindsReceiver{kinds: map[string]bool{}, seen: make(chan struct{}, 1)}
+	receiver := httptest.NewServer(rc)
+	defer receiver.Close()
+	s := NewServer(Options{Tokens: []string{"tok"}, Live: 0.001, LiveFirst: 50 * time.Millisecond})
+	defer s.Close()
+	subscribed := time.Now()
+	subscribeToEverything(t, s, receiver.URL)
+	select {
+	case <-rc.seen:
+	case <-time.After(testDeadline):
+		t.Fatalf("no delivery within %s of subscribing", testDeadline)
+	}
+	if took := time.Since(subscribed); took < 50*time.Millisecond {
+		t.Errorf("the first change came %s after subscribing, before LiveFirst", took)
+	}
+	// One booking: the generator made no change before the subscription
+	// (the next one at Live's pace is weeks away).
+	if n := len(bookingLines(s)); n != 1 {
+		t.Errorf("%d bookings after the first delivery, want the one it brought", n)
+	}
+}
+
+// TestLiveFirstBooksForAUserScopedSubscriber: the first live change is a
+// booking the subscription is sent, hosted by its user even when that is
+// not the account's first user.
+func TestLiveFirstBooksForAUserScopedSubscriber(t *testing.T) {
+	rc := &kindsReceiver{kinds: map[string]bool{}, seen: make(chan struct{}, 1)}
+	receiver := httptest.NewServer(rc)
+	defer receiver.Close()
+	s := NewServer(Options{Tokens: []string{"tok"}, Seed: 1, History: 50, Live: 0.001, LiveFirst: 10 * time.Millisecond})
+	defer s.Close()
+	s.mu.Lock()
+	teammate, first := s.st.users[len(s.st.users)-1], s.st.defaultUser()
+	s.mu.Unlock()
+	if teammate.URI == first.URI {
+		t.Skip("the seeded account has one user")
+	}
+	before := len(bookingLines(s))
+	body, _ := json.Marshal(map[string]any{
+		"url": receiver.URL, "events": calendly.InviteeEvents, "organization": s.Organization(),
+		"scope": calendly.ScopeUser, "user": teammate.URI, "signing_key": "live-key",
+	})
+	req := httptest.NewRequest(http.MethodPost, s.URL+"/webhook_subscriptions", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer tok")
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, req)
+	if rec.Code != http.StatusCreated {
+		t.Fatalf("POST /webhook_subscriptions = %d %s", rec.Code, rec.Body.String())
+	}
+	select {
+	case <-rc.seen:
+	case <-time.After(testDeadline):
+		t.Fatalf("no delivery to %s's subscription within %s", teammate.Name, testDeadline)
+	}
+	lines := bookingLines(s)
+	if len(lines) != before+1 {
+		t.Fatalf("%d bookings after the first live change, want %d", len(lines), before+1)
+	}
+	if !rc.has([]string{calendly.EventInviteeCreated}) {
+		t.Errorf("the first live delivery was %v, want invitee.created", rc.kinds)
+	}
+}

@@ -44,6 +44,12 @@ type Options struct {
 	// minute once started (0: none).
 	Seed int64
 	Live float64
+	// LiveFirst, when set with Live, holds the live changes back until the
+	// first webhook subscription is created and makes the first one this
+	// long after it (then at Live's pace), so a client that has just
+	// subscribed sees a delivery at once. Zero: the first change comes as
+	// the server starts, subscribed or not.
+	LiveFirst time.Duration
 	// History is how many changes a seeded history makes over the 30 days
 	// before the start (default 80).
 	History int
@@ -89,6 +95,11 @@ type Server struct {
 	background sync.WaitGroup
 	startOnce  sync.Once
 	closeOnce  sync.Once
+
+	// subscribed is closed when the first webhook subscription is created
+	// (Options.LiveFirst waits for it).
+	subscribed     chan struct{}
+	subscribedOnce sync.Once
 }
 
 // NewServer starts an emulator on 127.0.0.1 at a free port, as
@@ -135,6 +146,7 @@ func newServer(l net.Listener, opts Options) *Server {
 		mux:      http.NewServeMux(),
 		stop:     make(chan struct{}),
 	}
+	s.subscribed = make(chan struct{})
 	s.st = newState(s.URL, now(), opts.Seed)
 	origin := s.URL
 	s.auth = newAuthority(opts, s.st.defaultUser().URI, func() string { return origin }, now)

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/calwatch/calwatch/calendly"
 	"github.com/calwatch/calwatch/calendly/calendlytest"
@@ -27,6 +28,11 @@ import (
 // demoLiveRate is the demo emulator's pace: changes per minute (one every
 // five seconds), so a newcomer sees the live path at once.
 const demoLiveRate = 12
+
+// demoFirstChange is how soon after calwatch subscribes the demo's
+// emulator makes its first live change, so a newcomer sees a delivery
+// arrive almost at once rather than after the first of the pace's gaps.
+const demoFirstChange = time.Second
 
 // demoHistory is how many changes the demo's seeded past holds: a few
 // hundred bookings over the last month and the coming two weeks.
@@ -64,7 +70,7 @@ func (a *app) startDemoForwarding(ctx context.Context, seed int64, logger *slog.
 	emu, err := a.listenDemoEmulator(calendlytest.Options{
 		ClientID: clientID, ClientSecret: clientSecret, SigningKey: appKey,
 		AutoApprove: true, RedirectURIs: []string{redirect},
-		Seed: seed, Live: demoLiveRate, History: demoHistory,
+		Seed: seed, Live: demoLiveRate, LiveFirst: demoFirstChange, History: demoHistory,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cannot start the demo's Calendly emulator: %w", err)

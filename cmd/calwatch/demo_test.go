@@ -102,3 +102,38 @@ func TestAKeptDemoHomeGetsTheSameURIsAgain(t *testing.T) {
 		t.Errorf("the second demo's emulator is at %s, the first's at %s: the seed's URIs differ", second.emu.URL, origin)
 	}
 }
+
+// TestDemoDeliversAtOnceAfterSubscribing: the demo's emulator makes its
+// first live change demoFirstChange after calwatch subscribes, so the first
+// delivery reaches the TUI within a few seconds, not after the live pace's
+// first gap.
+func TestDemoDeliversAtOnceAfterSubscribing(t *testing.T) {
+	a := &app{streams: &streams{out: io.Discard, errOut: io.Discard}, home: t.TempDir()}
+	d, err := a.startDemo(context.Background(), 1, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.close()
+	const within = demoFirstChange + 4*time.Second // the delivery's own way, on a busy machine
+	timeout := time.After(60 * time.Second)
+	var active time.Time
+	for {
+		select {
+		case ev := <-d.hub.Events():
+			if s, ok := ev.(tui.Subscription); ok && s.State == "active" && active.IsZero() {
+				active = time.Now()
+			}
+			if c, ok := ev.(tui.DeliveryCommitted); ok {
+				if active.IsZero() {
+					t.Fatalf("a delivery (%s) arrived before the subscription was active", c.Record.Event)
+				}
+				if took := time.Since(active); took > within {
+					t.Errorf("the first delivery arrived %s after the subscription, want within %s", took, within)
+				}
+				return
+			}
+		case <-timeout:
+			t.Fatal("no delivery reached the TUI within 60 s of starting the demo")
+		}
+	}
+}

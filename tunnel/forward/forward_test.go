@@ -44,6 +44,9 @@ func TestForwardSendsTheRawBytesSignedAfreshWithTheForwardKey(t *testing.T) {
 	if _, err := calendly.Verify(header, got.body, calendlyKey, signedAt, calendly.DefaultTolerance); err == nil {
 		t.Error("the forwarded signature verifies with Calendly's key; it must be made with the forward key")
 	}
+	if hint := got.header.Get(storage.ReplayOfHeader); hint != "" {
+		t.Errorf("a forward carries %s: %q; only a replay does", storage.ReplayOfHeader, hint)
+	}
 	if ct := got.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		t.Errorf("Content-Type = %q, want application/json", ct)
 	}

@@ -32,7 +32,9 @@ type ResendOptions struct {
 }
 
 // Resend sends stored delivery id again: its raw bytes exactly as received,
-// signed afresh (a new t) with opts.SigningKey. Any stored delivery may be
+// signed afresh (a new t) with opts.SigningKey, with the header
+// Calwatch-Replay-Of: id (storage.ReplayOfHeader), so a calwatch listener
+// shows it as a replay of id. Any stored delivery may be
 // resent, a refused one too, but only when every byte of it was kept. The
 // error is for what stopped it from being sent (no such delivery: wraps
 // storage.ErrNotFound; a cut body: ErrNotResendable); what the target made
@@ -62,6 +64,6 @@ func Resend(ctx context.Context, store DeliveryReader, id int64, opts ResendOpti
 		opts.Now = time.Now
 	}
 	a := send(ctx, request{client: opts.Client, target: opts.Target, key: opts.SigningKey, body: d.Body,
-		userAgent: opts.UserAgent, timeout: opts.Timeout, now: freshTime(opts.Now(), d.SignatureHeader)})
+		userAgent: opts.UserAgent, timeout: opts.Timeout, now: freshTime(opts.Now(), d.SignatureHeader), replayOf: id})
 	return d, a, nil
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -75,6 +76,9 @@ func TestResendSendsTheStoredBytesWithAFreshSignature(t *testing.T) {
 	}
 	if !sig.Timestamp.Equal(signedAt) {
 		t.Errorf("resent t = %v, want the fresh %v", sig.Timestamp, signedAt)
+	}
+	if got, want := got.header.Get(storage.ReplayOfHeader), strconv.FormatInt(applied.ID, 10); got != want {
+		t.Errorf("%s = %q, want %q: the delivery it replays", storage.ReplayOfHeader, got, want)
 	}
 	if !a.OK() || a.Status != http.StatusAccepted || string(a.Body) != "queued\n" || a.StatusText != "Accepted" {
 		t.Errorf("answer = %+v, want 202 Accepted with the app's body", a)

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/calwatch/calwatch/calendly"
@@ -106,6 +107,7 @@ type request struct {
 	userAgent string
 	timeout   time.Duration
 	now       time.Time // the signature's t
+	replayOf  int64     // the stored delivery sent again (0: a forward)
 }
 
 // send signs body with key at now (a fresh t) and POSTs its raw bytes to
@@ -125,6 +127,10 @@ func send(ctx context.Context, r request) Answer {
 	req.Header.Set("Content-Type", "application/json; charset=utf-8")
 	req.Header.Set("User-Agent", r.userAgent)
 	req.Header.Set(calendly.SignatureHeader, calendly.Sign(r.key, r.now, r.body))
+	if r.replayOf > 0 {
+		// A hint for a listener's feed, outside the signed bytes.
+		req.Header.Set(storage.ReplayOfHeader, strconv.FormatInt(r.replayOf, 10))
+	}
 	start := time.Now()
 	resp, err := r.client.Do(req)
 	if err != nil {
