@@ -174,7 +174,9 @@ func TestMain(m *testing.M) {
 			os.Exit(4)
 		}
 		os.Stdout.WriteString("locked\n")
-		select {} // until killed
+		// Until killed. Not select{}: with every goroutine blocked for good,
+		// the runtime ends the program as deadlocked, releasing the lock early.
+		time.Sleep(24 * time.Hour)
 	}
 	os.Exit(m.Run())
 }

@@ -1,4 +1,4 @@
--- 0012: which stored delivery a request says it replays.
+-- 0013: which stored delivery a request says it replays.
 --
 -- calwatch's replayer (the TUI's r and e, `calwatch deliveries resend`)
 -- sends a stored delivery again with the request header
