@@ -231,45 +231,60 @@ func (c feedColumns) header(w int) string {
 	return fit(head, w-7) + fitLeft("MS", 7)
 }
 
-// lines renders the feed with day separators; it returns the lines and
-// the index of the selected row's line.
-func (f *feedPane) lines(st Styles, loc *time.Location, today time.Time, focused bool, w int) ([]string, int) {
-	cols := columnsFor(w)
-	var out []string
+// feedLine is one line of the feed's list: a day's separator (row < 0)
+// or a delivery's row.
+type feedLine struct {
+	row int       // index in f.rows; -1 for a separator
+	day time.Time // the separator's day
+}
+
+// layout lays the rows out with day separators, without drawing them; it
+// returns the lines and the index of the selected row's line. Only the
+// lines on screen are drawn (line), so a full ring costs no more to show
+// than a screenful.
+func (f *feedPane) layout(loc *time.Location) ([]feedLine, int) {
+	out := make([]feedLine, 0, len(f.rows)+8)
 	sel := 0
 	var lastDay time.Time
 	for i, r := range f.rows {
-		local := r.ReceivedAt.In(loc)
-		if d := midnight(local); !d.Equal(lastDay) {
+		if d := midnight(r.ReceivedAt.In(loc)); !d.Equal(lastDay) {
 			lastDay = d
-			sep := "  ── " + relDayLong(d, today) + " " + strings.Repeat("─", w)
-			out = append(out, st.Faint.Render(ansi.Truncate(sep, w, "")))
+			out = append(out, feedLine{row: -1, day: d})
 		}
-		code, latency := f.answered(r.DeliveryRecord)
-		v := verdict(r.DeliveryRecord)
-		if cols.verdict == 1 {
-			v = v[:strings.IndexByte(v, ' ')]
-		}
-		row := fmt.Sprintf("%s %s %s %s %s", local.Format("15:04:05"), st.code(code).Render(fmt.Sprint(code)),
-			fit(v, cols.verdict), fit(shortEvent(r.Event), 9), fit(feedWho(r), cols.who))
-		if cols.kind > 0 {
-			row += " " + fit(outside(r.EventName), cols.kind)
-		}
-		selected, fresh := i == f.cursor, f.fresh.delivery(r.ID)
-		// The row's mark takes the first column, or the second when the
-		// selection or the fresh glyph holds the first (as TUI.md draws it).
-		lead := feedGutter(r) + " "
-		if selected || fresh {
-			lead = " " + feedGutter(r)
-		}
-		row = fit(lead+row, w-7) + fitLeft(latencyShort(latency), 7)
-		row = markRow(st, row, selected, focused, fresh)
-		if selected {
+		if i == f.cursor {
 			sel = len(out)
 		}
-		out = append(out, row)
+		out = append(out, feedLine{row: i})
 	}
 	return out, sel
+}
+
+// line draws one line of the layout w cells wide.
+func (f *feedPane) line(st Styles, l feedLine, cols feedColumns, loc *time.Location, today time.Time, focused bool, w int) string {
+	if l.row < 0 {
+		sep := "  ── " + relDayLong(l.day, today) + " " + strings.Repeat("─", w)
+		return st.Faint.Render(ansi.Truncate(sep, w, ""))
+	}
+	r := f.rows[l.row]
+	code, latency := f.answered(r.DeliveryRecord)
+	v := verdict(r.DeliveryRecord)
+	if cols.verdict == 1 {
+		v = v[:strings.IndexByte(v, ' ')]
+	}
+	row := fmt.Sprintf("%s %s %s %s %s", r.ReceivedAt.In(loc).Format("15:04:05"), st.code(code).Render(fmt.Sprint(code)),
+		fit(v, cols.verdict), fit(shortEvent(r.Event), 9), fit(feedWho(r), cols.who))
+	if cols.kind > 0 {
+		row += " " + fit(outside(r.EventName), cols.kind)
+	}
+	selected, fresh := l.row == f.cursor, f.fresh.delivery(r.ID)
+	// The row's mark takes the first column, or the second when the
+	// selection or the fresh glyph holds the first (as TUI.md draws it).
+	lead := feedGutter(r) + " "
+	if selected || fresh {
+		lead = " " + feedGutter(r)
+	}
+	row = fit(lead+row, w-7) + fitLeft(latencyShort(latency), 7)
+	return markRow(st, row, selected, focused, fresh)
 }
 
 // render draws the feed's inside: header, rows, and the follow line.
@@ -294,15 +309,17 @@ func (f *feedPane) render(st Styles, conn Connection, loc *time.Location, today 
 		}
 		return []string{"", st.Faint.Render(hint), st.Faint.Render(fit(cmd, w))}
 	}
-	lines := []string{st.Faint.Render(columnsFor(w).header(w))}
-	body, sel := f.lines(st, loc, today, focused, w)
+	cols := columnsFor(w)
+	lines := []string{st.Faint.Render(cols.header(w))}
+	body, sel := f.layout(loc)
 	rows := max(1, h-2)
 	f.start = window(f.start, sel, rows, len(body))
 	if f.follow {
 		f.start = max(0, len(body)-rows)
 	}
-	end := min(len(body), f.start+rows)
-	lines = append(lines, body[f.start:end]...)
+	for _, l := range body[f.start:min(len(body), f.start+rows)] {
+		lines = append(lines, f.line(st, l, cols, loc, today, focused, w))
+	}
 	for len(lines) < h-1 {
 		lines = append(lines, "")
 	}

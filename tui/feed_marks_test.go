@@ -26,13 +26,23 @@ func TestFeedGutterMarksReschedulesAndReplays(t *testing.T) {
 		row(4, "invitee.created", true, 1),
 		row(5, "invitee.created", false, 1),
 	}, cursor: 4, fresh: newFreshSet(func() time.Time { return testNow })}
-	lines, _ := f.lines(DefaultStyles(true), berlin, midnight(testNow.In(berlin)), true, 80)
 	var gutters []string
-	for _, l := range lines[1:] { // after the day separator
+	for _, l := range allFeedLines(&f, berlin, midnight(testNow.In(berlin)), 80)[1:] { // after the day separator
 		gutters = append(gutters, string([]rune(ansi.Strip(l))[:3]))
 	}
 	want := []string{"  1", "⇄ 1", "⇄ 1", "R 1", "▸R1"}
 	if strings.Join(gutters, "|") != strings.Join(want, "|") {
 		t.Errorf("row starts = %q, want %q", gutters, want)
 	}
+}
+
+// allFeedLines draws every line of the feed's layout, on screen or not,
+// w cells wide, the feed focused.
+func allFeedLines(f *feedPane, loc *time.Location, today time.Time, w int) []string {
+	layout, _ := f.layout(loc)
+	out := make([]string, len(layout))
+	for i, l := range layout {
+		out[i] = f.line(DefaultStyles(true), l, columnsFor(w), loc, today, true, w)
+	}
+	return out
 }

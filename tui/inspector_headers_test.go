@@ -60,7 +60,7 @@ func TestFeedStatusAndLatencyColumns(t *testing.T) {
 			AnswerStatus: 200, LatencyMicros: 800}},
 	}, true)
 	for _, w := range []int{120, 66, 48} {
-		lines, _ := f.lines(DefaultStyles(true), time.UTC, testNow, false, w)
+		lines := allFeedLines(&f, time.UTC, testNow, w)
 		var rows []string
 		for _, l := range lines[1:] { // past the day separator
 			rows = append(rows, ansi.Strip(l))

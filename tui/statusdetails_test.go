@@ -3,6 +3,8 @@ package tui
 import (
 	"strings"
 	"testing"
+
+	tea "charm.land/bubbletea/v2"
 )
 
 const (
@@ -104,5 +106,29 @@ func TestStatusDetailsOffline(t *testing.T) {
 	}
 	if strings.Contains(s, "signing key") {
 		t.Errorf("offline, there is no listener whose key could matter:\n%s", s)
+	}
+}
+
+// TestStatusBarSaysTheSubscriptionAndAccount: a live session's status bar
+// says it is still subscribing, then how many events Calendly sends, and
+// whose account it is when the width allows; polling says so.
+func TestStatusBarSaysTheSubscriptionAndAccount(t *testing.T) {
+	m := newTestModel(t, filledStore(t), Connection{Mode: ModeLive, KeySet: true, WebhookURL: "http://127.0.0.1:8787/hooks/calendly",
+		Account: "Avery Emulator · Acme"}, 160, 48)
+	bar := func() string { return strings.SplitN(screen(m), "\n", 2)[0] }
+	if !strings.Contains(bar(), "sub pending") {
+		t.Errorf("before the subscription the bar should say it is pending: %q", bar())
+	}
+	send(t, m, eventMsg{ev: Subscription{State: "active", Events: []string{"invitee.created", "invitee.canceled", "invitee_no_show.created", "invitee_no_show.deleted"}}})
+	if b := bar(); !strings.Contains(b, "sub ✓ 4 events") || !strings.Contains(b, "Avery Emulator · Acme") {
+		t.Errorf("the bar should say the subscription's 4 events and the account: %q", b)
+	}
+	send(t, m, eventMsg{ev: Subscription{State: "polling"}})
+	if b := bar(); !strings.Contains(b, "sub ✗ polling") {
+		t.Errorf("the bar should say no webhook reaches calwatch: %q", b)
+	}
+	send(t, m, tea.WindowSizeMsg{Width: 80, Height: 24})
+	if b := bar(); strings.Contains(b, "Avery") || !strings.Contains(b, "last 1m ago") {
+		t.Errorf("at 80 columns the account and the subscription go before the last delivery's age: %q", b)
 	}
 }

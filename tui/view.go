@@ -242,6 +242,12 @@ func (m *Model) statusBar() string {
 	if n := len(m.feed.ring); n > 0 {
 		parts = append(parts, "last "+shortDuration(max(0, m.now().Sub(m.feed.ring[n-1].ReceivedAt)))+" ago")
 	}
+	if sub := m.subscriptionPart(); sub != "" {
+		parts = append(parts, sub)
+	}
+	if m.conn.Account != "" {
+		parts = append(parts, outside(m.conn.Account))
+	}
 	clock := m.now().In(m.loc).Format("Mon 2 Jan 15:04")
 	if m.width < 100 {
 		clock = m.now().In(m.loc).Format("15:04")
@@ -256,6 +262,26 @@ func (m *Model) statusBar() string {
 		line = " " + st.Bold.Render("calwatch") + " " + mode + " │ " + counts
 	}
 	return fit(line, m.width-len(clock)-1) + clock + " "
+}
+
+// subscriptionPart is the status bar's word on the webhook subscription:
+// "sub ✓ 4 events" once Calendly has it, "sub ✗ polling" when no webhook
+// can reach calwatch, "sub pending" while a live session is still
+// subscribing; ""
+// where there is no subscription to have (offline, local).
+func (m *Model) subscriptionPart() string {
+	st := m.st
+	switch {
+	case m.sub.State == "active" && m.width < 100:
+		return st.OK.Render("sub ✓")
+	case m.sub.State == "active":
+		return st.OK.Render("sub ✓") + fmt.Sprintf(" %d events", len(m.sub.Events))
+	case m.sub.State == "polling":
+		return st.Warn.Render("sub ✗ polling")
+	case m.conn.Mode == ModeLive:
+		return st.Faint.Render("sub pending")
+	}
+	return ""
 }
 
 // shortURL is a webhook URL as ":8787" for narrow status bars.
