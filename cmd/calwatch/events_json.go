@@ -41,48 +41,25 @@ func (e eventJSON) appendJSON(dst []byte, pretty bool) ([]byte, error) {
 	w.key("location")
 	w.location(ev.Location)
 	w.key("hosts")
-	if ev.Hosts == nil {
-		w.null()
-	} else {
-		w.open('[')
-		for _, h := range ev.Hosts {
-			w.elem()
-			w.open('{')
-			w.key("name")
-			w.str(h.Name)
-			w.key("email")
-			w.str(h.Email)
-			w.key("uri")
-			w.str(h.URI)
-			w.close('}')
-		}
-		w.close(']')
-	}
+	jsonArray(&w, ev.Hosts, func(h *storage.HostView) {
+		w.open('{')
+		w.key("name")
+		w.str(h.Name)
+		w.key("email")
+		w.str(h.Email)
+		w.key("uri")
+		w.str(h.URI)
+		w.close('}')
+	})
 	w.key("invitees")
-	if ev.Invitees == nil {
-		w.null()
-	} else {
-		w.open('[')
-		for i := range ev.Invitees {
-			w.elem()
-			w.invitee(&ev.Invitees[i])
-		}
-		w.close(']')
-	}
+	jsonArray(&w, ev.Invitees, w.invitee)
 	w.key("guests")
-	if ev.Guests == nil {
-		w.null()
-	} else {
-		w.open('[')
-		for _, g := range ev.Guests {
-			w.elem()
-			w.open('{')
-			w.key("email")
-			w.str(g.Email)
-			w.close('}')
-		}
-		w.close(']')
-	}
+	jsonArray(&w, ev.Guests, func(g *storage.GuestView) {
+		w.open('{')
+		w.key("email")
+		w.str(g.Email)
+		w.close('}')
+	})
 	w.key("cancellation")
 	w.cancellation(ev.Cancellation)
 	w.close('}')
@@ -108,24 +85,32 @@ func (w *jsonWriter) invitee(inv *storage.InviteeView) {
 	w.key("rescheduled_to")
 	w.strPtr(inv.RescheduledTo)
 	w.key("questions_and_answers")
-	if inv.QuestionsAndAnswers == nil {
-		w.null()
-	} else {
-		w.open('[')
-		for _, qa := range inv.QuestionsAndAnswers {
-			w.elem()
-			w.open('{')
-			w.key("question")
-			w.str(qa.Question)
-			w.key("answer")
-			w.str(qa.Answer)
-			w.key("position")
-			w.b = strconv.AppendInt(w.b, int64(qa.Position), 10)
-			w.close('}')
-		}
-		w.close(']')
-	}
+	jsonArray(w, inv.QuestionsAndAnswers, func(qa *calendly.QuestionAnswer) {
+		w.open('{')
+		w.key("question")
+		w.str(qa.Question)
+		w.key("answer")
+		w.str(qa.Answer)
+		w.key("position")
+		w.b = strconv.AppendInt(w.b, int64(qa.Position), 10)
+		w.close('}')
+	})
 	w.close('}')
+}
+
+// jsonArray writes items as an array, each by one; a nil slice is null,
+// as encoding/json has it.
+func jsonArray[T any](w *jsonWriter, items []T, one func(*T)) {
+	if items == nil {
+		w.null()
+		return
+	}
+	w.open('[')
+	for i := range items {
+		w.elem()
+		one(&items[i])
+	}
+	w.close(']')
 }
 
 // location writes calendly.Location as its struct tags say: type always,
