@@ -52,6 +52,11 @@ func ParseTarget(raw string) (*url.URL, error) {
 	} else if strings.HasSuffix(u.Host, ":") {
 		return nil, errors.New("it has an empty port after the colon; remove the colon or add a port")
 	}
+	// The URL is kept and shown as u.String(), which escapes what the raw
+	// form did not: that form must fit too.
+	if n := len(u.String()); n > maxTargetLen {
+		return nil, fmt.Errorf("the URL is %d bytes long once escaped; at most %d are accepted", n, maxTargetLen)
+	}
 	return u, nil
 }
 
