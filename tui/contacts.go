@@ -215,9 +215,9 @@ func (c *contactsPane) renderList(st Styles, now time.Time, focused bool, w, h i
 	}
 	if len(c.rows) == 0 {
 		if c.search() != "" {
-			return append(lines, "", st.Faint.Render(" Nobody's name or email starts with that · esc clears"))
+			return append(lines, hint(st, w, " Nobody's name or email starts with that · esc clears")...)
 		}
-		return append(lines, "", st.Faint.Render(" No contacts yet: people appear here when they book."))
+		return append(lines, hint(st, w, " No contacts yet: people appear here when they book.")...)
 	}
 	nameW := max(8, min(20, (w-20)/2))
 	emailW := max(0, w-2-nameW-1-15-5)
@@ -274,7 +274,7 @@ func (c *contactsPane) activityTitle() string {
 // renderActivity draws the selected contact's history, newest first.
 func (c *contactsPane) renderActivity(st Styles, loc *time.Location, now, today time.Time, w, h int) []string {
 	if c.cursor >= len(c.rows) {
-		return []string{"", st.Faint.Render(" Select a contact to see their bookings.")}
+		return hint(st, w, " Select a contact to see their bookings.")
 	}
 	r := c.rows[c.cursor]
 	lines := append(c.personHeader(st, r, now), "", st.Faint.Render("  ACTIVITY"))

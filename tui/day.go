@@ -82,7 +82,7 @@ func (d *dayPane) title(today time.Time, compact bool) string {
 // render draws the list, then a note per moved or canceled booking.
 func (d *dayPane) render(st Styles, now time.Time, focused bool, w, h int) []string {
 	if len(d.rows) == 0 {
-		return []string{"", st.Faint.Render(" No bookings on " + d.day.Format("Mon 2 Jan") + "."), st.Faint.Render(" h/l or ←/→ move the day, t goes to today.")}
+		return hint(st, w, " No bookings on "+d.day.Format("Mon 2 Jan")+".", " h/l or ←/→ move the day, t goes to today.")
 	}
 	whoW := max(8, min(22, (w-24)/2))
 	typeW := max(6, w-2-5-1-4-1-whoW-1-stateW-1)

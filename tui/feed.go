@@ -290,24 +290,21 @@ func (f *feedPane) line(st Styles, l feedLine, cols feedColumns, loc *time.Locat
 // render draws the feed's inside: header, rows, and the follow line.
 func (f *feedPane) render(st Styles, conn Connection, loc *time.Location, today time.Time, focused bool, w, h int) []string {
 	if len(f.rows) == 0 && len(f.ring) > 0 {
-		return []string{"", st.Faint.Render(fit(fmt.Sprintf(" None of %s deliveries passes the filter:", thousands(len(f.ring))), w)),
-			st.Faint.Render(fit(" / edits it, esc clears it.", w))}
+		return hint(st, w, fmt.Sprintf(" None of %s deliveries passes the filter:", thousands(len(f.ring))), " / edits it, esc clears it.")
 	}
 	if len(f.rows) == 0 && conn.Demo {
-		out := []string{""}
-		for _, l := range strings.Split(ansi.Wordwrap("Waiting for deliveries — press B to book someone (or wait: the demo books every few seconds).", max(10, w-2), ""), "\n") {
-			out = append(out, st.Faint.Render(fit(" "+l, w)))
-		}
-		return out
+		return hint(st, w, " Waiting for deliveries — press B to book someone (or wait: the demo books every few seconds).")
 	}
 	if len(f.rows) == 0 {
-		hint := " Waiting for deliveries — send one with:"
+		say := " Waiting for deliveries — send one with:"
 		cmd := "   calwatch trigger invitee.created --to " + orDefault(conn.WebhookURL, "<url>") + " --signing-key KEY"
 		if conn.Mode == ModeOffline {
-			hint = " No deliveries stored yet. While `calwatch listen` runs, they appear here;"
+			say = " No deliveries stored yet. While `calwatch listen` runs, they appear here;"
 			cmd = "   send one with: calwatch trigger invitee.created --to <its url> --signing-key KEY"
 		}
-		return []string{"", st.Faint.Render(hint), st.Faint.Render(fit(cmd, w))}
+		// The command stays one line, to be copied whole where it fits; the
+		// full URL is also in the status details (i).
+		return append(hint(st, w, say), st.Faint.Render(fit(cmd, w)))
 	}
 	cols := columnsFor(w)
 	lines := []string{st.Faint.Render(cols.header(w))}

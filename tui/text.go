@@ -141,3 +141,19 @@ func window(start, cursor, size, n int) int {
 
 // safetextBlock makes multi-line text from outside safe (a body).
 func safetextBlock(s string) string { return safetext.Block(s) }
+
+// hint lays out what an empty pane says, w cells wide: a blank line, then
+// each paragraph wrapped at its words (a word longer than the line, such as
+// a URL, broken), every line indented as the paragraph is, faint. Nothing
+// is cut: a narrow pane shows all of it on more lines.
+func hint(st Styles, w int, paragraphs ...string) []string {
+	out := []string{""}
+	for _, p := range paragraphs {
+		text := strings.TrimLeft(p, " ")
+		indent := strings.Repeat(" ", len(p)-len(text))
+		for _, l := range strings.Split(ansi.Wrap(text, max(10, w-len(indent)), ""), "\n") {
+			out = append(out, st.Faint.Render(indent+l))
+		}
+	}
+	return out
+}
