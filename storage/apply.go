@@ -23,8 +23,13 @@ WHERE excluded.version > events.version`
 
 	sqlInsertEventStub = `INSERT INTO events (uri) VALUES (?) ON CONFLICT (uri) DO NOTHING`
 
-	sqlDeleteEventHosts  = `DELETE FROM event_hosts WHERE event_uri = ?`
-	sqlDeleteEventGuests = `DELETE FROM event_guests WHERE event_uri = ?`
+	// What hangs off an event (hosts, guests, invitees) names it by its id
+	// (migration 0016), found by its URI in the statement that writes it:
+	// the event or its stub is always written first.
+	sqlEventID = `(SELECT id FROM events WHERE uri = ?1)`
+
+	sqlDeleteEventHosts  = `DELETE FROM event_hosts WHERE event_id = ` + sqlEventID
+	sqlDeleteEventGuests = `DELETE FROM event_guests WHERE event_id = ` + sqlEventID
 
 	// An event's hosts and guests come as a JSON array of person each; the
 	// array index is the position. A host is stored once (hosts) and named
@@ -35,14 +40,14 @@ SELECT p.value ->> 'uri', p.value ->> 'email', p.value ->> 'name' FROM json_each
 ON CONFLICT (uri, email, name) DO NOTHING`
 
 	sqlInsertEventHosts = `
-INSERT INTO event_hosts (event_uri, host_id, position)
-SELECT ?1, h.id, p.key FROM json_each(?2) AS p
+INSERT INTO event_hosts (event_id, host_id, position)
+SELECT ` + sqlEventID + `, h.id, p.key FROM json_each(?2) AS p
 JOIN hosts h ON h.uri = p.value ->> 'uri' AND h.email = p.value ->> 'email' AND h.name = p.value ->> 'name'
 WHERE true ON CONFLICT DO NOTHING`
 
 	sqlInsertEventGuests = `
-INSERT INTO event_guests (event_uri, email, email_stored, position)
-SELECT ?1, p.value ->> 'contact', nullif(p.value ->> 'email', p.value ->> 'contact'), p.key
+INSERT INTO event_guests (event_id, email, email_stored, position)
+SELECT ` + sqlEventID + `, p.value ->> 'contact', nullif(p.value ->> 'email', p.value ->> 'contact'), p.key
 FROM json_each(?2) AS p WHERE true
 ON CONFLICT DO NOTHING`
 
@@ -56,11 +61,12 @@ ON CONFLICT (email) DO NOTHING`
 	// is stored only where it differs from version (name_version_stored;
 	// NULL: the same), which it nearly never does.
 	sqlUpsertInvitee = `
-INSERT INTO recipients (event_uri, role, key, email_stored, contact_email, name, status, timezone, answers,
+INSERT INTO recipients (event_uri, event_id, role, key, email_stored, contact_email, name, status, timezone, answers,
     cancellation, canceled_at, rescheduled, created_at, updated_at, version, name_version_stored)
-VALUES (?1, 'invitee', ?2, nullif(?3, ?4), ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, nullif(?15, ?14))
+VALUES (?1, ` + sqlEventID + `, 'invitee', ?2, nullif(?3, ?4), ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, nullif(?15, ?14))
 ON CONFLICT (key) WHERE role = 'invitee' DO UPDATE SET
     event_uri     = iif(excluded.version > version, excluded.event_uri, event_uri),
+    event_id      = iif(excluded.version > version, excluded.event_id, event_id),
     email_stored  = iif(excluded.version > version, excluded.email_stored, email_stored),
     contact_email = iif(excluded.version > version, excluded.contact_email, contact_email),
     status        = iif(excluded.version > version, excluded.status, status),

@@ -145,14 +145,14 @@ const maxBookingRows = 500
 const sqlBookings = `
 SELECT e.uri, e.name, e.start_time, coalesce(e.end_time, ''), e.status,
     coalesce(e.cancellation ->> 'reason', ''), coalesce(e.location ->> 'type', ''),
-    (SELECT count(*) FROM recipients r WHERE r.event_uri = e.uri AND r.role = 'invitee' AND r.status <> 'canceled'),
-    (SELECT count(*) FROM recipients r WHERE r.event_uri = e.uri AND r.role = 'invitee'),
+    (SELECT count(*) FROM recipients r WHERE r.event_id = e.id AND r.role = 'invitee' AND r.status <> 'canceled'),
+    (SELECT count(*) FROM recipients r WHERE r.event_id = e.id AND r.role = 'invitee'),
     coalesce((SELECT iif(r.name <> '', r.name, r.email) FROM recipients r
-        WHERE r.event_uri = e.uri AND r.role = 'invitee' ORDER BY r.status = 'canceled', r.created_at, r.key LIMIT 1), ''),
-    (SELECT count(*) FROM recipients r WHERE r.event_uri = e.uri AND r.role = 'invitee' AND r.no_show = 1),
+        WHERE r.event_id = e.id AND r.role = 'invitee' ORDER BY r.status = 'canceled', r.created_at, r.key LIMIT 1), ''),
+    (SELECT count(*) FROM recipients r WHERE r.event_id = e.id AND r.role = 'invitee' AND r.no_show = 1),
     EXISTS (SELECT 1 FROM recipients r JOIN reschedules s ON s.new_invitee = r.key
-        WHERE r.event_uri = e.uri AND r.role = 'invitee'),
-    EXISTS (SELECT 1 FROM recipients r WHERE r.event_uri = e.uri AND r.role = 'invitee'
+        WHERE r.event_id = e.id AND r.role = 'invitee'),
+    EXISTS (SELECT 1 FROM recipients r WHERE r.event_id = e.id AND r.role = 'invitee'
         AND (r.rescheduled = 1 OR EXISTS (SELECT 1 FROM reschedules s WHERE s.old_invitee = r.key)))
 FROM events e WHERE e.start_time >= ? AND e.start_time < ?
 ORDER BY e.start_time, e.uri LIMIT ?`

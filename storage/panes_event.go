@@ -43,14 +43,14 @@ func (p *Panes) Event(ctx context.Context, uri string) (EventDetail, error) {
 	}
 	defer func() { _ = tx.Rollback() }()
 	where, args := " WHERE uri = ?", []any{uri}
-	events, index, err := readEvents(ctx, tx, where, args)
+	events, ids, err := readEvents(ctx, tx, where, args)
 	if err != nil {
 		return EventDetail{}, err
 	}
 	if len(events) == 0 {
 		return EventDetail{}, fmt.Errorf("storage: no event %s: %w", uri, ErrNotFound)
 	}
-	if err := readPeople(ctx, tx, "(?)", args, events, index); err != nil {
+	if err := readPeople(ctx, tx, events, ids); err != nil {
 		return EventDetail{}, err
 	}
 	d := EventDetail{EventView: events[0], Moves: map[string]InviteeMoves{}, Cancellations: map[string]calendly.Cancellation{}}
@@ -93,7 +93,7 @@ func movedBooking(ctx context.Context, tx *sql.Tx, inviteeURI string) (*MovedBoo
 	var m MovedBooking
 	var start sql.NullString
 	err := tx.QueryRowContext(ctx, `
-SELECT r.event_uri, coalesce(e.name, ''), e.start_time FROM recipients r LEFT JOIN events e ON e.uri = r.event_uri
+SELECT r.event_uri, coalesce(e.name, ''), e.start_time FROM recipients r LEFT JOIN events e ON e.id = r.event_id
 WHERE r.role = 'invitee' AND r.key = ?`, inviteeURI).Scan(&m.EventURI, &m.Name, &start)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil

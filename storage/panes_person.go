@@ -41,7 +41,7 @@ ORDER BY at DESC LIMIT ?`
 	// The person's invitees (recipients_contact), each event by its key:
 	// one person's rows only.
 	sqlNextBooking = `
-SELECT e.uri, e.name, e.start_time FROM recipients r JOIN events e ON e.uri = r.event_uri
+SELECT e.uri, e.name, e.start_time FROM recipients r JOIN events e ON e.id = r.event_id
 WHERE r.role = 'invitee' AND r.contact_email = ? AND r.status <> 'canceled'
     AND e.status <> 'canceled' AND e.start_time >= ?
 ORDER BY e.start_time, e.uri LIMIT 1`

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -69,7 +68,9 @@ func (s *Store) ListEvents(ctx context.Context, f EventFilter) ([]EventView, err
 	return events, nil
 }
 
-func readEvents(ctx context.Context, tx *sql.Tx, where string, args []any) ([]EventView, map[string]int, error) {
+// readEvents reads the events where selects and their ids, in the same
+// order (for readPeople).
+func readEvents(ctx context.Context, tx *sql.Tx, where string, args []any) ([]EventView, []int64, error) {
 	rows, err := tx.QueryContext(ctx, `
 SELECT `+eventColumns+` FROM events`+where+`
 ORDER BY start_time IS NULL, start_time, uri`, args...)
@@ -77,64 +78,74 @@ ORDER BY start_time IS NULL, start_time, uri`, args...)
 		return nil, nil, fmt.Errorf("storage: reading events: %w", err)
 	}
 	defer rows.Close()
-	events := []EventView{}
-	index := map[string]int{}
+	events, ids := []EventView{}, []int64{}
 	for rows.Next() {
-		ev, err := scanEvent(rows)
+		ev, id, err := scanEvent(rows)
 		if err != nil {
 			return nil, nil, err
 		}
-		index[ev.URI] = len(events)
-		events = append(events, ev)
+		events, ids = append(events, ev), append(ids, id)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, nil, fmt.Errorf("storage: reading events: %w", err)
 	}
-	return events, index, nil
+	return events, ids, nil
 }
 
 // eventColumns are what scanEvent reads.
-const eventColumns = `uri, name, start_time, end_time, status, location, cancellation`
+const eventColumns = `id, uri, name, start_time, end_time, status, location, cancellation`
 
-func scanEvent(rows *sql.Rows) (EventView, error) {
-	var ev EventView
+// scanEvent reads one row of eventColumns: the event, and its id, by which
+// its people are found.
+func scanEvent(rows *sql.Rows) (ev EventView, id int64, err error) {
 	var start, end, location, cancellation sql.NullString
-	if err := rows.Scan(&ev.URI, &ev.Name, &start, &end, &ev.Status, &location, &cancellation); err != nil {
-		return ev, fmt.Errorf("storage: reading events: %w", err)
+	if err := rows.Scan(&id, &ev.URI, &ev.Name, &start, &end, &ev.Status, &location, &cancellation); err != nil {
+		return ev, 0, fmt.Errorf("storage: reading events: %w", err)
 	}
-	var err error
 	if ev.StartTime, err = parseStoredPtr(start); err != nil {
-		return ev, err
+		return ev, 0, err
 	}
 	if ev.EndTime, err = parseStoredPtr(end); err != nil {
-		return ev, err
+		return ev, 0, err
 	}
 	if ev.Location, err = decodeColumn[calendly.Location](location); err != nil {
-		return ev, err
+		return ev, 0, err
 	}
 	if ev.Cancellation, err = decodeColumn[calendly.Cancellation](cancellation); err != nil {
-		return ev, err
+		return ev, 0, err
 	}
 	ev.Hosts, ev.Invitees, ev.Guests = []HostView{}, []InviteeView{}, []GuestView{}
-	return ev, nil
+	return ev, id, nil
 }
 
-// readPeople fills hosts, invitees and guests of the events whose URIs
-// the set expression selected gives (see peopleQuery).
-func readPeople(ctx context.Context, tx *sql.Tx, selected string, args []any, events []EventView, index map[string]int) error {
-	rows, err := tx.QueryContext(ctx, peopleQuery(selected), slices.Concat(args, args, args)...)
+// readPeople fills in the hosts, invitees and guests of events, whose ids
+// are ids (in the same order).
+func readPeople(ctx context.Context, tx *sql.Tx, events []EventView, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	index := make(map[int64]int, len(ids))
+	for i, id := range ids {
+		index[id] = i
+	}
+	selected, arg := oneEventPeople, any(ids[0])
+	if len(ids) > 1 {
+		selected, arg = pagePeople, encodeJSON(ids)
+	}
+	rows, err := tx.QueryContext(ctx, peopleQuery(selected), arg, arg, arg)
 	if err != nil {
 		return fmt.Errorf("storage: reading event people: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var eventURI, role, uri, email, name, status, timezone, answers string
+		var eventID int64
+		var role, uri, email, name, status, timezone, answers string
 		var noShow bool
 		var from, to sql.NullString
-		if err := rows.Scan(&eventURI, &role, &uri, &email, &name, &status, &timezone, &noShow, &answers, &from, &to); err != nil {
+		if err := rows.Scan(&eventID, &role, &uri, &email, &name, &status, &timezone, &noShow, &answers, &from, &to); err != nil {
 			return fmt.Errorf("storage: reading event people: %w", err)
 		}
-		i, ok := index[eventURI]
+		i, ok := index[eventID]
 		if !ok {
 			continue
 		}
@@ -168,27 +179,35 @@ func readPeople(ctx context.Context, tx *sql.Tx, selected string, args []any, ev
 	return nil
 }
 
-// peopleQuery reads the people of the events whose URIs selected gives, a
+// The sets of event ids peopleQuery takes: one event's, or a page of
+// events' given as a JSON array.
+const (
+	oneEventPeople = `(?)`
+	pagePeople     = `(SELECT value FROM json_each(?))`
+)
+
+// peopleQuery reads the people of the events whose ids selected gives, a
 // parenthesised SQL set such as "(?)" (its arguments are given three
 // times): hosts, guests and invitees, each from its own table, in (event,
-// role, position) order. The URIs go straight to each table's event index;
-// looking each up in events first cost a third of the time.
+// role, position) order. The ids go straight to each table's event index
+// (the event's id leads event_hosts' and event_guests' keys and
+// recipients_event_id), as the caller has read them with the events.
 func peopleQuery(selected string) string {
 	return `
-SELECT event_uri, role, uri, email, name, status, timezone, no_show, answers, moved_from, moved_to FROM (
-SELECT eh.event_uri, 'host' AS role, h.uri, h.email, h.name, '' AS status, '' AS timezone, 0 AS no_show, '[]' AS answers,
+SELECT event_id, role, uri, email, name, status, timezone, no_show, answers, moved_from, moved_to FROM (
+SELECT eh.event_id, 'host' AS role, h.uri, h.email, h.name, '' AS status, '' AS timezone, 0 AS no_show, '[]' AS answers,
     NULL AS moved_from, NULL AS moved_to, eh.position, NULL AS created_at, h.id AS k
-FROM event_hosts eh JOIN hosts h ON h.id = eh.host_id WHERE eh.event_uri IN ` + selected + `
+FROM event_hosts eh JOIN hosts h ON h.id = eh.host_id WHERE eh.event_id IN ` + selected + `
 UNION ALL
-SELECT g.event_uri, 'guest', '', coalesce(g.email_stored, g.email), '', '', '', 0, '[]', NULL, NULL, g.position, NULL, g.email
-FROM event_guests g WHERE g.event_uri IN ` + selected + `
+SELECT g.event_id, 'guest', '', coalesce(g.email_stored, g.email), '', '', '', 0, '[]', NULL, NULL, g.position, NULL, g.email
+FROM event_guests g WHERE g.event_id IN ` + selected + `
 UNION ALL
-SELECT r.event_uri, r.role, r.uri, r.email, r.name, r.status, r.timezone, r.no_show, r.answers,
+SELECT r.event_id, r.role, r.uri, r.email, r.name, r.status, r.timezone, r.no_show, r.answers,
     (SELECT min(old_invitee) FROM reschedules WHERE new_invitee = r.key),
     (SELECT min(new_invitee) FROM reschedules WHERE old_invitee = r.key),
     r.position, r.created_at, r.key
-FROM recipients r WHERE r.event_uri IN ` + selected + ` AND r.role = 'invitee')
-ORDER BY event_uri, role, position, created_at, k`
+FROM recipients r WHERE r.event_id IN ` + selected + ` AND r.role = 'invitee')
+ORDER BY event_id, role, position, created_at, k`
 }
 
 func decodeColumn[T any](s sql.NullString) (*T, error) {

@@ -83,11 +83,12 @@ func streamEvents(ctx context.Context, tx *sql.Tx, query string, args []any, yie
 	}
 	defer rows.Close()
 	page := make([]EventView, 0, streamPage)
+	ids := make([]int64, 0, streamPage)
 	flush := func() bool {
 		if len(page) == 0 {
 			return true
 		}
-		if err := fillPeople(ctx, tx, page); err != nil {
+		if err := readPeople(ctx, tx, page, ids); err != nil {
 			yield(EventView{}, err)
 			return false
 		}
@@ -96,16 +97,17 @@ func streamEvents(ctx context.Context, tx *sql.Tx, query string, args []any, yie
 				return false
 			}
 		}
-		page = page[:0]
+		page, ids = page[:0], ids[:0]
 		return true
 	}
 	for rows.Next() {
-		ev, err := scanEvent(rows)
+		ev, id, err := scanEvent(rows)
 		if err != nil {
 			yield(EventView{}, err)
 			return n, false
 		}
 		n++
+		ids = append(ids, id)
 		if page = append(page, ev); len(page) == streamPage && !flush() {
 			return n, false
 		}
@@ -116,19 +118,6 @@ func streamEvents(ctx context.Context, tx *sql.Tx, query string, args []any, yie
 	}
 	return n, flush()
 }
-
-// fillPeople reads the hosts, invitees and guests of one page of events.
-func fillPeople(ctx context.Context, tx *sql.Tx, page []EventView) error {
-	index := make(map[string]int, len(page))
-	uris := make([]string, len(page))
-	for i, ev := range page {
-		index[ev.URI], uris[i] = i, ev.URI
-	}
-	return readPeople(ctx, tx, pagePeople, []any{encodeJSON(uris)}, page, index)
-}
-
-// pagePeople is the URIs of one page of events, given as a JSON array.
-const pagePeople = `(SELECT value FROM json_each(?))`
 
 // eventConds turns a filter into SQL conditions over the events table.
 func eventConds(f EventFilter) ([]string, []any, error) {

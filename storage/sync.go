@@ -87,8 +87,8 @@ func (s *Store) EventSyncStates(ctx context.Context, uris []string) (map[string]
 	}
 	rows, err := s.readDB.QueryContext(ctx, `
 SELECT e.uri, e.updated_at,
-    (SELECT count(*) FROM recipients r WHERE r.role = 'invitee' AND r.event_uri = e.uri),
-    (SELECT count(*) FROM recipients r WHERE r.role = 'invitee' AND r.event_uri = e.uri AND r.status = 'active')
+    (SELECT count(*) FROM recipients r WHERE r.role = 'invitee' AND r.event_id = e.id),
+    (SELECT count(*) FROM recipients r WHERE r.role = 'invitee' AND r.event_id = e.id AND r.status = 'active')
 FROM events e WHERE e.uri IN (SELECT value FROM json_each(?))`, encodeJSON(uris))
 	if err != nil {
 		return nil, fmt.Errorf("storage: reading stored events: %w", err)
