@@ -248,6 +248,7 @@ func TestOrderIndependence(t *testing.T) {
 		if wantSnap != gotSnap {
 			t.Fatalf("state after shuffled deliveries differs\n--- in order:\n%s\n--- shuffled:\n%s", wantSnap, gotSnap)
 		}
+		checkEventIDs(t, got)
 		checkHistoryInvariants(t, want, h)
 	})
 }
@@ -343,6 +344,8 @@ func TestOrderIndependenceWithSnapshots(t *testing.T) {
 		if wantSnap, gotSnap := snapshot(t, want), snapshot(t, got); wantSnap != gotSnap {
 			t.Fatalf("state after shuffled deliveries and snapshots differs\n--- in order:\n%s\n--- shuffled:\n%s", wantSnap, gotSnap)
 		}
+		checkEventIDs(t, got)
+		checkEventIDs(t, lost)
 		for name, s := range map[string]*Store{"in order": want, "lossy": lost} {
 			for _, ev := range mustEvents(t, s, EventFilter{}) {
 				for _, inv := range ev.Invitees {

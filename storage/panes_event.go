@@ -87,14 +87,18 @@ func (p *Panes) Event(ctx context.Context, uri string) (EventDetail, error) {
 	return d, nil
 }
 
+// sqlMovedBooking reads an invitee's event: the invitee by its URI, its
+// event by id.
+const sqlMovedBooking = `
+SELECT r.event_uri, coalesce(e.name, ''), e.start_time FROM recipients r LEFT JOIN events e ON e.id = r.event_id
+WHERE r.role = 'invitee' AND r.key = ?`
+
 // movedBooking finds the event an invitee URI belongs to; nil when that
 // invitee is known only from a reschedule link.
 func movedBooking(ctx context.Context, tx *sql.Tx, inviteeURI string) (*MovedBooking, error) {
 	var m MovedBooking
 	var start sql.NullString
-	err := tx.QueryRowContext(ctx, `
-SELECT r.event_uri, coalesce(e.name, ''), e.start_time FROM recipients r LEFT JOIN events e ON e.id = r.event_id
-WHERE r.role = 'invitee' AND r.key = ?`, inviteeURI).Scan(&m.EventURI, &m.Name, &start)
+	err := tx.QueryRowContext(ctx, sqlMovedBooking, inviteeURI).Scan(&m.EventURI, &m.Name, &start)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}

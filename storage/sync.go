@@ -78,6 +78,14 @@ type EventSyncState struct {
 	ActiveInvitees int
 }
 
+// sqlEventSyncStates reads the stored events among a JSON array of URIs,
+// each with its invitees counted through recipients_event_id.
+const sqlEventSyncStates = `
+SELECT e.uri, e.updated_at,
+    (SELECT count(*) FROM recipients r WHERE r.role = 'invitee' AND r.event_id = e.id),
+    (SELECT count(*) FROM recipients r WHERE r.role = 'invitee' AND r.event_id = e.id AND r.status = 'active')
+FROM events e WHERE e.uri IN (SELECT value FROM json_each(?))`
+
 // EventSyncStates returns the stored state of each of uris that the store
 // knows; unknown URIs are absent from the map.
 func (s *Store) EventSyncStates(ctx context.Context, uris []string) (map[string]EventSyncState, error) {
@@ -85,11 +93,7 @@ func (s *Store) EventSyncStates(ctx context.Context, uris []string) (map[string]
 	if len(uris) == 0 {
 		return out, nil
 	}
-	rows, err := s.readDB.QueryContext(ctx, `
-SELECT e.uri, e.updated_at,
-    (SELECT count(*) FROM recipients r WHERE r.role = 'invitee' AND r.event_id = e.id),
-    (SELECT count(*) FROM recipients r WHERE r.role = 'invitee' AND r.event_id = e.id AND r.status = 'active')
-FROM events e WHERE e.uri IN (SELECT value FROM json_each(?))`, encodeJSON(uris))
+	rows, err := s.readDB.QueryContext(ctx, sqlEventSyncStates, encodeJSON(uris))
 	if err != nil {
 		return nil, fmt.Errorf("storage: reading stored events: %w", err)
 	}
