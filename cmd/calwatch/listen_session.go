@@ -86,6 +86,7 @@ func (a *app) startListenSession(ctx context.Context, acct *listenAccountConn, s
 	}
 	cfg.Path = path
 	cfg.UseSigningKey = func(key []byte) { keys.Set(key) }
+	cfg.ExpectSigningKey = keys.Add
 	s, err := session.New(cfg)
 	if err != nil {
 		return nil, err

@@ -98,6 +98,7 @@ func startLive(ctx context.Context, cfg liveConfig) (*liveBackend, error) {
 		sc := *cfg.session
 		sc.Tunnel, sc.Path = cfg.tun, cfg.path
 		sc.UseSigningKey = func(key []byte) { keys.Set(key) }
+		sc.ExpectSigningKey = keys.Add
 		if s, err = session.New(sc); err != nil {
 			stopForward()
 			return nil, err

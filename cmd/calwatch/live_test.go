@@ -4,11 +4,14 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/calwatch/calwatch/calendly/calendlytest"
+	"github.com/calwatch/calwatch/storage"
 	"github.com/calwatch/calwatch/tui"
 )
 
@@ -57,13 +60,35 @@ func TestLoggedInTUISubscribesAndShowsWhatArrives(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The TUI learns of the delivery either by name or, when its events
+	// queued up during the backfill, folded into a StoreChanged after
+	// which it re-reads the store: either way it must then show it.
+	stored := func() bool {
+		store, err := a.openExistingStore(context.Background())
+		if err != nil {
+			return false
+		}
+		defer store.Close()
+		records, err := store.ListDeliveries(context.Background(), 100)
+		return err == nil && slices.ContainsFunc(records, func(r storage.DeliveryRecord) bool { return r.Invitee == booked.Invitee })
+	}
 	timeout := time.After(30 * time.Second)
 	for arrived := false; !arrived; {
 		select {
 		case ev := <-live.hub.Events():
-			c, ok := ev.(tui.DeliveryCommitted)
-			arrived = ok && c.Record.Invitee == booked.Invitee
+			switch ev := ev.(type) {
+			case tui.DeliveryCommitted:
+				arrived = ev.Record.Invitee == booked.Invitee
+			case tui.StoreChanged:
+				arrived = stored()
+			}
 		case <-timeout:
+			res, err := http.Get(emu.URL + "/_emulator/deliveries")
+			if err == nil {
+				body, _ := io.ReadAll(res.Body)
+				res.Body.Close()
+				t.Logf("the emulator's attempts: %s", body)
+			}
 			t.Fatal("the booking did not reach the TUI within 30 s")
 		}
 	}

@@ -40,6 +40,19 @@ func (k *Keys) Set(keys ...[]byte) {
 	k.publish()
 }
 
+// Add accepts key too, beside the keys set before, until the next Set:
+// the key of a subscription being created, whose first delivery may come
+// before the session confirms it.
+func (k *Keys) Add(key []byte) {
+	if len(key) == 0 {
+		return
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.session = append(k.session, slices.Clone(key))
+	k.publish()
+}
+
 // keep adds a key that Set never removes.
 func (k *Keys) keep(key []byte) {
 	k.mu.Lock()

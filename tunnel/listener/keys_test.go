@@ -44,6 +44,18 @@ func TestKeysChangeWhileServing(t *testing.T) {
 	if code := post("first-subscription-key"); code != http.StatusUnauthorized {
 		t.Errorf("a replaced key: %d, want 401", code)
 	}
+	// A subscription being created: its key is accepted beside the one in
+	// use until the session sets the keys again.
+	keys.Add([]byte("pending-key"))
+	for _, key := range []string{"second-subscription-key", "pending-key"} {
+		if code := post(key); code != http.StatusOK {
+			t.Errorf("after Add, %s: %d, want it verified", key, code)
+		}
+	}
+	keys.Set([]byte("second-subscription-key"))
+	if code := post("pending-key"); code != http.StatusUnauthorized {
+		t.Errorf("an added key after the next Set: %d, want 401", code)
+	}
 
 	kept := NewKeys()
 	h, err = NewHandler(Config{SigningKey: []byte("command-line-key"), Keys: kept, Store: store})

@@ -62,6 +62,10 @@ type Config struct {
 	// UseSigningKey is told the key the active subscription's deliveries
 	// are signed with, each time it changes. The listener verifies with it.
 	UseSigningKey func(key []byte)
+	// ExpectSigningKey, if set, is told a new subscription's key just
+	// before it is created, so deliveries that come before the
+	// subscription is confirmed verify (subscription.Request.Expect).
+	ExpectSigningKey func(key []byte)
 	// CleanupTimeout bounds deleting the subscription on exit (default 15 s).
 	CleanupTimeout time.Duration
 }
@@ -212,7 +216,7 @@ func (s *Session) waitOnline(ctx context.Context) (string, error) {
 func (s *Session) subscribe(ctx context.Context, origin string) bool {
 	s.events.Emit(Connecting{Step: "subscription"})
 	callback := strings.TrimSuffix(origin, "/") + s.cfg.Path
-	active, err := s.life.Ensure(ctx, subscription.Request{CallbackURL: callback, Events: s.cfg.Events, Scope: s.cfg.Scope})
+	active, err := s.life.Ensure(ctx, subscription.Request{CallbackURL: callback, Events: s.cfg.Events, Scope: s.cfg.Scope, Expect: s.cfg.ExpectSigningKey})
 	if err != nil {
 		if ctx.Err() == nil {
 			s.polling = true

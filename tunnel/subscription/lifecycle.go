@@ -126,6 +126,11 @@ type Request struct {
 	CallbackURL string
 	Events      []string // default DefaultEvents
 	Scope       string   // calendly.ScopeUser (default) or calendly.ScopeOrganization
+	// Expect, if set, is told the signing key just before a subscription
+	// is created with it: Calendly may deliver before Ensure returns, and
+	// a listener that already knows the key takes that delivery at once
+	// instead of answering 503 and waiting for Calendly's retry.
+	Expect func(key []byte)
 }
 
 func (r *Request) normalise() error {
@@ -260,6 +265,9 @@ func (l *Lifecycle) create(ctx context.Context, req Request) (Active, error) {
 	}
 	if err := l.recordIntent(ctx, req); err != nil {
 		return Active{}, err
+	}
+	if req.Expect != nil {
+		req.Expect(key)
 	}
 	created, _, err := l.client.WebhookSubscriptions.Create(ctx, body)
 	if err != nil && definiteAnswer(err) {

@@ -26,9 +26,21 @@ func TestEnsureCreatesWithItsOwnSealedKey(t *testing.T) {
 	f := newFixture(t, calendlytest.Options{})
 	ctx := context.Background()
 	url, got := receiver(t)
-	active, err := f.life.Ensure(ctx, Request{CallbackURL: url})
+	var expected []byte
+	expect := func(key []byte) {
+		// Told before the subscription exists, so a listener can take a
+		// delivery that comes before Ensure returns.
+		if subs, err := f.store.Subscriptions(ctx); err != nil || len(subs) != 0 {
+			t.Errorf("Expect was called after the subscription was made (%d remembered, %v)", len(subs), err)
+		}
+		expected = bytes.Clone(key)
+	}
+	active, err := f.life.Ensure(ctx, Request{CallbackURL: url, Expect: expect})
 	if err != nil {
 		t.Fatalf("Ensure: %v", err)
+	}
+	if !bytes.Equal(expected, active.SigningKey) {
+		t.Error("Expect was not told the key the subscription was made with")
 	}
 	if active.Reused || len(active.SigningKey) != 64 || !slices.Equal(active.Events, DefaultEvents) || active.Scope != calendly.ScopeUser {
 		t.Errorf("active = %v reused=%v key %d bytes; want a new user-scope subscription with the default events and a 64-character key", active, active.Reused, len(active.SigningKey))
