@@ -52,6 +52,11 @@ func TestAReplayIsADuplicateAfterARestart(t *testing.T) {
 	}
 	for i := range 2 {
 		s = openAt(t, path)
+		// Open read them (the writer has run nothing yet) …
+		if n := s.w.replay.len(); n != 1 {
+			t.Errorf("open #%d read back %d replay keys, want the one inside the window", i+2, n)
+		}
+		// … and holds them.
 		if keys := replayKeysHeld(t, s); !slices.Equal(keys, []string{d.ReplayKey}) {
 			t.Errorf("open #%d read back %d replay keys, want the one inside the window", i+2, len(keys))
 		}
