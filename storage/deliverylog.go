@@ -159,6 +159,7 @@ func (w *writer) insertLog(ctx context.Context, rec DeliveryRecord, replayKey st
 		return writeResult{err: fmt.Errorf("logging the delivery: %w", err)}
 	}
 	w.sawReceivedAt(rec.ReceivedAt)
+	w.replay.wrote(rec.ID)
 	return writeResult{record: rec}
 }
 

@@ -27,8 +27,11 @@ import (
 // rollback shortens to what it held before the item.
 
 const (
-	// sqlNewestReceipt is the log's clock at Open.
-	sqlNewestReceipt = `SELECT coalesce(max(received_at), '') FROM deliveries`
+	// sqlNewestReceipt is the log's clock at Open, and its last row.
+	sqlNewestReceipt = `SELECT coalesce(max(received_at), ''), coalesce(max(id), 0) FROM deliveries`
+
+	// sqlLastRow is the log's last row, for refresh.
+	sqlLastRow = `SELECT coalesce(max(id), 0) FROM deliveries`
 
 	// replayKeyColumns are a row's key and the delivery first received
 	// with it: the row itself when applied, its original when a duplicate
@@ -62,8 +65,9 @@ type replayKeys struct {
 	buckets map[int64][]string // bucket → the keys received in it
 	pending []pendingKey       // keys of the open transaction, in order
 	inBatch map[string]int64   // pending, by key
+	batchID int64              // the last log row the open transaction wrote
 
-	lastID      int64 // the highest log row read or committed
+	lastID      int64 // the last log row read or committed: later ones are another writer's
 	dataVersion int64 // PRAGMA data_version when the set was last brought up to date
 }
 
@@ -95,7 +99,8 @@ func (r *replayKeys) load(ctx context.Context, conn *sql.Conn) error {
 		return fmt.Errorf("storage: reading the replay keys: %w", err)
 	}
 	var newest string
-	if err := conn.QueryRowContext(ctx, sqlNewestReceipt).Scan(&newest); err != nil {
+	var last int64
+	if err := conn.QueryRowContext(ctx, sqlNewestReceipt).Scan(&newest, &last); err != nil {
 		return fmt.Errorf("storage: reading the replay keys: %w", err)
 	}
 	if newest == "" {
@@ -106,7 +111,11 @@ func (r *replayKeys) load(ctx context.Context, conn *sql.Conn) error {
 		return fmt.Errorf("storage: reading the replay keys: %w", err)
 	}
 	r.sawReceivedAt(at)
-	return r.readLog(ctx, conn, sqlLoadReplayKeys)
+	if err := r.readLog(ctx, conn, sqlLoadReplayKeys); err != nil {
+		return err
+	}
+	r.lastID = last
+	return nil
 }
 
 // refresh brings the set up to date with what other connections committed
@@ -118,6 +127,13 @@ func (r *replayKeys) refresh(ctx context.Context, conn *sql.Conn) error {
 	}
 	if version == r.dataVersion {
 		return nil
+	}
+	var last int64
+	if err := conn.QueryRowContext(ctx, sqlLastRow).Scan(&last); err != nil {
+		return fmt.Errorf("reading the replay keys: %w", err)
+	}
+	if last < r.lastID {
+		r.lastID = 0 // the log's last rows were removed, so ids are given again: read it all
 	}
 	if err := r.readLog(ctx, conn, sqlLoadNewReplayKeys); err != nil {
 		return err
@@ -167,6 +183,9 @@ func (r *replayKeys) seen(key string) (delivery int64, ok bool) {
 	return delivery, ok
 }
 
+// wrote notes a log row the open transaction wrote.
+func (r *replayKeys) wrote(id int64) { r.batchID = max(r.batchID, id) }
+
 // add notes key as taken by delivery, pending the batch's commit.
 func (r *replayKeys) add(key string, delivery int64, at time.Time) {
 	r.pending = append(r.pending, pendingKey{key, delivery, at})
@@ -186,13 +205,16 @@ func (r *replayKeys) rollbackTo(mark int) {
 }
 
 // rollback forgets every pending key (the transaction rolled back).
-func (r *replayKeys) rollback() { r.rollbackTo(0) }
+func (r *replayKeys) rollback() {
+	r.rollbackTo(0)
+	r.batchID = 0
+}
 
 // commit keeps the pending keys (their transaction committed) and forgets
 // what the clock has left behind.
 func (r *replayKeys) commit() {
+	r.lastID = max(r.lastID, r.batchID)
 	for _, p := range r.pending {
-		r.lastID = max(r.lastID, p.delivery)
 		r.sawReceivedAt(p.at)
 		r.keep(p.key, p.delivery, p.at)
 	}

@@ -222,4 +222,14 @@ func TestAnotherWriterIsReadBack(t *testing.T) {
 	if rec := record(t, b, e)[0]; rec.Outcome != OutcomeDuplicate || rec.DuplicateOf != firstE.ID {
 		t.Errorf("and back: %s of #%d, want a duplicate of #%d", rec.Outcome, rec.DuplicateOf, firstE.ID)
 	}
+	// The other empties the log (deliveries prune --older-than 0), so its
+	// next row takes an id the first store has seen before.
+	if _, err := b.PruneDeliveries(context.Background(), testT0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	f := simpleDelivery(t, "f")
+	firstF := record(t, b, f)[0]
+	if rec := record(t, a, f)[0]; rec.Outcome != OutcomeDuplicate || rec.DuplicateOf != firstF.ID {
+		t.Errorf("after the log was emptied and refilled by the other: %s of #%d, want a duplicate of #%d", rec.Outcome, rec.DuplicateOf, firstF.ID)
+	}
 }
