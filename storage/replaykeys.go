@@ -38,10 +38,12 @@ const (
 	// (the original may have been pruned since).
 	replayKeyColumns = `SELECT id, replay_key, received_at, CASE outcome WHEN 'duplicate' THEN coalesce(duplicate_of, 0) ELSE id END
 FROM deliveries `
-	replayKeyRows = ` AND replay_key != '' AND outcome IN ('applied', 'duplicate') ORDER BY id`
+	replayKeyRows = ` AND replay_key != '' AND outcome IN ('applied', 'duplicate')`
 
 	// sqlLoadReplayKeys reads the keys received at or after ?1 (of rows
-	// after id ?2), through the received_at index (Open).
+	// after id ?2) through the received_at index (Open). No ORDER BY id:
+	// SQLite would rather scan the whole log by id than sort; keep picks
+	// the first delivery whatever the order.
 	sqlLoadReplayKeys = replayKeyColumns + `WHERE received_at >= ?1 AND +id > ?2` + replayKeyRows
 
 	// sqlLoadNewReplayKeys reads the keys of the rows after id ?2 received
@@ -222,10 +224,14 @@ func (r *replayKeys) commit() {
 	r.prune()
 }
 
-// keep adds a committed key unless the set has it already (the first
-// delivery with a key stays its original).
+// keep adds a committed key; of two deliveries with one key (read from
+// the log in any order) the first known one stays its original.
 func (r *replayKeys) keep(key string, delivery int64, at time.Time) {
-	if _, ok := r.keys[key]; ok {
+	if e, ok := r.keys[key]; ok {
+		if delivery != 0 && (e.delivery == 0 || delivery < e.delivery) {
+			e.delivery = delivery
+			r.keys[key] = e
+		}
 		return
 	}
 	b := at.UnixNano() / r.width

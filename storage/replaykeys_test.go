@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -231,5 +232,23 @@ func TestAnotherWriterIsReadBack(t *testing.T) {
 	firstF := record(t, b, f)[0]
 	if rec := record(t, a, f)[0]; rec.Outcome != OutcomeDuplicate || rec.DuplicateOf != firstF.ID {
 		t.Errorf("after the log was emptied and refilled by the other: %s of #%d, want a duplicate of #%d", rec.Outcome, rec.DuplicateOf, firstF.ID)
+	}
+}
+
+// TestReplayKeysAreReadThroughAnIndex: Open reads the window's rows through
+// the received_at index and a refresh reads the rows after the last one by
+// id: neither reads the whole log, which holds a month of bodies.
+func TestReplayKeysAreReadThroughAnIndex(t *testing.T) {
+	s := openTestStore(t)
+	record(t, s, simpleDelivery(t, "a"))
+	args := []any{storedTime(testT0), 1}
+	for _, q := range []struct{ name, sql, want string }{
+		{"Open's", sqlLoadReplayKeys, "USING INDEX deliveries_received (received_at>?)"},
+		{"a refresh's", sqlLoadNewReplayKeys, "USING INTEGER PRIMARY KEY (rowid>?)"},
+	} {
+		plan := strings.Join(queryPlan(t, s, q.sql, args), "; ")
+		if !strings.Contains(plan, q.want) || strings.Contains(plan, "SCAN") {
+			t.Errorf("%s read of the replay keys: %s; want a search %s", q.name, plan, q.want)
+		}
 	}
 }
