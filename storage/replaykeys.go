@@ -121,10 +121,11 @@ func (r *replayKeys) load(ctx context.Context, conn *sql.Conn) error {
 }
 
 // refresh brings the set up to date with what other connections committed
-// since it last looked; conn must be inside the batch's transaction.
-func (r *replayKeys) refresh(ctx context.Context, conn *sql.Conn) error {
+// since it last looked; conn must be inside the batch's transaction, and
+// dataVersion is sqlDataVersion prepared on it.
+func (r *replayKeys) refresh(ctx context.Context, conn *sql.Conn, dataVersion *sql.Stmt) error {
 	var version int64
-	if err := conn.QueryRowContext(ctx, sqlDataVersion).Scan(&version); err != nil {
+	if err := dataVersion.QueryRowContext(ctx).Scan(&version); err != nil {
 		return fmt.Errorf("checking for other writers: %w", err)
 	}
 	if version == r.dataVersion {

@@ -89,7 +89,7 @@ DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE received_at 
 
 // logStatements are the writer's prepared statements for the delivery log.
 type logStatements struct {
-	insertDelivery, recordAnswers *sql.Stmt
+	insertDelivery, recordAnswers, dataVersion *sql.Stmt
 }
 
 func prepareLogStatements(ctx context.Context, conn *sql.Conn) (*logStatements, error) {
@@ -99,6 +99,7 @@ func prepareLogStatements(ctx context.Context, conn *sql.Conn) (*logStatements, 
 		query string
 	}{
 		{&st.insertDelivery, sqlInsertDelivery},
+		{&st.dataVersion, sqlDataVersion},
 		{&st.recordAnswers, sqlRecordAnswers},
 	} {
 		stmt, err := conn.PrepareContext(ctx, p.query)
@@ -112,7 +113,7 @@ func prepareLogStatements(ctx context.Context, conn *sql.Conn) (*logStatements, 
 }
 
 func (st *logStatements) close() {
-	for _, s := range []*sql.Stmt{st.insertDelivery, st.recordAnswers} {
+	for _, s := range []*sql.Stmt{st.insertDelivery, st.recordAnswers, st.dataVersion} {
 		if s != nil {
 			_ = s.Close()
 		}

@@ -248,7 +248,7 @@ func (w *writer) attempt(batch []*writeRequest, answers []answer, isolated bool)
 			w.replay.rollback()
 		}
 	}()
-	if err := w.replay.refresh(ctx, w.conn); err != nil {
+	if err := w.replay.refresh(ctx, w.conn, w.log.dataVersion); err != nil {
 		_, _ = w.conn.ExecContext(ctx, "ROLLBACK")
 		return nil, fmt.Errorf("storage: %w", err)
 	}
