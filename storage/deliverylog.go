@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"time"
 	"unicode/utf8"
@@ -84,30 +83,25 @@ func deliveryRecord(d *IncomingDelivery) DeliveryRecord {
 }
 
 // recordDelivery logs d and applies it, unless its replay key was seen
-// before: then the row says duplicate, keeps no body and points at the
-// first delivery with that key. The log row goes first so the replay key
-// can name it; the common path is one statement per table, as before.
+// before (replaykeys.go): then the row says duplicate, keeps no body and
+// points at the first delivery with that key.
 func (w *writer) recordDelivery(ctx context.Context, d *IncomingDelivery) writeResult {
 	rec := deliveryRecord(d)
+	if d.ReplayKey != "" {
+		if original, seen := w.replay.seen(d.ReplayKey); seen {
+			return w.insertDuplicate(ctx, rec, d.ReplayKey, original)
+		}
+	}
 	rec.Outcome = OutcomeApplied
 	c, changes := changeFromDelivery(d.Parsed)
 	if !changes {
 		rec.Reason = "changes no booking"
 	}
 	res := w.insertLog(ctx, rec, d.ReplayKey)
-	if res.err != nil || d.ReplayKey == "" {
-		return w.finishApply(ctx, res, c, changes)
+	if res.err == nil && d.ReplayKey != "" {
+		w.replay.add(d.ReplayKey, res.record.ID, d.ReceivedAt)
 	}
-	inserted, err := w.log.insertReplayKey.ExecContext(ctx, d.ReplayKey, storedTime(d.ReceivedAt), res.record.ID)
-	if err != nil {
-		return writeResult{err: fmt.Errorf("checking the replay key: %w", err)}
-	}
-	if n, err := inserted.RowsAffected(); err != nil {
-		return writeResult{err: fmt.Errorf("checking the replay key: %w", err)}
-	} else if n == 1 {
-		return w.finishApply(ctx, res, c, changes)
-	}
-	return w.markDuplicate(ctx, res.record, d.ReplayKey)
+	return w.finishApply(ctx, res, c, changes)
 }
 
 // finishApply applies the delivery's change after its log row is written.
@@ -121,20 +115,12 @@ func (w *writer) finishApply(ctx context.Context, res writeResult, c change, cha
 	return res
 }
 
-// markDuplicate turns the log row just written into a duplicate's: no
-// body (the original has it), and the id of the original.
-func (w *writer) markDuplicate(ctx context.Context, rec DeliveryRecord, replayKey string) writeResult {
-	var original sql.NullInt64
-	err := w.log.findReplayKey.QueryRowContext(ctx, replayKey).Scan(&original)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return writeResult{err: fmt.Errorf("finding the first delivery with this signature: %w", err)}
-	}
-	rec.Outcome, rec.Reason, rec.DuplicateOf = OutcomeDuplicate, duplicateReason, original.Int64
-	if _, err := w.log.markDuplicate.ExecContext(ctx, rec.Reason, nullID(rec.DuplicateOf), rec.ID); err != nil {
-		return writeResult{err: fmt.Errorf("logging the duplicate: %w", err)}
-	}
+// insertDuplicate logs a delivery whose replay key was taken before: no
+// body (the original has it, 0: unknown), and the id of the original.
+func (w *writer) insertDuplicate(ctx context.Context, rec DeliveryRecord, replayKey string, original int64) writeResult {
+	rec.Outcome, rec.Reason, rec.DuplicateOf = OutcomeDuplicate, duplicateReason, original
 	rec.Body, rec.BodyTruncated = []byte{}, rec.BodySize > 0
-	return writeResult{record: rec}
+	return w.insertLog(ctx, rec, replayKey)
 }
 
 func nullID(id int64) sql.NullInt64 { return sql.NullInt64{Int64: id, Valid: id != 0} }
@@ -164,7 +150,7 @@ func (w *writer) insertLog(ctx context.Context, rec DeliveryRecord, replayKey st
 	}
 	res, err := w.log.insertDelivery.ExecContext(ctx, storedTime(rec.ReceivedAt), rec.Event, string(rec.Outcome), rec.Reason,
 		rec.Invitee, rec.InviteeEmail, rec.EventURI, replayKey, rec.SignatureHeader, rec.Body, size, rec.BodySHA256,
-		nullStatus(rec.AnswerStatus), nullText(rec.headersColumn))
+		nullStatus(rec.AnswerStatus), nullText(rec.headersColumn), nullID(rec.DuplicateOf))
 	if err != nil {
 		return writeResult{err: fmt.Errorf("logging the delivery: %w", err)}
 	}
@@ -173,6 +159,7 @@ func (w *writer) insertLog(ctx context.Context, rec DeliveryRecord, replayKey st
 		return writeResult{err: fmt.Errorf("logging the delivery: %w", err)}
 	}
 	w.sawReceivedAt(rec.ReceivedAt)
+	w.replay.wrote(rec.ID)
 	return writeResult{record: rec}
 }
 

@@ -17,8 +17,9 @@ import (
 //     through the refused rows' index alone, reading no row;
 //   - every delivery-log row older than DefaultDeliveryRetention goes (the
 //     bookings it brought stay: they live in their own tables);
-//   - a replay key goes once it is ReplayKeyRetention old: by then its
-//     signature's timestamp is outside the tolerance, so it cannot verify.
+//   - a replay key is forgotten once it is ReplayKeyRetention old: by then
+//     its signature's timestamp is outside the tolerance, so it cannot
+//     verify. Replay keys live in the writer's memory (replaykeys.go).
 //
 // The writer does this upkeep in its own small transaction every few
 // hundred batches or half a minute, never per delivery. Ages are measured
@@ -37,7 +38,6 @@ const maxRefusedRowBytes = RefusedBodyPrefix + MaxStoredSignatureHeader + MaxSto
 // retention is the writer's upkeep policy; tests shrink it.
 type retention struct {
 	deliveries   time.Duration
-	replayKeys   time.Duration
 	refusedRows  int
 	refusedBytes int64
 	everyBatches int           // upkeep after this many batches …
@@ -47,7 +47,6 @@ type retention struct {
 
 var defaultRetention = retention{
 	deliveries:   DefaultDeliveryRetention,
-	replayKeys:   ReplayKeyRetention,
 	refusedRows:  MaxRefusedRows,
 	refusedBytes: MaxRefusedBytes,
 	everyBatches: 256,
@@ -56,22 +55,10 @@ var defaultRetention = retention{
 }
 
 const (
-	sqlInsertReplayKey = `INSERT INTO replay_keys (key, first_seen, delivery_id) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING`
-
-	sqlFindReplayKey = `SELECT delivery_id FROM replay_keys WHERE key = ?`
-
 	sqlInsertDelivery = `
 INSERT INTO deliveries (received_at, event, outcome, reason, invitee_uri, invitee_email, event_uri, replay_key,
-    signature_header, body, body_size, body_sha256, answer_status, headers)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-
-	// SQLite reads every right-hand side before it assigns, so body_size
-	// gets the length of the body being dropped.
-	sqlMarkDuplicate = `
-UPDATE deliveries SET outcome = 'duplicate', reason = ?, duplicate_of = ?, body_size = length(body), body = x''
-WHERE id = ?`
-
-	sqlPruneReplayKeys = `DELETE FROM replay_keys WHERE first_seen < ?`
+    signature_header, body, body_size, body_sha256, answer_status, headers, duplicate_of)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 	// The deletes return what each removed row held, for PruneReport.
 	deletedRow = ` RETURNING outcome, length(body) + length(signature_header) + coalesce(length(headers), 0)`
@@ -102,7 +89,7 @@ DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE received_at 
 
 // logStatements are the writer's prepared statements for the delivery log.
 type logStatements struct {
-	insertReplayKey, findReplayKey, insertDelivery, markDuplicate, recordAnswers *sql.Stmt
+	insertDelivery, recordAnswers, dataVersion *sql.Stmt
 }
 
 func prepareLogStatements(ctx context.Context, conn *sql.Conn) (*logStatements, error) {
@@ -111,10 +98,8 @@ func prepareLogStatements(ctx context.Context, conn *sql.Conn) (*logStatements, 
 		dst   **sql.Stmt
 		query string
 	}{
-		{&st.insertReplayKey, sqlInsertReplayKey},
-		{&st.findReplayKey, sqlFindReplayKey},
 		{&st.insertDelivery, sqlInsertDelivery},
-		{&st.markDuplicate, sqlMarkDuplicate},
+		{&st.dataVersion, sqlDataVersion},
 		{&st.recordAnswers, sqlRecordAnswers},
 	} {
 		stmt, err := conn.PrepareContext(ctx, p.query)
@@ -128,7 +113,7 @@ func prepareLogStatements(ctx context.Context, conn *sql.Conn) (*logStatements, 
 }
 
 func (st *logStatements) close() {
-	for _, s := range []*sql.Stmt{st.insertReplayKey, st.findReplayKey, st.insertDelivery, st.markDuplicate, st.recordAnswers} {
+	for _, s := range []*sql.Stmt{st.insertDelivery, st.recordAnswers, st.dataVersion} {
 		if s != nil {
 			_ = s.Close()
 		}
@@ -137,16 +122,14 @@ func (st *logStatements) close() {
 
 // PruneReport says what a prune removed.
 type PruneReport struct {
-	Deliveries int   `json:"deliveries"`  // delivery-log rows, refused ones included
-	Refused    int   `json:"refused"`     // of those, refused requests
-	ReplayKeys int   `json:"replay_keys"` // replay keys too old to matter
-	Bytes      int64 `json:"bytes"`       // bytes of body and headers removed
+	Deliveries int   `json:"deliveries"` // delivery-log rows, refused ones included
+	Refused    int   `json:"refused"`    // of those, refused requests
+	Bytes      int64 `json:"bytes"`      // bytes of body and headers removed
 }
 
 func (r *PruneReport) add(o PruneReport) {
 	r.Deliveries += o.Deliveries
 	r.Refused += o.Refused
-	r.ReplayKeys += o.ReplayKeys
 	r.Bytes += o.Bytes
 }
 
@@ -183,15 +166,6 @@ func trimRefused(ctx context.Context, conn *sql.Conn, rows int, bytes int64) (Pr
 	return deleteRows(ctx, conn, sqlTrimRefused, rows, bytes)
 }
 
-func pruneReplayKeys(ctx context.Context, conn *sql.Conn, before time.Time) (int, error) {
-	res, err := conn.ExecContext(ctx, sqlPruneReplayKeys, storedTime(before))
-	if err != nil {
-		return 0, err
-	}
-	n, err := res.RowsAffected()
-	return int(n), err
-}
-
 // upkeep trims the delivery log by the writer's policy (see the top of
 // this file) in one transaction of its own, once it is due.
 func (w *writer) upkeep() (PruneReport, error) {
@@ -213,9 +187,6 @@ func (w *writer) upkeep() (PruneReport, error) {
 			return fmt.Errorf("expiring old deliveries: %w", err)
 		}
 		report.add(r)
-		if report.ReplayKeys, err = pruneReplayKeys(ctx, w.conn, w.newest.Add(-w.limits.replayKeys)); err != nil {
-			return fmt.Errorf("pruning replay keys: %w", err)
-		}
 		return nil
 	}()
 	if err == nil {
@@ -248,8 +219,7 @@ func (w *writer) sawReceivedAt(t time.Time) {
 
 // PruneDeliveries removes every delivery-log row received before cutoff
 // (refused, duplicate, failed and applied alike; the bookings they brought
-// stay), trims the refused rows to their ring, drops replay keys too old to
-// matter, and says what it removed. It works in transactions of a few
+// stay), trims the refused rows to their ring, and says what it removed. It works in transactions of a few
 // thousand rows, so a running listener's deliveries go on between them.
 func (s *Store) PruneDeliveries(ctx context.Context, cutoff time.Time) (PruneReport, error) {
 	var report PruneReport
@@ -270,10 +240,7 @@ func (s *Store) PruneDeliveries(ctx context.Context, cutoff time.Time) (PruneRep
 	}
 	var rest PruneReport
 	err := s.exec(ctx, func(ctx context.Context, conn *sql.Conn) (err error) {
-		if rest, err = trimRefused(ctx, conn, limits.refusedRows, limits.refusedBytes); err != nil {
-			return err
-		}
-		rest.ReplayKeys, err = pruneReplayKeys(ctx, conn, time.Now().Add(-limits.replayKeys))
+		rest, err = trimRefused(ctx, conn, limits.refusedRows, limits.refusedBytes)
 		return err
 	})
 	if err != nil {

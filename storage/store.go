@@ -18,7 +18,9 @@
 // Queries use a separate read-only pool, and OpenReadOnly opens a store
 // with no writer at all. The delivery log stays bounded whatever is sent:
 // refused requests keep a prefix in a capped ring, duplicates keep no body,
-// replay keys and old rows expire (retention.go).
+// old rows expire (retention.go), and the replay keys of the last few
+// minutes live in the writer's memory, read back from the log at Open
+// (replaykeys.go).
 package storage
 
 import (
@@ -104,7 +106,11 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err := s.readDB.PingContext(ctx); err != nil {
 		return nil, fmt.Errorf("storage: cannot open %s for reading: %w", path, err)
 	}
-	s.w = newWriter(s.conn, s.st, s.logSt, s.subs.notify)
+	replay := newReplayKeys(ReplayKeyRetention)
+	if err := replay.load(ctx, s.conn); err != nil {
+		return nil, err
+	}
+	s.w = newWriter(s.conn, s.st, s.logSt, replay, s.subs.notify)
 	ok = true
 	return s, nil
 }

@@ -46,6 +46,7 @@ type writer struct {
 	conn     *sql.Conn
 	st       *statements
 	log      *logStatements
+	replay   *replayKeys // the recent replay keys (replaykeys.go)
 	onCommit func()
 
 	// Owned by the writer goroutine: the delivery-log upkeep (retention.go).
@@ -65,9 +66,9 @@ type writer struct {
 	answerQueued chan struct{} // wakes the writer to arm its answer flush
 }
 
-func newWriter(conn *sql.Conn, st *statements, log *logStatements, onCommit func()) *writer {
+func newWriter(conn *sql.Conn, st *statements, log *logStatements, replay *replayKeys, onCommit func()) *writer {
 	w := &writer{
-		conn: conn, st: st, log: log, onCommit: onCommit, limits: defaultRetention,
+		conn: conn, st: st, log: log, replay: replay, onCommit: onCommit, limits: defaultRetention,
 		accepted: make(chan *writeRequest, acceptedQueueLen),
 		refused:  make(chan *writeRequest, refusedQueueLen),
 		done:     make(chan struct{}),
@@ -233,16 +234,28 @@ func (w *writer) commit(batch []*writeRequest) {
 // attempt writes the answers of earlier rows and applies batch in one
 // transaction and commits it. Without isolated, it gives up with
 // errItemFailed (having rolled back) at the first item that fails; with
-// isolated, every item runs in its own savepoint.
-func (w *writer) attempt(batch []*writeRequest, answers []answer, isolated bool) ([]writeResult, error) {
+// isolated, every item runs in its own savepoint. The replay keys the batch
+// took join the writer's set only once it commits.
+func (w *writer) attempt(batch []*writeRequest, answers []answer, isolated bool) (results []writeResult, err error) {
 	ctx := context.Background()
 	if _, err := w.conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		return nil, fmt.Errorf("storage: cannot start a write (is another calwatch using this database?): %w", err)
 	}
+	defer func() {
+		if err == nil {
+			w.replay.commit()
+		} else {
+			w.replay.rollback()
+		}
+	}()
+	if err := w.replay.refresh(ctx, w.conn, w.log.dataVersion); err != nil {
+		_, _ = w.conn.ExecContext(ctx, "ROLLBACK")
+		return nil, fmt.Errorf("storage: %w", err)
+	}
 	if err := w.writeAnswers(ctx, answers); err != nil && w.transactionGone() {
 		return nil, fmt.Errorf("storage: SQLite rolled the whole write back, so none of it was saved (disk full or failing?): %w", err)
 	} // otherwise best effort: those rows show no latency
-	results := make([]writeResult, len(batch))
+	results = make([]writeResult, len(batch))
 	for i, req := range batch {
 		if isolated {
 			results[i] = w.applyItem(ctx, req)
@@ -290,6 +303,7 @@ func (w *writer) applyItem(ctx context.Context, req *writeRequest) writeResult {
 	if _, err := w.st.savepoint.ExecContext(ctx); err != nil {
 		return writeResult{err: fmt.Errorf("storage: %w", err)}
 	}
+	keys := w.replay.mark()
 	res := w.apply(ctx, req)
 	if res.err != nil {
 		if w.transactionGone() {
@@ -297,6 +311,7 @@ func (w *writer) applyItem(ctx context.Context, req *writeRequest) writeResult {
 		}
 		_, _ = w.st.rollbackTo.ExecContext(ctx)
 		_, _ = w.st.release.ExecContext(ctx)
+		w.replay.rollbackTo(keys)
 		if req.delivery != nil {
 			res = w.logFailure(ctx, req.delivery, res.err)
 		}

@@ -70,9 +70,9 @@ func newDeliveriesPruneCmd(a *app) *cobra.Command {
 		Use:   "prune",
 		Short: "Remove old deliveries from the log and say what was removed",
 		Long: "Remove every delivery-log row received more than --older-than ago (applied, duplicate,\n" +
-			"failed and refused alike; the bookings they brought stay), trim the refused requests to\n" +
-			"their cap, and drop replay keys too old to matter. A running listener keeps receiving\n" +
-			"meanwhile. The listener does the same on its own with the default age, " + formatAge(storage.DefaultDeliveryRetention) + ".",
+			"failed and refused alike; the bookings they brought stay) and trim the refused requests\n" +
+			"to their cap. A running listener keeps receiving meanwhile. The listener does the same on\n" +
+			"its own with the default age, " + formatAge(storage.DefaultDeliveryRetention) + ".",
 		Example: "  calwatch deliveries prune --older-than 7d\n  calwatch deliveries prune --older-than 0 --json",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -128,9 +128,6 @@ func describePrune(r storage.PruneReport, before time.Time) string {
 	} else {
 		fmt.Fprintf(&b, "Removed %s (%d refused, %s of bodies and headers) received before %s",
 			plural(r.Deliveries, "delivery", "deliveries"), r.Refused, byteSize(r.Bytes), localTime(before))
-	}
-	if r.ReplayKeys > 0 {
-		fmt.Fprintf(&b, ", and %s", plural(r.ReplayKeys, "expired replay key", "expired replay keys"))
 	}
 	b.WriteString(".")
 	return b.String()
