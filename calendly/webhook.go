@@ -59,6 +59,9 @@ type Delivery struct {
 // or lacks the event and payload a delivery must have. Unknown fields and
 // unknown event types are not errors.
 //
+// The Delivery's Payload may share body's bytes (it is capped, so appending
+// to it never writes into body): body must not change while it is in use.
+//
 // An invitee delivery of the usual shape is decoded in one pass (see
 // parseInviteeDelivery); everything else, and every refusal, goes through
 // parseTwoPass, which the one-pass result always equals.
@@ -152,7 +155,7 @@ func parseInviteeDelivery(body []byte, top topLevel) (*Delivery, bool) {
 	}
 	return &Delivery{
 		Event: env.Event, CreatedAt: env.CreatedAt, CreatedBy: env.CreatedBy,
-		Payload: bytes.Clone(payload), Invitee: env.Payload,
+		Payload: payload[:len(payload):len(payload)], Invitee: env.Payload,
 	}, true
 }
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -133,6 +134,25 @@ func TestOnePassTakesTheUsualShape(t *testing.T) {
 	}
 	if string(d.Payload) != `{"uri":"u","event":"e"}` || d.Invitee.URI != "u" {
 		t.Errorf("payload %s, invitee %+v", d.Payload, d.Invitee)
+	}
+}
+
+// TestOnePassPayloadIsACappedView: the one-pass payload is body's own bytes
+// (no copy of every delivery), and appending to it leaves body as it was.
+func TestOnePassPayloadIsACappedView(t *testing.T) {
+	body := []byte(`{"event":"invitee.created","payload":{"uri":"u","event":"e"},"created_by":"x"}`)
+	original := string(body)
+	d, err := ParseDelivery(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := strings.Index(original, `{"uri"`)
+	if len(d.Payload) == 0 || &d.Payload[0] != &body[start] {
+		t.Fatalf("the payload %s is a copy, not a view of the body", d.Payload)
+	}
+	_ = append(d.Payload, "XXXXXXXXXXXX"...)
+	if string(body) != original {
+		t.Errorf("appending to the payload changed the body to %s", body)
 	}
 }
 

@@ -141,8 +141,31 @@ func contentDigest(fields ...string) string {
 }
 
 // encodeJSON is v as JSON, "" for nil: how location, cancellation and
-// answers are stored.
+// answers are stored. Those, and the lists of people and emails an event
+// hands its statements, are written without reflection (see jsontext.go),
+// with the same bytes.
 func encodeJSON(v any) string {
+	var b []byte
+	switch v := v.(type) {
+	case []calendly.QuestionAnswer:
+		b = appendAnswers(make([]byte, 0, 64+96*len(v)), v)
+	case *calendly.Cancellation:
+		b = appendCancellation(make([]byte, 0, 160), v)
+	case []string:
+		b = appendStrings(make([]byte, 0, 2+48*len(v)), v)
+	case []person:
+		b = appendPeople(make([]byte, 0, 2+160*len(v)), v)
+	case *calendly.Location:
+		if fast, ok := appendLocation(make([]byte, 0, 128), v); ok {
+			b = fast
+		}
+	}
+	if b != nil {
+		if string(b) == "null" {
+			return ""
+		}
+		return string(b)
+	}
 	b, err := json.Marshal(v)
 	if err != nil || string(b) == "null" {
 		return "" // only values decoded from JSON reach here; they always encode

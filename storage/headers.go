@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/textproto"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -48,52 +48,66 @@ type storedHeaders struct {
 
 // encodeHeaders is the headers column for h: canonical names, sorted, the
 // signature header left out, within limit bytes. Headers that do not fit
-// are left out whole and counted. It returns what it kept, as read back.
-// "" (stored NULL) when h is nil.
+// are left out whole and counted. It returns what it kept, as read back
+// (invalid UTF-8 reads back as U+FFFD).
+// "" (stored NULL) when h is nil. The column is the JSON encoding/json
+// would write for storedHeaders, built without reflection (see
+// appendJSONString); two names that canonicalise alike keep the order of
+// their names as received.
 func encodeHeaders(h http.Header, limit int) (column string, kept []Header, cut int) {
 	if h == nil {
 		return "", nil, 0
 	}
-	names := make([]string, 0, len(h))
-	for name := range h {
-		names = append(names, name)
+	type name struct{ canonical, received string }
+	names := make([]name, 0, len(h))
+	values := 0
+	for received, vs := range h {
+		names = append(names, name{textproto.CanonicalMIMEHeaderKey(received), received})
+		values += len(vs)
 	}
-	canonical := func(name string) string { return textproto.CanonicalMIMEHeaderKey(name) }
-	sort.Slice(names, func(i, j int) bool { return canonical(names[i]) < canonical(names[j]) })
-	var b strings.Builder
-	b.WriteString(`{"h":[`)
+	slices.SortFunc(names, func(a, b name) int {
+		if c := strings.Compare(a.canonical, b.canonical); c != 0 {
+			return c
+		}
+		return strings.Compare(a.received, b.received)
+	})
+	kept = make([]Header, 0, values)
+	b := make([]byte, 0, max(0, min(limit, 1024)))
+	b = append(b, `{"h":[`...)
 	const closing = len(`],"cut":999999}`)
-	for _, name := range names {
-		cn := canonical(name)
-		if cn == calendly.SignatureHeader {
+	var pair []byte
+	for _, n := range names {
+		if n.canonical == calendly.SignatureHeader {
 			continue
 		}
-		for _, value := range h[name] {
-			if withheldHeaders[cn] {
+		for _, value := range h[n.received] {
+			if withheldHeaders[n.canonical] {
 				value = WithheldValue
 			}
-			pair, _ := json.Marshal([2]string{cn, value}) // strings always marshal
+			pair = append(appendJSONString(append(pair[:0], '['), n.canonical), ',')
+			pair = append(appendJSONString(pair, value), ']')
 			sep := 0
 			if len(kept) > 0 {
 				sep = 1
 			}
-			if b.Len()+sep+len(pair)+closing > limit {
+			if len(b)+sep+len(pair)+closing > limit {
 				cut++
 				continue
 			}
 			if sep == 1 {
-				b.WriteByte(',')
+				b = append(b, ',')
 			}
-			b.Write(pair)
-			kept = append(kept, Header{Name: cn, Value: value})
+			b = append(b, pair...)
+			kept = append(kept, Header{Name: asReadBack(n.canonical), Value: asReadBack(value)})
 		}
 	}
-	b.WriteString("]")
+	b = append(b, ']')
 	if cut > 0 {
-		b.WriteString(`,"cut":` + strconv.Itoa(cut))
+		b = append(b, `,"cut":`...)
+		b = strconv.AppendInt(b, int64(cut), 10)
 	}
-	b.WriteString("}")
-	return b.String(), kept, cut
+	b = append(b, '}')
+	return string(b), kept, cut
 }
 
 // DecodeHeaders reads a headers column back. It refuses anything that is

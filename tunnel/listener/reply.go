@@ -25,6 +25,9 @@ func Reply(code int, rec storage.DeliveryRecord) (contentType string, body []byt
 	var v any
 	switch {
 	case code >= 200 && code < 300:
+		if body, ok := acceptedReply(rec); ok {
+			return ReplyContentType, body
+		}
 		v = map[string]any{"id": rec.ID, "outcome": rec.Outcome}
 	case code >= 500:
 		v = errorBody(notStoredMessage)
@@ -32,6 +35,25 @@ func Reply(code int, rec storage.DeliveryRecord) (contentType string, body []byt
 		v = errorBody(rec.Reason)
 	}
 	return ReplyContentType, encodeReply(v)
+}
+
+// acceptedReply is the 2xx answer for rec, the bytes encodeReply writes for
+// {"id": rec.ID, "outcome": rec.Outcome}, built without a map or
+// reflection. ok is false, and the caller encodes it, for an outcome that
+// is not a plain lower-case word (none of storage's are), whose JSON might
+// need escapes.
+func acceptedReply(rec storage.DeliveryRecord) (body []byte, ok bool) {
+	for i := 0; i < len(rec.Outcome); i++ {
+		if c := rec.Outcome[i]; (c < 'a' || c > 'z') && c != '_' {
+			return nil, false
+		}
+	}
+	body = make([]byte, 0, len(`{"id":,"outcome":""}`)+20+len(rec.Outcome)+1)
+	body = append(body, `{"id":`...)
+	body = strconv.AppendInt(body, rec.ID, 10)
+	body = append(body, `,"outcome":"`...)
+	body = append(body, rec.Outcome...)
+	return append(body, "\"}\n"...), true
 }
 
 // encodeReply is an answer's body: v as JSON and a newline.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/calwatch/calwatch/storage"
+	"pgregory.net/rapid"
 )
 
 // TestReplyIsWhatTheHandlerSends checks, for every outcome the log keeps,
@@ -70,4 +71,37 @@ func TestReplyIsWhatTheHandlerSends(t *testing.T) {
 			}
 		})
 	}
+}
+
+// acceptedByEncodingJSON is the 2xx answer as it was built before: a map
+// through encoding/json.
+func acceptedByEncodingJSON(rec storage.DeliveryRecord) []byte {
+	return encodeReply(map[string]any{"id": rec.ID, "outcome": rec.Outcome})
+}
+
+// TestAcceptedReplyMatchesEncodingJSON: the 2xx answer keeps its bytes for
+// every id and outcome, storage's own and odd ones (which need escapes).
+func TestAcceptedReplyMatchesEncodingJSON(t *testing.T) {
+	outcomes := []storage.Outcome{storage.OutcomeApplied, storage.OutcomeDuplicate, storage.OutcomeRefused, storage.OutcomeFailed, ""}
+	rapid.Check(t, func(t *rapid.T) {
+		rec := storage.DeliveryRecord{ID: rapid.Int64().Draw(t, "id"),
+			Outcome: rapid.OneOf(rapid.SampledFrom(outcomes), rapid.Map(rapid.String(), func(s string) storage.Outcome { return storage.Outcome(s) })).Draw(t, "outcome")}
+		for _, code := range []int{http.StatusOK, http.StatusAccepted} {
+			if _, got := Reply(code, rec); !bytes.Equal(got, acceptedByEncodingJSON(rec)) {
+				t.Fatalf("Reply(%d, %+v) = %q, encoding/json writes %q", code, rec, got, acceptedByEncodingJSON(rec))
+			}
+		}
+	})
+}
+
+func FuzzAcceptedReply(f *testing.F) {
+	f.Add(int64(1), "applied")
+	f.Add(int64(-9223372036854775808), "du<p>&\"\u2028")
+	f.Add(int64(0), "\xff")
+	f.Fuzz(func(t *testing.T, id int64, outcome string) {
+		rec := storage.DeliveryRecord{ID: id, Outcome: storage.Outcome(outcome)}
+		if _, got := Reply(http.StatusOK, rec); !bytes.Equal(got, acceptedByEncodingJSON(rec)) {
+			t.Fatalf("Reply(200, %+v) = %q, encoding/json writes %q", rec, got, acceptedByEncodingJSON(rec))
+		}
+	})
 }
