@@ -323,3 +323,32 @@ func firstContactWithBookings(t *testing.T, s *Store) string {
 	t.Fatal("the fixtures have no contact with a booking")
 	return ""
 }
+
+// TestContactNameFollowsTheNewestObservation: the name is written apart
+// from the upsert (so a returning person's unchanged name leaves
+// contacts_name alone), yet a contact still takes the newest observation's
+// name in either delivery order, and is found by it.
+func TestContactNameFollowsTheNewestObservation(t *testing.T) {
+	for _, newestFirst := range []bool{false, true} {
+		s := openTestStore(t)
+		ev := newEvent(fmt.Sprint("rename-", newestFirst), testT0, 1)
+		old := newInvitee(ev, "rename-old", "sam@example.com", "Sam Old", testT0)
+		renamed := *old
+		renamed.Name, renamed.UpdatedAt = "Sam New", calendly.NewTime(testT0.Add(time.Hour))
+		bodies := []*calendly.Invitee{old, &renamed}
+		if newestFirst {
+			bodies = []*calendly.Invitee{&renamed, old}
+		}
+		for i, inv := range bodies {
+			at := testT0.Add(time.Duration(i) * time.Minute)
+			record(t, s, signedDelivery(t, inviteeBody(t, calendly.EventInviteeCreated, at, inv, ev), at))
+		}
+		if c := mustContact(t, s, "sam@example.com"); c.Name != "Sam New" {
+			t.Errorf("newest first %v: the contact is named %q, want the newest observation's %q", newestFirst, c.Name, "Sam New")
+		}
+		found := mustPage(t, s.Panes(), ContactPage{Sort: ContactsByName, Search: "sam n"})
+		if len(found) != 1 || found[0].Name != "Sam New" {
+			t.Errorf("newest first %v: searching by the new name finds %+v", newestFirst, found)
+		}
+	}
+}
