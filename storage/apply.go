@@ -87,10 +87,15 @@ WHERE excluded.version > version OR coalesce(excluded.name_version_stored, exclu
 UPDATE recipients SET no_show = ?, no_show_uri = ?, no_show_version = ?
 WHERE role = 'invitee' AND key = ? AND no_show_version < ?`
 
+	// A contact follows its newest observation. The name is set apart,
+	// only when it changes, so contacts_name moves only when its key does
+	// (a returning person keeps their name).
 	sqlUpsertContact = `
-INSERT INTO contacts (email, name, timezone, version) VALUES (?, ?, ?, ?)
-ON CONFLICT (email) DO UPDATE SET name = excluded.name, timezone = excluded.timezone, version = excluded.version
+INSERT INTO contacts (email, name, timezone, version) VALUES (?1, ?2, ?3, ?4)
+ON CONFLICT (email) DO UPDATE SET timezone = excluded.timezone, version = excluded.version
 WHERE excluded.version > contacts.version`
+
+	sqlRenameContact = `UPDATE contacts SET name = ?2 WHERE email = ?1 AND version = ?3 AND name IS NOT ?2`
 
 	sqlInsertLink = `INSERT INTO reschedules (old_invitee, new_invitee) VALUES (?, ?) ON CONFLICT DO NOTHING`
 
@@ -123,12 +128,12 @@ WHERE (email, kind, at, event_stored, invitee_stored) IS NOT
 
 // statements are the writer's prepared statements, bound to its connection.
 type statements struct {
-	upsertEvent, insertEventStub, deleteEventHosts, deleteEventGuests  *sql.Stmt
-	insertHosts, insertEventHosts, insertEventGuests                   *sql.Stmt
-	insertGuestContacts                                                *sql.Stmt
-	upsertInvitee, updateNoShow, upsertContact, insertLink             *sql.Stmt
-	loadInvitee, loadLinks, loadOlders, upsertActivity, deleteActivity *sql.Stmt
-	savepoint, release, rollbackTo                                     *sql.Stmt
+	upsertEvent, insertEventStub, deleteEventHosts, deleteEventGuests     *sql.Stmt
+	insertHosts, insertEventHosts, insertEventGuests                      *sql.Stmt
+	insertGuestContacts                                                   *sql.Stmt
+	upsertInvitee, updateNoShow, upsertContact, renameContact, insertLink *sql.Stmt
+	loadInvitee, loadLinks, loadOlders, upsertActivity, deleteActivity    *sql.Stmt
+	savepoint, release, rollbackTo                                        *sql.Stmt
 }
 
 func prepareStatements(ctx context.Context, conn *sql.Conn) (*statements, error) {
@@ -148,6 +153,7 @@ func prepareStatements(ctx context.Context, conn *sql.Conn) (*statements, error)
 		{&st.upsertInvitee, sqlUpsertInvitee},
 		{&st.updateNoShow, sqlUpdateNoShow},
 		{&st.upsertContact, sqlUpsertContact},
+		{&st.renameContact, sqlRenameContact},
 		{&st.insertLink, sqlInsertLink},
 		{&st.loadInvitee, sqlLoadInvitee},
 		{&st.loadLinks, sqlLoadLinks},
@@ -172,7 +178,7 @@ func (st *statements) close() {
 	for _, s := range []*sql.Stmt{
 		st.upsertEvent, st.insertEventStub, st.deleteEventHosts, st.deleteEventGuests,
 		st.insertHosts, st.insertEventHosts, st.insertEventGuests, st.insertGuestContacts,
-		st.upsertInvitee, st.updateNoShow, st.upsertContact, st.insertLink,
+		st.upsertInvitee, st.updateNoShow, st.upsertContact, st.renameContact, st.insertLink,
 		st.loadInvitee, st.loadLinks, st.loadOlders, st.upsertActivity, st.deleteActivity,
 		st.savepoint, st.release, st.rollbackTo,
 	} {
@@ -319,6 +325,9 @@ func (st *statements) applyInvitee(ctx context.Context, c change) error {
 		contactVersion := nameRank + "|" + storedTime(inv.UpdatedAt.Time) + "|" + inv.URI + "|" + version
 		if _, err := st.upsertContact.ExecContext(ctx, email, name, calendly.Str(inv.Timezone), contactVersion); err != nil {
 			return fmt.Errorf("storing contact of %s: %w", inv.URI, err)
+		}
+		if _, err := st.renameContact.ExecContext(ctx, email, name, contactVersion); err != nil {
+			return fmt.Errorf("storing the name of the contact of %s: %w", inv.URI, err)
 		}
 	}
 	touched := []string{inv.URI}
