@@ -78,6 +78,10 @@ func benchmarkRecord(b *testing.B, path string, ds []IncomingDelivery) {
 		if _, err := s.conn.ExecContext(context.Background(), "PRAGMA wal_autocheckpoint = 0"); err != nil {
 			b.Fatal(err)
 		}
+		if err := s.ckpt.close(); err != nil {
+			b.Fatal(err)
+		}
+		s.ckpt = nil
 	}
 	b.Logf("page_size %d, cache_size %d, wal_autocheckpoint %d", pageSize, cacheSize, checkpoint)
 	var next atomic.Int64

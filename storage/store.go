@@ -46,6 +46,7 @@ type Store struct {
 	st      *statements
 	logSt   *logStatements
 	w       *writer
+	ckpt    *checkpointer // nil for a read-only store
 	subs    subscribers
 	closeMu sync.Mutex
 	closed  bool
@@ -104,7 +105,13 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err := s.readDB.PingContext(ctx); err != nil {
 		return nil, fmt.Errorf("storage: cannot open %s for reading: %w", path, err)
 	}
-	s.w = newWriter(s.conn, s.st, s.logSt, s.subs.notify)
+	if s.ckpt, err = startCheckpointer(ctx, path, checkpointItems, checkpointDelay); err != nil {
+		return nil, err
+	}
+	s.w = newWriter(s.conn, s.st, s.logSt, func(items int) {
+		s.ckpt.committed(items)
+		s.subs.notify()
+	})
 	ok = true
 	return s, nil
 }
@@ -126,6 +133,9 @@ func (s *Store) Close() error {
 
 func (s *Store) closeDBs() error {
 	var errs []error
+	if s.ckpt != nil {
+		errs = append(errs, s.ckpt.close())
+	}
 	if s.st != nil {
 		s.st.close()
 	}

@@ -46,7 +46,7 @@ type writer struct {
 	conn     *sql.Conn
 	st       *statements
 	log      *logStatements
-	onCommit func()
+	onCommit func(items int) // after a commit that wrote items
 
 	// Owned by the writer goroutine: the delivery-log upkeep (retention.go).
 	limits             retention
@@ -65,7 +65,7 @@ type writer struct {
 	answerQueued chan struct{} // wakes the writer to arm its answer flush
 }
 
-func newWriter(conn *sql.Conn, st *statements, log *logStatements, onCommit func()) *writer {
+func newWriter(conn *sql.Conn, st *statements, log *logStatements, onCommit func(items int)) *writer {
 	w := &writer{
 		conn: conn, st: st, log: log, onCommit: onCommit, limits: defaultRetention,
 		accepted: make(chan *writeRequest, acceptedQueueLen),
@@ -226,7 +226,7 @@ func (w *writer) commit(batch []*writeRequest) {
 		req.result <- results[i]
 	}
 	if w.onCommit != nil && len(batch) > 0 {
-		w.onCommit()
+		w.onCommit(len(batch))
 	}
 }
 

@@ -1,0 +1,206 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Background checkpoints.
+//
+// A checkpoint copies the pages the WAL holds back into the database file.
+// SQLite's default runs one inside the COMMIT that takes the WAL past 1,000
+// frames, which with group commit is nearly every batch: each page a batch
+// changed is copied at once, though the next batches change most of the same
+// pages again, and the batch's callers wait for the copy. Here a second
+// connection copies in the background instead, once a few thousand frames
+// have gathered, so a page many batches change is copied once and no COMMIT
+// waits for the copy. A PASSIVE checkpoint takes no lock a writer or reader
+// needs: the writer keeps appending to the WAL while it runs.
+//
+// How many frames have gathered is estimated from what the writer committed
+// (items: deliveries, refused requests, snapshots), at about 16 frames a
+// delivery (BENCHMARKS.md, "Storage exploration (issue 6)"). go-sqlite3
+// exposes no sqlite3_wal_hook, and the other exact source, the mxFrame field
+// of the -shm file, cannot be read safely from Go: closing any descriptor of
+// that file drops the POSIX locks SQLite holds on it in this process.
+//
+// The WAL starts over from its first frame only once a checkpoint has
+// copied every frame and no reader still uses them; under steady load a
+// background checkpoint rarely ends with nothing new behind it, so the
+// writer keeps its own checkpoint as a backstop at a larger size
+// (writerCheckpointPages): that one copies only what the background has not,
+// and lets the WAL restart and be cut back to journal_size_limit.
+const (
+	// checkpointItems is how many committed items start a background
+	// checkpoint: about 4,000 frames on a grown store, 2,500 on an empty one.
+	checkpointItems = 250
+	// checkpointDelay bounds how long committed items wait to be copied
+	// when fewer than checkpointItems gather: after a burst the WAL is
+	// copied whole, so the writer's next commit restarts it.
+	checkpointDelay = 500 * time.Millisecond
+	// writerCheckpointPages is the writer's own wal_autocheckpoint: the
+	// backstop for when the background falls behind or fails.
+	writerCheckpointPages = 8000
+)
+
+// checkpointParams are the background connection's settings: it never
+// changes a row, and it syncs the database after a checkpoint as the
+// writer's own would (synchronous=FULL).
+const checkpointParams = "_busy_timeout=5000&_synchronous=FULL"
+
+// checkpointer runs PASSIVE checkpoints on its own connection, in its own
+// goroutine, when the writer has committed enough.
+type checkpointer struct {
+	db    *sql.DB
+	path  string
+	every int64         // items between checkpoints
+	delay time.Duration // the longest a committed item waits for a checkpoint
+
+	pending atomic.Int64 // items committed since the last checkpoint began
+	wake    chan struct{}
+	stop    chan struct{}
+	done    chan struct{}
+	logger  atomic.Pointer[slog.Logger]
+
+	mu      sync.Mutex
+	stats   CheckpointStats
+	lastErr error
+}
+
+// CheckpointStats tells what the background checkpoints did: how many ran,
+// how many failed, and the WAL as the last one left it (frames in the WAL,
+// frames of it copied into the database).
+type CheckpointStats struct {
+	Runs, Failures   int
+	WALFrames, Moved int
+}
+
+// startCheckpointer opens the background connection to path and starts its
+// goroutine. Its first checkpoint copies back what a crash left in the WAL.
+func startCheckpointer(ctx context.Context, path string, every int64, delay time.Duration) (*checkpointer, error) {
+	db, err := sql.Open("sqlite3", dsn(path, checkpointParams))
+	if err != nil {
+		return nil, fmt.Errorf("storage: cannot open %s for checkpoints: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("storage: cannot open %s for checkpoints: %w", path, err)
+	}
+	c := &checkpointer{
+		db: db, path: path, every: every, delay: delay,
+		wake: make(chan struct{}, 1),
+		stop: make(chan struct{}),
+		done: make(chan struct{}),
+	}
+	c.logger.Store(slog.Default())
+	c.pending.Store(every) // a checkpoint at once, for a WAL a crash left
+	c.wake <- struct{}{}
+	go c.run()
+	return c, nil
+}
+
+// committed is the writer's hook: items were just committed. It never
+// blocks.
+func (c *checkpointer) committed(items int) {
+	if c == nil {
+		return
+	}
+	if c.pending.Add(int64(items)) >= c.every {
+		select {
+		case c.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (c *checkpointer) run() {
+	defer close(c.done)
+	delay := time.NewTimer(c.delay)
+	defer delay.Stop()
+	for {
+		select {
+		case <-c.stop:
+			return
+		case <-c.wake:
+			if c.pending.Load() < c.every {
+				delay.Reset(c.delay)
+				continue
+			}
+		case <-delay.C:
+			if c.pending.Load() == 0 {
+				continue
+			}
+		}
+		c.pending.Store(0)
+		c.checkpoint()
+		delay.Reset(c.delay)
+	}
+}
+
+// checkpoint runs one PASSIVE checkpoint. A failure is logged when it
+// starts and when it ends, not at every attempt; it loses nothing, since
+// what was not copied stays in the WAL, where readers and the writer's own
+// checkpoint find it.
+func (c *checkpointer) checkpoint() {
+	var busy, frames, moved int
+	err := c.db.QueryRowContext(context.Background(), "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &moved)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.stats.Runs++
+	if err != nil {
+		c.stats.Failures++
+		if c.lastErr == nil {
+			c.logger.Load().Error("storage: background checkpoints are failing; the WAL grows until the writer's own checkpoint copies it (check the disk)",
+				"db", c.path, "err", err)
+		}
+		c.lastErr = err
+		return
+	}
+	if c.lastErr != nil {
+		c.logger.Load().Info("storage: background checkpoints work again", "db", c.path, "failures", c.stats.Failures)
+		c.lastErr = nil
+	}
+	if busy == 0 { // busy: the writer's own checkpoint was running
+		c.stats.WALFrames, c.stats.Moved = frames, moved
+	}
+}
+
+// statsNow returns what the checkpoints have done so far.
+func (c *checkpointer) statsNow() CheckpointStats {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stats
+}
+
+// close waits for a running checkpoint to end and closes the connection.
+func (c *checkpointer) close() error {
+	close(c.stop)
+	<-c.done
+	return c.db.Close()
+}
+
+// SetLogger says where the store logs what goes wrong in the background
+// (checkpoints); by default, slog.Default(). Nothing secret is logged.
+func (s *Store) SetLogger(l *slog.Logger) {
+	if s.ckpt != nil && l != nil {
+		s.ckpt.logger.Store(l)
+	}
+}
+
+// CheckpointStats tells what the background checkpoints have done (zero for
+// a read-only store).
+func (s *Store) CheckpointStats() CheckpointStats {
+	if s.ckpt == nil {
+		return CheckpointStats{}
+	}
+	return s.ckpt.statsNow()
+}
