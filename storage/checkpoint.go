@@ -29,23 +29,31 @@ import (
 // of the -shm file, cannot be read safely from Go: closing any descriptor of
 // that file drops the POSIX locks SQLite holds on it in this process.
 //
-// The WAL starts over from its first frame only once a checkpoint has
-// copied every frame and no reader still uses them; under steady load a
-// background checkpoint rarely ends with nothing new behind it, so the
-// writer keeps its own checkpoint as a backstop at a larger size
-// (writerCheckpointPages): that one copies only what the background has not,
-// and lets the WAL restart and be cut back to journal_size_limit.
+// The WAL starts over from its first frame (and is cut back to
+// journal_size_limit) only when the writer begins a transaction after a
+// checkpoint copied every frame, and no reader still uses them. Under steady
+// load a background checkpoint never ends so: the writer commits again while
+// it copies. So once a background checkpoint leaves a WAL of restartFrames
+// or more, the writer, right after its next COMMIT, copies the little the
+// background has not (the batches committed while it ran) with a PASSIVE
+// checkpoint of its own, and its next transaction restarts the WAL. The
+// writer's automatic checkpoint stays only as a backstop, at
+// writerCheckpointPages, for when the background fails or falls behind.
 const (
 	// checkpointItems is how many committed items start a background
-	// checkpoint: about 4,000 frames on a grown store, 2,500 on an empty one.
+	// checkpoint: about 4,000 frames on a grown store, 3,000 on an empty one.
 	checkpointItems = 250
 	// checkpointDelay bounds how long committed items wait to be copied
 	// when fewer than checkpointItems gather: after a burst the WAL is
 	// copied whole, so the writer's next commit restarts it.
 	checkpointDelay = 500 * time.Millisecond
+	// checkpointRestartFrames is the WAL length at which the writer
+	// finishes a background checkpoint so the WAL restarts: about the
+	// journal_size_limit, so the file seldom grows past it.
+	checkpointRestartFrames = walSizeLimit / 4096
 	// writerCheckpointPages is the writer's own wal_autocheckpoint: the
 	// backstop for when the background falls behind or fails.
-	writerCheckpointPages = 8000
+	writerCheckpointPages = 10000
 )
 
 // checkpointParams are the background connection's settings: it never
@@ -56,16 +64,19 @@ const checkpointParams = "_busy_timeout=5000&_synchronous=FULL"
 // checkpointer runs PASSIVE checkpoints on its own connection, in its own
 // goroutine, when the writer has committed enough.
 type checkpointer struct {
-	db    *sql.DB
-	path  string
-	every int64         // items between checkpoints
-	delay time.Duration // the longest a committed item waits for a checkpoint
+	db      *sql.DB
+	path    string
+	every   int64         // items between checkpoints
+	restart int           // WAL frames at which the writer finishes a checkpoint
+	delay   time.Duration // the longest a committed item waits for a checkpoint
 
-	pending atomic.Int64 // items committed since the last checkpoint began
-	wake    chan struct{}
-	stop    chan struct{}
-	done    chan struct{}
-	logger  atomic.Pointer[slog.Logger]
+	pending   atomic.Int64 // items committed since the last checkpoint began
+	finishDue atomic.Bool  // the writer is to finish the last checkpoint
+	closed    atomic.Bool  // close has begun: the hook does nothing
+	wake      chan struct{}
+	stop      chan struct{}
+	done      chan struct{}
+	logger    atomic.Pointer[slog.Logger]
 
 	mu      sync.Mutex
 	stats   CheckpointStats
@@ -73,16 +84,17 @@ type checkpointer struct {
 }
 
 // CheckpointStats tells what the background checkpoints did: how many ran,
-// how many failed, and the WAL as the last one left it (frames in the WAL,
-// frames of it copied into the database).
+// how many failed, how many the writer finished so the WAL could restart,
+// and the WAL as the last background one left it (frames in the WAL, frames
+// of it copied into the database).
 type CheckpointStats struct {
-	Runs, Failures   int
-	WALFrames, Moved int
+	Runs, Failures, Finished int
+	WALFrames, Moved         int
 }
 
 // startCheckpointer opens the background connection to path and starts its
 // goroutine. Its first checkpoint copies back what a crash left in the WAL.
-func startCheckpointer(ctx context.Context, path string, every int64, delay time.Duration) (*checkpointer, error) {
+func startCheckpointer(ctx context.Context, path string, every int64, restart int, delay time.Duration) (*checkpointer, error) {
 	db, err := sql.Open("sqlite3", dsn(path, checkpointParams))
 	if err != nil {
 		return nil, fmt.Errorf("storage: cannot open %s for checkpoints: %w", path, err)
@@ -96,7 +108,7 @@ func startCheckpointer(ctx context.Context, path string, every int64, delay time
 		return nil, fmt.Errorf("storage: cannot open %s for checkpoints: %w", path, err)
 	}
 	c := &checkpointer{
-		db: db, path: path, every: every, delay: delay,
+		db: db, path: path, every: every, restart: restart, delay: delay,
 		wake: make(chan struct{}, 1),
 		stop: make(chan struct{}),
 		done: make(chan struct{}),
@@ -108,17 +120,39 @@ func startCheckpointer(ctx context.Context, path string, every int64, delay time
 	return c, nil
 }
 
-// committed is the writer's hook: items were just committed. It never
-// blocks.
-func (c *checkpointer) committed(items int) {
-	if c == nil {
+// committed is the writer's hook: items were just committed on conn, the
+// writer's connection. It never blocks on the background; when the last
+// background checkpoint left a long WAL it finishes that checkpoint on conn.
+// After close it does nothing.
+func (c *checkpointer) committed(conn *sql.Conn, items int) {
+	if c == nil || c.closed.Load() {
 		return
+	}
+	if c.finishDue.Load() {
+		c.finish(conn)
 	}
 	if c.pending.Add(int64(items)) >= c.every {
 		select {
 		case c.wake <- struct{}{}:
 		default:
 		}
+	}
+}
+
+// finish copies, on the writer's connection, what the last background
+// checkpoint left, so the writer's next transaction restarts the WAL.
+func (c *checkpointer) finish(conn *sql.Conn) {
+	var busy, frames, moved int
+	err := conn.QueryRowContext(context.Background(), "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &moved)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err != nil {
+		c.failed(err)
+		return
+	}
+	if busy == 0 { // busy: the background is copying again; finish after it
+		c.finishDue.Store(false)
+		c.stats.Finished++
 	}
 }
 
@@ -157,12 +191,7 @@ func (c *checkpointer) checkpoint() {
 	defer c.mu.Unlock()
 	c.stats.Runs++
 	if err != nil {
-		c.stats.Failures++
-		if c.lastErr == nil {
-			c.logger.Load().Error("storage: background checkpoints are failing; the WAL grows until the writer's own checkpoint copies it (check the disk)",
-				"db", c.path, "err", err)
-		}
-		c.lastErr = err
+		c.failed(err)
 		return
 	}
 	if c.lastErr != nil {
@@ -171,7 +200,24 @@ func (c *checkpointer) checkpoint() {
 	}
 	if busy == 0 { // busy: the writer's own checkpoint was running
 		c.stats.WALFrames, c.stats.Moved = frames, moved
+		// Even a WAL copied whole waits for the writer: its transaction
+		// restarts the WAL only if it began after the copy ended, and under
+		// load it began during it.
+		if frames >= c.restart {
+			c.finishDue.Store(true)
+		}
 	}
+}
+
+// failed counts a failed checkpoint and logs the first of a run of them.
+// Called with c.mu held.
+func (c *checkpointer) failed(err error) {
+	c.stats.Failures++
+	if c.lastErr == nil {
+		c.logger.Load().Error("storage: checkpoints are failing; the WAL grows until the writer's own checkpoint copies it (check the disk)",
+			"db", c.path, "err", err)
+	}
+	c.lastErr = err
 }
 
 // statsNow returns what the checkpoints have done so far.
@@ -183,6 +229,7 @@ func (c *checkpointer) statsNow() CheckpointStats {
 
 // close waits for a running checkpoint to end and closes the connection.
 func (c *checkpointer) close() error {
+	c.closed.Store(true)
 	close(c.stop)
 	<-c.done
 	return c.db.Close()

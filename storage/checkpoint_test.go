@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,25 +33,36 @@ func realisticDeliveries(t *testing.T, runID string, n int) []IncomingDelivery {
 // useCheckpointer replaces the store's background checkpointer by one
 // with these settings (every ≤ 0: none) and turns the writer's own
 // checkpoint off, so whatever is copied back was copied by the background.
-// Call it before the store's first write.
 func useCheckpointer(t *testing.T, s *Store, every int64, delay time.Duration) {
 	t.Helper()
-	ctx := context.Background()
-	if _, err := s.conn.ExecContext(ctx, "PRAGMA wal_autocheckpoint = 0"); err != nil {
+	useCheckpointerRestart(t, s, every, checkpointRestartFrames, delay)
+}
+
+// useCheckpointerRestart is useCheckpointer with the WAL length at which the
+// writer finishes a background checkpoint. The swap runs on the writer's
+// goroutine, which is the one that calls the checkpointer's hook.
+func useCheckpointerRestart(t *testing.T, s *Store, every int64, restart int, delay time.Duration) {
+	t.Helper()
+	swap := func(ctx context.Context, conn *sql.Conn) error {
+		if _, err := conn.ExecContext(ctx, "PRAGMA wal_autocheckpoint = 0"); err != nil {
+			return err
+		}
+		if s.ckpt != nil {
+			if err := s.ckpt.close(); err != nil {
+				return err
+			}
+			s.ckpt = nil
+		}
+		if every <= 0 {
+			return nil
+		}
+		c, err := startCheckpointer(ctx, s.path, every, restart, delay)
+		s.ckpt = c
+		return err
+	}
+	if _, err := s.w.submit(context.Background(), &writeRequest{exec: swap}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.ckpt.close(); err != nil {
-		t.Fatal(err)
-	}
-	s.ckpt = nil
-	if every <= 0 {
-		return
-	}
-	c, err := startCheckpointer(ctx, s.path, every, delay)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.ckpt = c
 }
 
 func sizeOf(t *testing.T, path string) int64 {
@@ -106,10 +119,12 @@ func TestCheckpointAfterTheDelay(t *testing.T) {
 	waitFor(t, "the first checkpoint", func() bool { return s.CheckpointStats().Runs >= 1 })
 	before := sizeOf(t, s.path)
 	record(t, s, realisticDeliveries(t, "delay", 5)...)
-	waitFor(t, "a checkpoint after the delay", func() bool { return sizeOf(t, s.path) > before })
-	st := s.CheckpointStats()
-	if st.Runs < 2 || st.Moved != st.WALFrames {
+	waitFor(t, "a checkpoint after the delay", func() bool { return s.CheckpointStats().Runs >= 2 })
+	if st := s.CheckpointStats(); st.Moved != st.WALFrames || st.Moved == 0 {
 		t.Errorf("after the delay: %+v, want every frame copied", st)
+	}
+	if got := sizeOf(t, s.path); got <= before {
+		t.Errorf("the database file did not grow (%d → %d bytes): nothing was copied back", before, got)
 	}
 }
 
@@ -132,7 +147,7 @@ func TestCloseStopsTheCheckpointer(t *testing.T) {
 	default:
 		t.Fatal("Close returned while the checkpointer still ran")
 	}
-	c.committed(100) // a late hook call neither blocks nor panics
+	c.committed(nil, 100) // a late hook call neither blocks nor panics
 	waitFor(t, "the store's goroutines to end", func() bool { return runtime.NumGoroutine() <= baseline })
 }
 
@@ -197,7 +212,7 @@ func TestAStoreLeftWithABigWALOpensAndReadsRight(t *testing.T) {
 func TestCheckpointFailuresAreLoggedOnce(t *testing.T) {
 	s := openTestStore(t)
 	useCheckpointer(t, s, 0, 0)
-	c, err := startCheckpointer(context.Background(), s.path, 1<<40, time.Hour)
+	c, err := startCheckpointer(context.Background(), s.path, 1<<40, checkpointRestartFrames, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,5 +239,60 @@ func TestCheckpointFailuresAreLoggedOnce(t *testing.T) {
 	c.checkpoint()
 	if n := strings.Count(logged.String(), "level=INFO"); n != 1 {
 		t.Errorf("%d lines after recovering, want 1:\n%s", n, logged.String())
+	}
+}
+
+// TestTheWALRestartsUnderSteadyLoad: under load that never pauses, the
+// writer finishes what the background checkpoint left, so the WAL starts
+// over and its file stays small (400 deliveries with no checkpoint leave
+// over 4 MB: TestAStoreLeftWithABigWALOpensAndReadsRight).
+func TestTheWALRestartsUnderSteadyLoad(t *testing.T) {
+	s := openTestStore(t)
+	useCheckpointerRestart(t, s, 20, 200, time.Hour)
+	ds := realisticDeliveries(t, "steady", 400)
+	var wg sync.WaitGroup
+	for w := range 8 { // concurrent callers: group commit, as the listener
+		wg.Go(func() {
+			for i := w; i < len(ds); i += 8 {
+				if _, err := s.RecordDelivery(context.Background(), ds[i]); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	st := s.CheckpointStats()
+	if st.Runs < 5 || st.Failures != 0 {
+		t.Errorf("checkpoints: %+v, want at least 5 and no failure", st)
+	}
+	if got := sizeOf(t, s.path+"-wal"); got > 4<<20 { // with no restart: about 20 MB
+		t.Errorf("the WAL file holds %d bytes after 400 deliveries (checkpoints %+v): it did not restart", got, st)
+	}
+}
+
+// TestTheWALShrinksAfterABurst: after a burst left a WAL larger than
+// journal_size_limit, the checkpoint after the delay copies it whole, and
+// the next commit starts it over and cuts the file back to the limit.
+func TestTheWALShrinksAfterABurst(t *testing.T) {
+	s := openTestStore(t)
+	const limit = 256 << 10
+	if _, err := s.conn.ExecContext(context.Background(), fmt.Sprintf("PRAGMA journal_size_limit = %d", limit)); err != nil {
+		t.Fatal(err)
+	}
+	useCheckpointer(t, s, 0, 0) // the burst: nothing copied
+	ds := realisticDeliveries(t, "burst", 201)
+	record(t, s, ds[:200]...)
+	if got := sizeOf(t, s.path+"-wal"); got < 4*limit {
+		t.Fatalf("the burst left a WAL of %d bytes; the test wants a large one", got)
+	}
+	useCheckpointer(t, s, 1<<40, 10*time.Millisecond)
+	waitFor(t, "the WAL copied whole", func() bool {
+		st := s.CheckpointStats()
+		return st.Moved > 0 && st.Moved == st.WALFrames
+	})
+	record(t, s, ds[200])
+	if got := sizeOf(t, s.path+"-wal"); got > limit {
+		t.Errorf("after the burst the WAL file holds %d bytes, want at most %d", got, limit)
 	}
 }

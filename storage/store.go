@@ -105,11 +105,11 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err := s.readDB.PingContext(ctx); err != nil {
 		return nil, fmt.Errorf("storage: cannot open %s for reading: %w", path, err)
 	}
-	if s.ckpt, err = startCheckpointer(ctx, path, checkpointItems, checkpointDelay); err != nil {
+	if s.ckpt, err = startCheckpointer(ctx, path, checkpointItems, checkpointRestartFrames, checkpointDelay); err != nil {
 		return nil, err
 	}
 	s.w = newWriter(s.conn, s.st, s.logSt, func(items int) {
-		s.ckpt.committed(items)
+		s.ckpt.committed(s.conn, items)
 		s.subs.notify()
 	})
 	ok = true
