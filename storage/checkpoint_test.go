@@ -65,6 +65,21 @@ func useCheckpointerRestart(t *testing.T, s *Store, every int64, restart int, de
 	}
 }
 
+// truncateWAL copies the whole WAL into the database and empties it, on
+// the writer's connection, once no background checkpoint is running (a
+// TRUNCATE checkpoint that finds one returns busy and does nothing).
+func truncateWAL(t *testing.T, s *Store) {
+	t.Helper()
+	waitFor(t, "a TRUNCATE checkpoint that is not busy", func() bool {
+		var busy, frames, moved int
+		err := s.conn.QueryRowContext(context.Background(), "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &frames, &moved)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return busy == 0
+	})
+}
+
 func sizeOf(t *testing.T, path string) int64 {
 	t.Helper()
 	info, err := os.Stat(path)
