@@ -131,7 +131,9 @@ func (c *checkpointer) committed(conn *sql.Conn, items int) {
 	if c.finishDue.Load() {
 		c.finish(conn)
 	}
-	if c.pending.Add(int64(items)) >= c.every {
+	// Wake the goroutine when a checkpoint is due, and for the first items
+	// after one, to arm the delay.
+	if n := c.pending.Add(int64(items)); n >= c.every || n == int64(items) {
 		select {
 		case c.wake <- struct{}{}:
 		default:
@@ -160,23 +162,29 @@ func (c *checkpointer) run() {
 	defer close(c.done)
 	delay := time.NewTimer(c.delay)
 	defer delay.Stop()
+	armed := true // the first checkpoint is due at once (startCheckpointer)
 	for {
 		select {
 		case <-c.stop:
 			return
 		case <-c.wake:
 			if c.pending.Load() < c.every {
-				delay.Reset(c.delay)
+				if !armed {
+					delay.Reset(c.delay)
+					armed = true
+				}
 				continue
 			}
 		case <-delay.C:
+			armed = false
 			if c.pending.Load() == 0 {
 				continue
 			}
 		}
+		delay.Stop()
+		armed = false
 		c.pending.Store(0)
 		c.checkpoint()
-		delay.Reset(c.delay)
 	}
 }
 
