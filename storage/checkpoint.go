@@ -20,7 +20,10 @@ import (
 // connection copies in the background instead, once a few thousand frames
 // have gathered, so a page many batches change is copied once and no COMMIT
 // waits for the copy. A PASSIVE checkpoint takes no lock a writer or reader
-// needs: the writer keeps appending to the WAL while it runs.
+// needs: the writer keeps appending to the WAL while it runs. Its thread
+// runs at the lowest CPU priority (on Linux): the listener is pinned to one
+// core, and a checkpoint that took half of it raised the p99 of a delivery
+// (on a grown store, 82 → 95 ms; at nice 19, 82 ms as before).
 //
 // How many frames have gathered is estimated from what the writer committed
 // (items: deliveries, refused requests, snapshots), at about 16 frames a
@@ -160,6 +163,10 @@ func (c *checkpointer) finish(conn *sql.Conn) {
 
 func (c *checkpointer) run() {
 	defer close(c.done)
+	if err := yieldToTheWriter(); err != nil {
+		// Not a failure: checkpoints only compete with the writer more.
+		c.logger.Load().Debug("storage: cannot lower the checkpoint thread's priority", "err", err)
+	}
 	delay := time.NewTimer(c.delay)
 	defer delay.Stop()
 	armed := true // the first checkpoint is due at once (startCheckpointer)
