@@ -231,6 +231,7 @@ func TestWriterConnectionSettings(t *testing.T) {
 		{"journal_mode", "wal"},
 		{"synchronous", "2"}, // FULL
 		{"journal_size_limit", fmt.Sprint(walSizeLimit)},
+		{"wal_autocheckpoint", fmt.Sprint(writerCheckpointPages)}, // the backstop; checkpoint.go copies first
 		{"secure_delete", "1"},
 		{"temp_store", "2"}, // MEMORY
 		{"foreign_keys", "1"},

@@ -37,14 +37,14 @@ const walSizeLimit = 16 << 20
 // untouched: the WAL and synchronous=FULL are what make a commit stay.
 // journal_size_limit shrinks the WAL after a burst; secure_delete zeroes
 // what is deleted (pruned bodies, replaced tokens and keys) instead of
-// leaving it in free pages. The WAL is checkpointed at SQLite's default
-// (1,000 pages): 4,000 cut CPU per delivery but raised the p99 of a
-// delivery, each checkpoint being four times longer (BENCHMARKS.md,
-// "Storage exploration (issue 6)").
+// leaving it in free pages. The WAL is checkpointed in the background
+// (checkpoint.go); the writer's own checkpoint, which runs inside a COMMIT,
+// is only the backstop, at writerCheckpointPages instead of SQLite's 1,000.
 var writerPragmas = []string{
 	"PRAGMA temp_store = MEMORY",
 	fmt.Sprintf("PRAGMA journal_size_limit = %d", walSizeLimit),
 	"PRAGMA secure_delete = ON",
+	fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", writerCheckpointPages),
 }
 
 // tuneWriter applies writerPragmas to the writer's connection.

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -30,7 +31,13 @@ import (
 // it from when it exists (grown by the same number of events).
 // CALWATCH_BENCH_KEEP_WAL names a folder where a run leaves a copy of its
 // store and of a WAL holding every page it wrote (no checkpoint during the
-// run), for bench/wal-pages.py.
+// run), for bench/wal-pages.py. To compare checkpoint settings without a
+// rebuild, CALWATCH_BENCH_CHECKPOINT_ITEMS sets the items between
+// background checkpoints (0: none), CALWATCH_BENCH_CHECKPOINT_RESTART the
+// WAL frames at which the writer finishes one (with ITEMS), and
+// CALWATCH_BENCH_WRITER_CHECKPOINT the writer's own wal_autocheckpoint (0:
+// none); ckpt-runs is how many background checkpoints ran, ckpt-finished
+// how many the writer finished.
 //
 //	go test -run '^$' -bench RecordRealistic -benchtime 20000x -count 3 ./storage/
 //
@@ -78,7 +85,33 @@ func benchmarkRecord(b *testing.B, path string, ds []IncomingDelivery) {
 		if _, err := s.conn.ExecContext(context.Background(), "PRAGMA wal_autocheckpoint = 0"); err != nil {
 			b.Fatal(err)
 		}
+		if err := s.ckpt.close(); err != nil {
+			b.Fatal(err)
+		}
+		s.ckpt = nil
 	}
+	if v, err := strconv.Atoi(os.Getenv("CALWATCH_BENCH_WRITER_CHECKPOINT")); err == nil && keepWAL == "" {
+		if _, err := s.conn.ExecContext(context.Background(), fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", v)); err != nil {
+			b.Fatal(err)
+		}
+		checkpoint = v
+	}
+	restart := checkpointRestartFrames
+	if v, err := strconv.Atoi(os.Getenv("CALWATCH_BENCH_CHECKPOINT_RESTART")); err == nil {
+		restart = v
+	}
+	if v, err := strconv.ParseInt(os.Getenv("CALWATCH_BENCH_CHECKPOINT_ITEMS"), 10, 64); err == nil && keepWAL == "" {
+		if err := s.ckpt.close(); err != nil {
+			b.Fatal(err)
+		}
+		s.ckpt = nil
+		if v > 0 {
+			if s.ckpt, err = startCheckpointer(context.Background(), path, v, restart, checkpointDelay); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	ckptBefore := s.CheckpointStats()
 	b.Logf("page_size %d, cache_size %d, wal_autocheckpoint %d", pageSize, cacheSize, checkpoint)
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -101,6 +134,9 @@ func benchmarkRecord(b *testing.B, path string, ds []IncomingDelivery) {
 	b.StopTimer()
 	slices.Sort(latencies)
 	b.ReportMetric(float64(latencies[len(latencies)*99/100])/float64(time.Millisecond), "p99-ms")
+	ckpt := s.CheckpointStats()
+	b.ReportMetric(float64(ckpt.Runs-ckptBefore.Runs), "ckpt-runs")
+	b.ReportMetric(float64(ckpt.Finished-ckptBefore.Finished), "ckpt-finished")
 	cpu, sys, written := processCPU(b)-cpuBefore, processSystemCPU(b)-sysBefore, processIO().minus(ioBefore)
 	if keepWAL != "" {
 		copyFile(b, path, filepath.Join(keepWAL, "calwatch.db"))

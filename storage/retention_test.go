@@ -232,9 +232,7 @@ func TestPrunedBytesLeaveTheFile(t *testing.T) {
 	if report, err := s.PruneDeliveries(ctx, testT0.Add(time.Hour)); err != nil || report.Deliveries != 1 {
 		t.Fatalf("prune = %+v, %v; want the one old row removed", report, err)
 	}
-	if _, err := s.conn.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
-		t.Fatal(err)
-	}
+	truncateWAL(t, s)
 	for _, p := range []string{path, path + "-wal"} {
 		b, err := os.ReadFile(p)
 		if err != nil && !os.IsNotExist(err) {

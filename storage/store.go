@@ -48,6 +48,7 @@ type Store struct {
 	st      *statements
 	logSt   *logStatements
 	w       *writer
+	ckpt    *checkpointer // nil for a read-only store
 	subs    subscribers
 	closeMu sync.Mutex
 	closed  bool
@@ -110,7 +111,13 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err := replay.load(ctx, s.conn); err != nil {
 		return nil, err
 	}
-	s.w = newWriter(s.conn, s.st, s.logSt, replay, s.subs.notify)
+	if s.ckpt, err = startCheckpointer(ctx, path, checkpointItems, checkpointRestartFrames, checkpointDelay); err != nil {
+		return nil, err
+	}
+	s.w = newWriter(s.conn, s.st, s.logSt, replay, func(items int) {
+		s.ckpt.committed(s.conn, items)
+		s.subs.notify()
+	})
 	ok = true
 	return s, nil
 }
@@ -132,6 +139,9 @@ func (s *Store) Close() error {
 
 func (s *Store) closeDBs() error {
 	var errs []error
+	if s.ckpt != nil {
+		errs = append(errs, s.ckpt.close())
+	}
 	if s.st != nil {
 		s.st.close()
 	}

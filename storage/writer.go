@@ -46,8 +46,8 @@ type writer struct {
 	conn     *sql.Conn
 	st       *statements
 	log      *logStatements
-	replay   *replayKeys // the recent replay keys (replaykeys.go)
-	onCommit func()
+	replay   *replayKeys     // the recent replay keys (replaykeys.go)
+	onCommit func(items int) // after a commit that wrote items
 
 	// Owned by the writer goroutine: the delivery-log upkeep (retention.go).
 	limits             retention
@@ -66,7 +66,7 @@ type writer struct {
 	answerQueued chan struct{} // wakes the writer to arm its answer flush
 }
 
-func newWriter(conn *sql.Conn, st *statements, log *logStatements, replay *replayKeys, onCommit func()) *writer {
+func newWriter(conn *sql.Conn, st *statements, log *logStatements, replay *replayKeys, onCommit func(items int)) *writer {
 	w := &writer{
 		conn: conn, st: st, log: log, replay: replay, onCommit: onCommit, limits: defaultRetention,
 		accepted: make(chan *writeRequest, acceptedQueueLen),
@@ -227,7 +227,7 @@ func (w *writer) commit(batch []*writeRequest) {
 		req.result <- results[i]
 	}
 	if w.onCommit != nil && len(batch) > 0 {
-		w.onCommit()
+		w.onCommit(len(batch))
 	}
 }
 

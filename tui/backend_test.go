@@ -100,6 +100,18 @@ func TestPollDataVersionReportsAnotherWriter(t *testing.T) {
 	}
 }
 
+// firstReading tells when the poll has taken its first reading.
+type firstReading struct {
+	DataVersioner
+	once  sync.Once
+	taken chan struct{}
+}
+
+func (f *firstReading) DataVersion(ctx context.Context) (int64, error) {
+	defer f.once.Do(func() { close(f.taken) })
+	return f.DataVersioner.DataVersion(ctx)
+}
+
 // TestOfflineSeesAHeadlessListenersWrites runs the --offline wiring: a
 // read-only Panes beside a store written by "another process" (another
 // connection), the data-version poll, and the model re-reading on the
@@ -126,7 +138,11 @@ func TestOfflineSeesAHeadlessListenersWrites(t *testing.T) {
 	}
 	pollCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go hub.PollDataVersion(pollCtx, panes, 5*time.Millisecond)
+	// The write must come after the poll's first reading, or that reading
+	// already holds it and nothing moves.
+	watched := &firstReading{DataVersioner: panes, taken: make(chan struct{})}
+	go hub.PollDataVersion(pollCtx, watched, 5*time.Millisecond)
+	<-watched.taken
 
 	b := fixture.NewBooking("OFF", "Headless Hana", 1, midnight(testNow).Add(11*time.Hour), testNow.Add(-time.Hour))
 	d, err := fixture.Signed(b.Body(calendly.EventInviteeCreated, testNow.Add(-time.Hour)), testNow.Add(-time.Hour))
