@@ -85,6 +85,7 @@ func (a *app) startDemoForwarding(ctx context.Context, seed int64, logger *slog.
 	if d.store, err = a.openStore(ctx); err != nil {
 		return nil, fmt.Errorf("cannot open the database %s: %w", a.dbPath(), err)
 	}
+	d.store.SetLogger(logger) // the terminal belongs to the TUI
 	conn, sealer, err := a.demoLogin(ctx, d.store, emu, clientID, clientSecret, redirect)
 	if err != nil {
 		return nil, err

@@ -224,6 +224,7 @@ func (a *app) startLiveTUI(ctx context.Context, opts *tuiOptions, key []byte, pa
 		return nil, nil, fmt.Errorf("cannot open the database %s: %w", a.dbPath(), err)
 	}
 	closers = append(closers, func() { store.Close() })
+	store.SetLogger(logger) // the terminal belongs to the TUI
 	acct, err := a.listenAccount(ctx, store, key)
 	if errors.Is(err, errNoKeyNoLogin) {
 		return nil, nil, errNoKeyNoLoginTUI
