@@ -107,20 +107,24 @@ func (Subscription) isEvent()      {}
 // further store notifications fold into one StoreChanged, which is enough
 // because the panes re-read after any of them; a state report (tunnel,
 // subscription, backfill progress) that finds no room is kept, the latest
-// of each kind, and sent with the next publish that finds room, so the
-// status bar never keeps a state that has passed (a backfill's 203/250).
+// of each kind. What is owed so is sent, in order, as soon as the TUI makes
+// room, so the status bar never keeps a state that has passed (a
+// backfill's 203/250) even when nothing is published after it.
 type Hub struct {
-	reader Reader
-	conn   Connection
-	events chan Event
-	mu     sync.Mutex
-	closed bool
-	owed   []Event // dropped for want of room, oldest first: state reports and at most one StoreChanged
+	reader  Reader
+	conn    Connection
+	events  chan Event
+	mu      sync.Mutex
+	closed  bool
+	owed    []Event // found no room, oldest first: state reports and at most one StoreChanged
+	sending bool    // a goroutine is sending what is owed
+	stop    chan struct{}
+	sender  sync.WaitGroup
 }
 
 // NewHub returns a Hub over reader.
 func NewHub(reader Reader, conn Connection) *Hub {
-	return &Hub{reader: reader, conn: conn, events: make(chan Event, 64)}
+	return &Hub{reader: reader, conn: conn, events: make(chan Event, 64), stop: make(chan struct{})}
 }
 
 // Reader implements Backend.
@@ -132,28 +136,49 @@ func (h *Hub) Events() <-chan Event { return h.events }
 // Connection implements Backend.
 func (h *Hub) Connection() Connection { return h.conn }
 
-// Publish hands ev to the TUI without blocking, after what earlier
-// publishes owe. What finds no room is owed: a state report replaces the
-// one of its kind owed before; anything else is owed as a StoreChanged.
+// Publish hands ev to the TUI without blocking, after what is owed. What
+// finds no room is owed: a state report replaces the one of its kind owed
+// before; anything else is owed as a StoreChanged.
 func (h *Hub) Publish(ev Event) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
 		return
 	}
-	for len(h.owed) > 0 {
+	if !h.sending {
 		select {
-		case h.events <- h.owed[0]:
-			h.owed = h.owed[1:]
-		default:
-			h.owe(ev)
+		case h.events <- ev:
 			return
+		default:
 		}
 	}
-	select {
-	case h.events <- ev:
-	default:
-		h.owe(ev)
+	h.owe(ev)
+	if !h.sending {
+		h.sending = true
+		h.sender.Add(1)
+		go h.sendOwed()
+	}
+}
+
+// sendOwed sends what is owed, oldest first, waiting for room, until
+// nothing is owed or the hub closes.
+func (h *Hub) sendOwed() {
+	defer h.sender.Done()
+	for {
+		h.mu.Lock()
+		if h.closed || len(h.owed) == 0 {
+			h.sending = false
+			h.mu.Unlock()
+			return
+		}
+		ev := h.owed[0]
+		h.owed = h.owed[1:]
+		h.mu.Unlock()
+		select {
+		case h.events <- ev:
+		case <-h.stop:
+			return
+		}
 	}
 }
 
@@ -190,14 +215,18 @@ func owedKind(ev Event) int {
 	return 0
 }
 
-// Close ends the stream.
+// Close ends the stream; what is still owed is dropped.
 func (h *Hub) Close() {
 	h.mu.Lock()
-	defer h.mu.Unlock()
-	if !h.closed {
-		h.closed = true
-		close(h.events)
+	if h.closed {
+		h.mu.Unlock()
+		return
 	}
+	h.closed = true
+	h.mu.Unlock()
+	close(h.stop)
+	h.sender.Wait()
+	close(h.events)
 }
 
 // WatchStore publishes a StoreChanged after every commit the store
