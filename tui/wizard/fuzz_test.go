@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -64,7 +65,12 @@ func FuzzWizardKeys(f *testing.F) {
 			default:
 				msg = tea.KeyPressMsg{Code: rune('a' + b%26), Text: string(rune('a' + b%26))}
 			}
-			send(t, m, msg)
+			// A short wait: the invariants hold whether or not a slow
+			// command's answer arrives, and the fake's blocking commands
+			// (a sign-in URL that never comes, the spinner) would
+			// otherwise cost 200 ms a key.
+			_, cmd := m.Update(msg)
+			drive(t, m, cmd, 5*time.Millisecond)
 			s := ansi.Strip(m.View().Content)
 			if strings.Contains(s, secret) {
 				t.Fatalf("a secret shows at step %d:\n%s", m.step, s)

@@ -113,7 +113,7 @@ func newTestWizard(t testing.TB, f *fakeActions, opts Options, w, h int) *Model 
 func send(t testing.TB, m *Model, msg tea.Msg) {
 	t.Helper()
 	_, cmd := m.Update(msg)
-	drive(t, m, cmd)
+	drive(t, m, cmd, 200*time.Millisecond)
 }
 
 func keys(t testing.TB, m *Model, names ...string) {
@@ -157,7 +157,10 @@ func keyPress(name string) tea.KeyPressMsg {
 // drive runs cmd and feeds its messages back, until nothing is left. A
 // Cmd that does not answer within a short while (a spinner tick, an
 // action that blocks) is left behind.
-func drive(t testing.TB, m *Model, cmd tea.Cmd) {
+// drive runs cmd and what it leads to, feeding each message back to m; a
+// command that gives nothing within wait (a spinner tick, a wait for a
+// sign-in URL that never comes) is left behind.
+func drive(t testing.TB, m *Model, cmd tea.Cmd, wait time.Duration) {
 	t.Helper()
 	queue := []tea.Cmd{cmd}
 	for len(queue) > 0 {
@@ -171,7 +174,7 @@ func drive(t testing.TB, m *Model, cmd tea.Cmd) {
 		var msg tea.Msg
 		select {
 		case msg = <-done:
-		case <-time.After(200 * time.Millisecond):
+		case <-time.After(wait):
 			continue
 		}
 		switch msg := msg.(type) {
