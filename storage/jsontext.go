@@ -20,12 +20,25 @@ const lowerHex = "0123456789abcdef"
 // U+2028 and U+2029 escaped, and each byte of invalid UTF-8 replaced by
 // \ufffd.
 func appendJSONString(dst []byte, s string) []byte {
+	return AppendJSONString(dst, s, true, nil)
+}
+
+// AppendJSONString appends s as encoding/json writes a string (with
+// SetEscapeHTML(escapeHTML)), and also writes as \uXXXX each rune of the
+// Basic Multilingual Plane that alsoEscape (if not nil) names: for output
+// a terminal shows, the runes that steer it. It is the one string escaper
+// of the hand-written JSON writers (storage's columns, the CLI's lists).
+func AppendJSONString(dst []byte, s string, escapeHTML bool, alsoEscape func(rune) bool) []byte {
+	plain := &jsonPlainASCII
+	if escapeHTML {
+		plain = &jsonPlainASCIIForHTML
+	}
 	dst = append(dst, '"')
 	done := 0 // s[:done] is already in dst
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if plain[c] {
 				i++
 				continue
 			}
@@ -55,9 +68,9 @@ func appendJSONString(dst []byte, s string) []byte {
 		case r == utf8.RuneError && size == 1:
 			dst = append(dst, s[done:i]...)
 			dst = append(dst, `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
+		case r == '\u2028' || r == '\u2029' || alsoEscape != nil && r <= 0xffff && alsoEscape(r):
 			dst = append(dst, s[done:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', lowerHex[r&0xf])
+			dst = append(dst, '\\', 'u', lowerHex[r>>12&0xf], lowerHex[r>>8&0xf], lowerHex[r>>4&0xf], lowerHex[r&0xf])
 		default:
 			i += size
 			continue
@@ -68,6 +81,16 @@ func appendJSONString(dst []byte, s string) []byte {
 	dst = append(dst, s[done:]...)
 	return append(dst, '"')
 }
+
+// jsonPlainASCII[c] is whether encoding/json writes the ASCII byte c as
+// it is; jsonPlainASCIIForHTML, when it also escapes <, > and &.
+var jsonPlainASCII, jsonPlainASCIIForHTML = func() (plain, forHTML [utf8.RuneSelf]bool) {
+	for c := range utf8.RuneSelf {
+		plain[c] = c >= 0x20 && c != '"' && c != '\\'
+		forHTML[c] = plain[c] && c != '<' && c != '>' && c != '&'
+	}
+	return plain, forHTML
+}()
 
 // appendAnswers appends answers as json.Marshal writes a
 // []calendly.QuestionAnswer ("null" for nil).
