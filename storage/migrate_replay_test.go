@@ -2,28 +2,10 @@ package storage
 
 import (
 	"context"
-	"io/fs"
 	"slices"
 	"testing"
 	"time"
 )
-
-// migrationIndex is the position of the named migration among the
-// embedded ones: the scripts before it bring a store to the schema it
-// upgrades.
-func migrationIndex(t *testing.T, name string) int {
-	t.Helper()
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	slices.Sort(names)
-	i := slices.Index(names, "migrations/"+name)
-	if i < 0 {
-		t.Fatalf("no migration %s among %v", name, names)
-	}
-	return i
-}
 
 // TestReplayKeysMigrationKeepsTheKeys: a store from before 0015 (the
 // fixtures, with their replay_keys rows, and one delivery an hour older)
@@ -38,7 +20,7 @@ func TestReplayKeysMigrationKeepsTheKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	conn := openRawConn(t, path)
-	if err := migrateScripts(ctx, conn, all[:migrationIndex(t, "0015_replay_keys_memory.sql")]); err != nil {
+	if err := migrateScripts(ctx, conn, all[:migrationsBefore(t, "0015_replay_keys_memory.sql")]); err != nil {
 		t.Fatal(err)
 	}
 	var stored int

@@ -144,16 +144,7 @@ func TestAFailedDeliveryLeavesNoKey(t *testing.T) {
 // they make one batch, and returns what each was answered.
 func recordInOneBatch(t *testing.T, s *Store, ds []IncomingDelivery) []writeResult {
 	t.Helper()
-	inside, release := make(chan struct{}), make(chan struct{})
-	held := make(chan error, 1)
-	go func() {
-		held <- s.exec(context.Background(), func(context.Context, *sql.Conn) error {
-			close(inside)
-			<-release
-			return nil
-		})
-	}()
-	<-inside
+	release := holdWriter(t, s)
 	reqs := make([]*writeRequest, len(ds))
 	for i := range ds {
 		d, err := prepareIncoming(ds[i])
@@ -165,10 +156,7 @@ func recordInOneBatch(t *testing.T, s *Store, ds []IncomingDelivery) []writeResu
 			t.Fatal(err)
 		}
 	}
-	close(release)
-	if err := <-held; err != nil {
-		t.Fatal(err)
-	}
+	release()
 	out := make([]writeResult, len(reqs))
 	for i, r := range reqs {
 		out[i] = <-r.result
