@@ -281,7 +281,10 @@ func TestTheWALRestartsUnderSteadyLoad(t *testing.T) {
 	if st.Runs < 5 || st.Failures != 0 {
 		t.Errorf("checkpoints: %+v, want at least 5 and no failure", st)
 	}
-	if got := sizeOf(t, s.path+"-wal"); got > 4<<20 { // with no restart: about 20 MB
+	// With no restart the file holds about 16 MB; with restarts, what the
+	// commits between two of them wrote, which a busy machine stretches
+	// past 4 MB.
+	if got := sizeOf(t, s.path+"-wal"); got > 8<<20 {
 		t.Errorf("the WAL file holds %d bytes after 400 deliveries (checkpoints %+v): it did not restart", got, st)
 	}
 }
