@@ -231,12 +231,34 @@ func BenchmarkBigFirstFrame(b *testing.B) {
 
 // BenchmarkBigKeys is each key the issue names, from Update to the next
 // View with the reads it issued, over one model: month switch (n, then p
-// to come back), day move (l), pane switch (tab) and a contact search
-// keystroke (typing a name, four letters at a time).
+// to come back), day move (l), pane switch (tab), a contact search
+// keystroke (typing a name, four letters at a time), the contacts' sort
+// change (s, round the three orders; each order's figures apart too) and
+// a page down the contact list in each order (pgdown from the top, a
+// next page read as the cursor nears the last row read, back to the top
+// untimed every 100 presses).
 func BenchmarkBigKeys(b *testing.B) {
 	p, closeStore := openBig(b, quietBackend)
 	defer closeStore()
 	p.settle(b)
+	// contactsFirst puts the contacts pane in front, unsearched, in order,
+	// its first page read again (at least one s) and the cursor on top.
+	contactsFirst := func(order storage.ContactSort) []string {
+		keys := []string{"4", "esc"}
+		for s := p.m.contacts.sort; s != order || len(keys) == 2; {
+			s = nextSort(s)
+			keys = append(keys, "s")
+		}
+		return append(keys, "g")
+	}
+	paging := func(order storage.ContactSort) func(i int) ([]string, string) {
+		return func(i int) ([]string, string) {
+			if i%100 == 0 {
+				return contactsFirst(order), "pgdown"
+			}
+			return nil, "pgdown"
+		}
+	}
 	for _, k := range []struct {
 		name string
 		keys func(i int) (setup []string, timed string)
@@ -251,20 +273,37 @@ func BenchmarkBigKeys(b *testing.B) {
 			}
 			return nil, word[i%4 : i%4+1]
 		}},
+		{"sort", func(i int) ([]string, string) {
+			if i == 0 {
+				return []string{"4", "esc"}, "s"
+			}
+			return nil, "s"
+		}},
+		{"page-last", paging(storage.ContactsByLast)},
+		{"page-bookings", paging(storage.ContactsByBookings)},
+		{"page-no-shows", paging(storage.ContactsByNoShows)},
 	} {
 		b.Run(k.name, func(b *testing.B) {
 			p.press(b, "1")
 			var ds []time.Duration
+			byOrder := map[storage.ContactSort][]time.Duration{}
 			i := 0
 			for b.Loop() {
 				setup, timed := k.keys(i)
 				for _, s := range setup {
 					p.press(b, s)
 				}
-				ds = append(ds, p.press(b, timed))
+				d := p.press(b, timed)
+				ds = append(ds, d)
+				byOrder[p.m.contacts.sort] = append(byOrder[p.m.contacts.sort], d)
 				i++
 			}
 			reportQuantiles(b, "key-", ds)
+			if k.name == "sort" {
+				for order, ds := range byOrder {
+					reportQuantiles(b, "to-"+order.String()+"-", ds)
+				}
+			}
 			p.press(b, "esc")
 			reportRSS(b, "rss-after-keys")
 		})
