@@ -14,7 +14,7 @@ import (
 // sqlActivityKeyMismatches counts the activity rows whose key disagrees
 // with what they say (migration 0017): a row is of the invitee its identity
 // names (for a no-show, the invitee it is about); invitee_id is that
-// invitee's id with mark ” (a no-show: its identity after "<kind>:"), or
+// invitee's id with an empty mark (a no-show: its identity after "<kind>:"), or
 // 0 with that invitee's URI while it is not stored.
 const sqlActivityKeyMismatches = `
 WITH keyed AS (
