@@ -19,7 +19,8 @@ const (
 )
 
 // The statements that keep activity (migration 0017: a row is keyed by
-// its invitee's id, its kind and a mark; identity keeps the old text).
+// its invitee's id, its kind and a mark, unique in activity_key; identity
+// keeps the old text).
 const (
 	// sqlLoadInvitee reads, in one statement, what an invitee's activity
 	// derives from and what of it is stored: the invitee row (its columns

@@ -116,7 +116,7 @@ func TestRescheduleSeenFirstFromTheNewInvitee(t *testing.T) {
 }
 
 // TestNewBookingsActivityAppends: each new booking's row is keyed by an
-// id greater than every stored one, so it lands at the end of the table.
+// id greater than every stored one, so it lands at the end of its index.
 func TestNewBookingsActivityAppends(t *testing.T) {
 	s := openTestStore(t)
 	var last int64
@@ -207,13 +207,13 @@ func TestActivityStatementsGoByKey(t *testing.T) {
 	}{
 		{"load an invitee", sqlLoadInvitee, []any{"x"}, []string{
 			"USING INDEX recipients_invitee (key=?)",
-			"SEARCH b USING PRIMARY KEY (invitee_id=? AND kind=? AND mark=?)",
-			"SEARCH c USING PRIMARY KEY (invitee_id=? AND kind=? AND mark=?)",
-			"SEARCH m USING PRIMARY KEY (invitee_id=? AND kind=? AND mark=?)",
-			"SEARCH u USING PRIMARY KEY (invitee_id=? AND kind=? AND mark=?)",
+			"SEARCH b USING INDEX activity_key (invitee_id=? AND kind=? AND mark=?)",
+			"SEARCH c USING INDEX activity_key (invitee_id=? AND kind=? AND mark=?)",
+			"SEARCH m USING INDEX activity_key (invitee_id=? AND kind=? AND mark=?)",
+			"SEARCH u USING COVERING INDEX activity_key (invitee_id=? AND kind=? AND mark=?)",
 		}},
 		{"remove a row", sqlDeleteActivity, []any{1, KindBooked, ""}, []string{
-			"SEARCH activity USING PRIMARY KEY (invitee_id=? AND kind=? AND mark=?)",
+			"SEARCH activity USING INDEX activity_key (invitee_id=? AND kind=? AND mark=?)",
 		}},
 		{"write a no-show", sqlUpsertActivity, []any{idOfInvitee, KindNoShow, "m", "no_show:m", "e@x", "", "", "x"}, []string{
 			"USING COVERING INDEX recipients_invitee (key=?)",
