@@ -98,32 +98,6 @@ WHERE excluded.version > contacts.version`
 	sqlRenameContact = `UPDATE contacts SET name = ?2 WHERE email = ?1 AND version = ?3 AND name IS NOT ?2`
 
 	sqlInsertLink = `INSERT INTO reschedules (old_invitee, new_invitee) VALUES (?, ?) ON CONFLICT DO NOTHING`
-
-	// sqlLoadInvitee reads an invitee row with its reschedule links: the
-	// invitee it moved to (the first in key order, should there be two) and
-	// whether any invitee moved to it. sqlLoadLinks reads the links alone,
-	// for an invitee only links know of.
-	sqlLoadInvitee = `
-SELECT event_uri, contact_email, status, rescheduled, coalesce(created_at, updated_at, ''), coalesce(canceled_at, ''),
-    coalesce((SELECT new_invitee FROM reschedules WHERE old_invitee = ?1), ''),
-    EXISTS (SELECT 1 FROM reschedules WHERE new_invitee = ?1)
-FROM recipients WHERE role = 'invitee' AND key = ?1`
-
-	sqlLoadLinks = `
-SELECT coalesce((SELECT new_invitee FROM reschedules WHERE old_invitee = ?1), ''),
-    EXISTS (SELECT 1 FROM reschedules WHERE new_invitee = ?1)`
-
-	sqlLoadOlders = `SELECT old_invitee FROM reschedules WHERE new_invitee = ? ORDER BY old_invitee`
-
-	sqlUpsertActivity = `
-INSERT INTO activity (identity, email, kind, at, event_stored, invitee_stored)
-VALUES (?1, ?2, ?3, ?4, nullif(?5, substr(?6, 1, instr(?6, '/invitees/') - 1)), nullif(?6, substr(?1, length(?3) + 2)))
-ON CONFLICT (identity) DO UPDATE SET email = excluded.email, kind = excluded.kind, at = excluded.at,
-    event_stored = excluded.event_stored, invitee_stored = excluded.invitee_stored
-WHERE (email, kind, at, event_stored, invitee_stored) IS NOT
-    (excluded.email, excluded.kind, excluded.at, excluded.event_stored, excluded.invitee_stored)`
-
-	sqlDeleteActivity = `DELETE FROM activity WHERE identity IN (?, ?, ?)`
 )
 
 // statements are the writer's prepared statements, bound to its connection.
@@ -132,7 +106,7 @@ type statements struct {
 	insertHosts, insertEventHosts, insertEventGuests                      *sql.Stmt
 	insertGuestContacts                                                   *sql.Stmt
 	upsertInvitee, updateNoShow, upsertContact, renameContact, insertLink *sql.Stmt
-	loadInvitee, loadLinks, loadOlders, upsertActivity, deleteActivity    *sql.Stmt
+	loadInvitee, loadOlders, upsertActivity, deleteActivity               *sql.Stmt
 	savepoint, release, rollbackTo                                        *sql.Stmt
 }
 
@@ -156,7 +130,6 @@ func prepareStatements(ctx context.Context, conn *sql.Conn) (*statements, error)
 		{&st.renameContact, sqlRenameContact},
 		{&st.insertLink, sqlInsertLink},
 		{&st.loadInvitee, sqlLoadInvitee},
-		{&st.loadLinks, sqlLoadLinks},
 		{&st.loadOlders, sqlLoadOlders},
 		{&st.upsertActivity, sqlUpsertActivity},
 		{&st.deleteActivity, sqlDeleteActivity},
@@ -179,7 +152,7 @@ func (st *statements) close() {
 		st.upsertEvent, st.insertEventStub, st.deleteEventHosts, st.deleteEventGuests,
 		st.insertHosts, st.insertEventHosts, st.insertEventGuests, st.insertGuestContacts,
 		st.upsertInvitee, st.updateNoShow, st.upsertContact, st.renameContact, st.insertLink,
-		st.loadInvitee, st.loadLinks, st.loadOlders, st.upsertActivity, st.deleteActivity,
+		st.loadInvitee, st.loadOlders, st.upsertActivity, st.deleteActivity,
 		st.savepoint, st.release, st.rollbackTo,
 	} {
 		if s != nil {
@@ -377,16 +350,19 @@ func (st *statements) applyNoShow(ctx context.Context, eventURI, inviteeURI, ema
 	if email == "" || m.observed {
 		return nil
 	}
-	a := activity{email: email, at: storedTime(m.at), eventURI: eventURI, inviteeURI: inviteeURI}
+	// The invitee row is stored (applyInvitee wrote it first): the
+	// statement finds its id. Each mark is a row of its own.
+	a := activity{inviteeID: idOfInvitee, email: email, at: storedTime(m.at), eventURI: eventURI, inviteeURI: inviteeURI}
 	if m.marked {
-		a.kind = "no_show"
-		a.identity = "no_show:" + inviteeURI + "@" + a.at
+		a.kind = KindNoShow
+		a.mark = inviteeURI + "@" + a.at
 		if m.uri != "" {
-			a.identity = "no_show:" + m.uri
+			a.mark = m.uri
 		}
 	} else {
-		a.kind = "no_show_removed"
-		a.identity = "no_show_removed:" + inviteeURI + "@" + a.at
+		a.kind = KindNoShowRemoved
+		a.mark = inviteeURI + "@" + a.at
 	}
+	a.identity = a.kind + ":" + a.mark
 	return st.putActivity(ctx, a)
 }

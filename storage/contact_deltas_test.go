@@ -92,18 +92,39 @@ ON CONFLICT (key) WHERE role = 'invitee' DO UPDATE SET contact_email = excluded.
 	case 8:
 		query, args = `DELETE FROM reschedules WHERE old_invitee = ? AND new_invitee = ?`, []any{key("old"), key("new")}
 	case 9: // an activity row, upserted as the writer does
-		query = `INSERT INTO activity (identity, email, kind, at) VALUES (?, ?, 'booked', ?)
+		query = `INSERT INTO activity (identity, email, kind, at) VALUES ('booked:' || ?1, ?2, 'booked', ?3)
 ON CONFLICT (identity) DO UPDATE SET email = excluded.email, at = excluded.at
 WHERE (email, at) IS NOT (excluded.email, excluded.at)`
-		args = []any{fmt.Sprintf("booked:%d", rapid.IntRange(0, 3).Draw(t, "identity")), email("email"),
+		if activityKeyedByIDs(t, conn) {
+			query = `INSERT INTO activity (invitee_id, kind, mark, identity, email, at) VALUES (?1, 'booked', '', 'booked:' || ?1, ?2, ?3)
+ON CONFLICT (invitee_id, kind, mark) DO UPDATE SET email = excluded.email, at = excluded.at
+WHERE (email, at) IS NOT (excluded.email, excluded.at)`
+		}
+		args = []any{rapid.IntRange(0, 3).Draw(t, "identity"), email("email"),
 			rapid.SampledFrom([]string{"", "2026-01-01T10:00:00Z", "2026-01-02T10:00:00Z", "2026-01-03T10:00:00Z"}).Draw(t, "at")}
 	default:
-		query, args = `DELETE FROM activity WHERE identity = ?`, []any{fmt.Sprintf("booked:%d", rapid.IntRange(0, 3).Draw(t, "identity"))}
+		query = `DELETE FROM activity WHERE identity = 'booked:' || ?`
+		if activityKeyedByIDs(t, conn) {
+			query = `DELETE FROM activity WHERE invitee_id = ? AND kind = 'booked' AND mark = ''`
+		}
+		args = []any{rapid.IntRange(0, 3).Draw(t, "identity")}
 	}
 	if _, err := conn.ExecContext(context.Background(), query, args...); err != nil {
 		t.Fatalf("%s %v: %v", query, args, err)
 	}
 	return fmt.Sprintf("%s %v", strings.Join(strings.Fields(query)[:3], " "), args)
+}
+
+// activityKeyedByIDs tells whether the store is past migration 0017,
+// which keys activity by (invitee_id, kind, mark).
+func activityKeyedByIDs(t fataler, conn *sql.Conn) bool {
+	t.Helper()
+	var n int
+	if err := conn.QueryRowContext(context.Background(),
+		`SELECT count(*) FROM pragma_table_info('activity') WHERE name = 'invitee_id'`).Scan(&n); err != nil {
+		t.Fatalf("reading activity's columns: %v", err)
+	}
+	return n == 1
 }
 
 // keptCounts reads every contact's kept columns.

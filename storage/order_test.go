@@ -250,6 +250,7 @@ func TestOrderIndependence(t *testing.T) {
 		}
 		checkEventIDs(t, got)
 		checkHistoryInvariants(t, want, h)
+		checkActivityAgrees(t, want, got)
 	})
 }
 
@@ -344,6 +345,7 @@ func TestOrderIndependenceWithSnapshots(t *testing.T) {
 		if wantSnap, gotSnap := snapshot(t, want), snapshot(t, got); wantSnap != gotSnap {
 			t.Fatalf("state after shuffled deliveries and snapshots differs\n--- in order:\n%s\n--- shuffled:\n%s", wantSnap, gotSnap)
 		}
+		checkActivityAgrees(t, want, got)
 		checkEventIDs(t, got)
 		checkEventIDs(t, lost)
 		for name, s := range map[string]*Store{"in order": want, "lossy": lost} {
