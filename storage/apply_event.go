@@ -185,6 +185,10 @@ func appendIDs(dst []byte, ids []int64) []byte {
 	return append(dst, ']')
 }
 
+// maxRememberedHosts bounds the host id cache: past it (an account with
+// that many hosts, or names that keep changing) the writer starts over.
+const maxRememberedHosts = 1024
+
 // hostKey is what a hosts row is unique by.
 type hostKey struct{ uri, email, name string }
 
@@ -237,7 +241,7 @@ func (st *statements) hostIDs(ctx context.Context, hosts []person) ([]int64, err
 		// Not expected: each was inserted or already there.
 		return nil, fmt.Errorf("%d of %d hosts not found after storing them", len(missing)-found, len(missing))
 	}
-	if st.hosts == nil {
+	if st.hosts == nil || len(st.hosts) > maxRememberedHosts {
 		st.hosts = map[hostKey]int64{}
 	}
 	for j, h := range missing {
