@@ -114,7 +114,8 @@ WHERE (email, kind, at, event_stored, invitee_stored) IS NOT
 // statements are the writer's prepared statements, bound to its connection,
 // and what the writer remembers between them.
 type statements struct {
-	insertEvent, updateEvent, insertEventStub, insertGuestContacts     *sql.Stmt
+	insertEvent, updateEvent, upsertEvent, insertEventStub             *sql.Stmt
+	insertGuestContacts                                                *sql.Stmt
 	insertHosts, loadHostIDs, putEventHosts, dropStaleHosts            *sql.Stmt
 	putEventGuests, dropStaleGuests                                    *sql.Stmt
 	upsertInvitee, updateInvitee, updateNoShow, upsertContact          *sql.Stmt
@@ -133,6 +134,7 @@ func prepareStatements(ctx context.Context, conn *sql.Conn) (*statements, error)
 	}{
 		{&st.insertEvent, sqlInsertEvent},
 		{&st.updateEvent, sqlUpdateEvent},
+		{&st.upsertEvent, sqlUpsertEvent},
 		{&st.insertEventStub, sqlInsertEventStub},
 		{&st.insertGuestContacts, sqlInsertGuestContacts},
 		{&st.insertHosts, sqlInsertHosts},
@@ -168,7 +170,7 @@ func prepareStatements(ctx context.Context, conn *sql.Conn) (*statements, error)
 
 func (st *statements) close() {
 	for _, s := range []*sql.Stmt{
-		st.insertEvent, st.updateEvent, st.insertEventStub, st.insertGuestContacts,
+		st.insertEvent, st.updateEvent, st.upsertEvent, st.insertEventStub, st.insertGuestContacts,
 		st.insertHosts, st.loadHostIDs, st.putEventHosts, st.dropStaleHosts,
 		st.putEventGuests, st.dropStaleGuests,
 		st.upsertInvitee, st.updateInvitee, st.updateNoShow, st.upsertContact,
@@ -189,7 +191,11 @@ func (st *statements) applyChange(ctx context.Context, c change) error {
 	}
 	var eventID int64 // 0: the statements find it by URI
 	if c.event != nil {
-		id, err := st.applyEvent(ctx, c.eventURI, c.event)
+		// A hint only (either way the event is stored right): a booking's
+		// event is most likely new, a cancellation's or a no-show's stored.
+		booking := c.invitee == nil ||
+			c.invitee.Status != calendly.StatusCanceled && (c.noShow == nil || c.noShow.observed)
+		id, err := st.applyEvent(ctx, c.eventURI, c.event, booking)
 		if err != nil {
 			return err
 		}

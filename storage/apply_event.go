@@ -10,10 +10,12 @@ import (
 	"github.com/calwatch/calwatch/calendly"
 )
 
-// An event is written in two steps, so a new one (most deliveries book)
-// needs no more, and an existing one is rewritten only when the
-// observation is newer: the insert, which does nothing when the URI is
-// stored, and then the update. Its hosts and guests follow in statements
+// An event a booking names is most likely new, so it is written in two
+// steps, the insert, which does nothing when the URI is stored, and then
+// the update, and a new event knows it is new (its hosts and guests need
+// no deletes). Any other observation (a cancellation, a no-show) most
+// likely names a stored event: one upsert, which writes only when the
+// observation is newer, says whether it did. Its hosts and guests follow in statements
 // that write only what differs (a row whose position is unchanged is left
 // alone, a row no longer named is deleted), so an event that is canceled
 // keeps its pages of event_hosts and event_guests clean.
@@ -27,6 +29,17 @@ ON CONFLICT (uri) DO NOTHING`
 UPDATE events SET name = ?2, start_time = ?3, end_time = ?4, status = ?5, location = ?6, event_type = ?7,
     cancellation = ?8, created_at = ?9, updated_at = ?10, version = ?11
 WHERE uri = ?1 AND ?11 > version
+RETURNING id`
+
+	sqlUpsertEvent = `
+INSERT INTO events (uri, name, start_time, end_time, status, location, event_type, cancellation, created_at, updated_at, version)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+ON CONFLICT (uri) DO UPDATE SET
+    name = excluded.name, start_time = excluded.start_time, end_time = excluded.end_time,
+    status = excluded.status, location = excluded.location, event_type = excluded.event_type,
+    cancellation = excluded.cancellation, created_at = excluded.created_at,
+    updated_at = excluded.updated_at, version = excluded.version
+WHERE excluded.version > events.version
 RETURNING id`
 
 	sqlInsertEventStub = `INSERT INTO events (uri) VALUES (?) ON CONFLICT (uri) DO NOTHING`
@@ -74,8 +87,8 @@ ON CONFLICT (email) DO NOTHING`
 // applyEvent stores a scheduled_event observation if it is newer than what
 // is stored, and then brings the event's hosts and guests in line with its
 // own. It returns the event's id when a statement told it (0: unknown, the
-// stored event did not change).
-func (st *statements) applyEvent(ctx context.Context, uri string, ev *calendly.ScheduledEvent) (int64, error) {
+// stored event did not change). booking says the event is most likely new.
+func (st *statements) applyEvent(ctx context.Context, uri string, ev *calendly.ScheduledEvent, booking bool) (int64, error) {
 	status := ev.Status
 	if status == "" {
 		status = calendly.StatusActive
@@ -84,21 +97,24 @@ func (st *statements) applyEvent(ctx context.Context, uri string, ev *calendly.S
 	args := []any{uri, ev.Name, nullTime(ev.StartTime.Time), nullTime(ev.EndTime.Time),
 		status, nullIfEmpty(location), ev.EventType, nullIfEmpty(cancellation),
 		nullTime(ev.CreatedAt.Time), nullTime(ev.UpdatedAt.Time), eventVersion(ev, location, cancellation)}
-	res, err := st.insertEvent.ExecContext(ctx, args...)
-	if err != nil {
-		return 0, fmt.Errorf("storing event %s: %w", uri, err)
-	}
 	var id int64
-	inserted, err := res.RowsAffected()
-	if err == nil && inserted > 0 {
-		id, err = res.LastInsertId()
+	fresh := false // known to be inserted just now
+	if booking {
+		res, err := st.insertEvent.ExecContext(ctx, args...)
+		if err == nil {
+			id, err = insertedID(res)
+		}
+		if err != nil {
+			return 0, fmt.Errorf("storing event %s: %w", uri, err)
+		}
+		fresh = id != 0
 	}
-	if err != nil {
-		return 0, fmt.Errorf("storing event %s: %w", uri, err)
-	}
-	if inserted == 0 {
-		err = st.updateEvent.QueryRowContext(ctx, args...).Scan(&id)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	if !fresh {
+		update := st.upsertEvent
+		if booking {
+			update = st.updateEvent
+		}
+		if err := update.QueryRowContext(ctx, args...).Scan(&id); err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return 0, fmt.Errorf("storing event %s: %w", uri, err)
 		}
 	}
@@ -117,7 +133,7 @@ func (st *statements) applyEvent(ctx context.Context, uri string, ev *calendly.S
 	if id == 0 {
 		return 0, nil // the stored event is as new or newer
 	}
-	return id, st.putHostsAndGuests(ctx, uri, id, inserted > 0, ev)
+	return id, st.putHostsAndGuests(ctx, uri, id, fresh, ev)
 }
 
 // putHostsAndGuests makes the event's hosts and guests its observation's:

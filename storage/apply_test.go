@@ -140,43 +140,52 @@ func guestEmails(ev EventView) []string {
 // A newer observation of an event still replaces its hosts and guests
 // (only what differs is written): a host gone and one added, guests
 // reordered, one gone, one added, a duplicate email whose first spelling
-// wins; an older observation afterwards changes none of it.
+// wins; an older observation afterwards changes none of it. The newer one
+// comes as a booking (the event is written by insert, then update) and as
+// a cancellation (by one upsert).
 func TestANewerEventReplacesItsHostsAndGuests(t *testing.T) {
-	s := openTestStore(t)
-	ev := newEvent("a", testT0, 1, "a@example.com", "b@example.com")
-	ev.EventMemberships = append(ev.EventMemberships, calendly.EventMembership{
-		User: "https://api.calendly.com/users/second", UserEmail: "second@acme.example", UserName: "Second Host"})
-	jane := newInvitee(ev, "1", "jane@example.com", "Jane Doe", testT0)
-	first := signedDelivery(t, inviteeBody(t, calendly.EventInviteeCreated, testT0, jane, ev), testT0)
-	record(t, s, first)
+	for _, kind := range []string{calendly.EventInviteeCreated, calendly.EventInviteeCanceled} {
+		t.Run(kind, func(t *testing.T) {
+			s := openTestStore(t)
+			ev := newEvent("a", testT0, 1, "a@example.com", "b@example.com")
+			ev.EventMemberships = append(ev.EventMemberships, calendly.EventMembership{
+				User: "https://api.calendly.com/users/second", UserEmail: "second@acme.example", UserName: "Second Host"})
+			jane := newInvitee(ev, "1", "jane@example.com", "Jane Doe", testT0)
+			first := signedDelivery(t, inviteeBody(t, calendly.EventInviteeCreated, testT0, jane, ev), testT0)
+			record(t, s, first)
 
-	at := testT0.Add(time.Hour)
-	moved := *ev
-	moved.UpdatedAt = calendly.NewTime(at)
-	moved.EventMemberships = []calendly.EventMembership{
-		{User: "https://api.calendly.com/users/third", UserEmail: "third@acme.example", UserName: "Third Host"},
-		ev.EventMemberships[0],
-	}
-	moved.EventGuests = []calendly.Guest{{Email: "C@example.com"}, {Email: "b@example.com"}, {Email: "c@example.com"}}
-	later := *jane
-	later.UpdatedAt = calendly.NewTime(at)
-	record(t, s, signedDelivery(t, inviteeBody(t, calendly.EventInviteeCreated, at, &later, &moved), at))
-	// The first observation again, as a retry with another signature: older, so nothing moves back.
-	record(t, s, signedDelivery(t, first.Body, at.Add(time.Second)))
+			at := testT0.Add(time.Hour)
+			moved := *ev
+			later := *jane
+			if kind == calendly.EventInviteeCanceled {
+				moved = *cancelEvent(ev, at, "Jane Doe")
+				later = *cancelInvitee(jane, at)
+			}
+			moved.UpdatedAt, later.UpdatedAt = calendly.NewTime(at), calendly.NewTime(at)
+			moved.EventMemberships = []calendly.EventMembership{
+				{User: "https://api.calendly.com/users/third", UserEmail: "third@acme.example", UserName: "Third Host"},
+				ev.EventMemberships[0],
+			}
+			moved.EventGuests = []calendly.Guest{{Email: "C@example.com"}, {Email: "b@example.com"}, {Email: "c@example.com"}}
+			record(t, s, signedDelivery(t, inviteeBody(t, kind, at, &later, &moved), at))
+			// The first observation again, as a retry with another signature: older, so nothing moves back.
+			record(t, s, signedDelivery(t, first.Body, at.Add(time.Second)))
 
-	evs := mustEvents(t, s, EventFilter{})
-	if len(evs) != 1 {
-		t.Fatalf("events = %+v", evs)
-	}
-	var hosts []string
-	for _, h := range evs[0].Hosts {
-		hosts = append(hosts, h.Email)
-	}
-	if !slices.Equal(hosts, []string{"third@acme.example", hostEmail}) {
-		t.Errorf("hosts = %v, want the newer observation's, in its order", hosts)
-	}
-	if got := guestEmails(evs[0]); !slices.Equal(got, []string{"C@example.com", "b@example.com"}) {
-		t.Errorf("guests = %v, want the newer observation's, the first spelling of a repeated email", got)
+			evs := mustEvents(t, s, EventFilter{})
+			if len(evs) != 1 {
+				t.Fatalf("events = %+v", evs)
+			}
+			var hosts []string
+			for _, h := range evs[0].Hosts {
+				hosts = append(hosts, h.Email)
+			}
+			if !slices.Equal(hosts, []string{"third@acme.example", hostEmail}) {
+				t.Errorf("hosts = %v, want the newer observation's, in its order", hosts)
+			}
+			if got := guestEmails(evs[0]); !slices.Equal(got, []string{"C@example.com", "b@example.com"}) {
+				t.Errorf("guests = %v, want the newer observation's, the first spelling of a repeated email", got)
+			}
+		})
 	}
 }
 
