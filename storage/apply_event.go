@@ -11,14 +11,14 @@ import (
 )
 
 // An event a booking names is most likely new, so it is written in two
-// steps, the insert, which does nothing when the URI is stored, and then
-// the update, and a new event knows it is new (its hosts and guests need
-// no deletes). Any other observation (a cancellation, a no-show) most
-// likely names a stored event: one upsert, which writes only when the
-// observation is newer, says whether it did. Its hosts and guests follow in statements
-// that write only what differs (a row whose position is unchanged is left
-// alone, a row no longer named is deleted), so an event that is canceled
-// keeps its pages of event_hosts and event_guests clean.
+// steps: the insert, which does nothing when the URI is stored, and then
+// the update; a new event is then known new, and its hosts and guests need
+// no deletes. Any other observation (a cancellation, a no-show) most
+// likely names a stored event: one upsert writes it only when the
+// observation is newer and says whether it did. Either way the hosts and
+// guests follow in statements that write only what differs (a row whose
+// position is unchanged is left alone, a row no longer named is deleted),
+// so a canceled event's pages of event_hosts and event_guests stay clean.
 const (
 	sqlInsertEvent = `
 INSERT INTO events (uri, name, start_time, end_time, status, location, event_type, cancellation, created_at, updated_at, version)
