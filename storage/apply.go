@@ -9,66 +9,32 @@ import (
 	"github.com/calwatch/calwatch/calendly"
 )
 
-// The statements the writer prepares once on its connection.
+// The statements the writer prepares once on its connection (the event's
+// are in apply_event.go). A statement that would change nothing writes
+// nothing: SQLite rewrites the index entries of every column an UPDATE
+// sets, equal or not, and each entry rewritten dirties its page, which the
+// commit writes to the WAL and the checkpoint again.
 const (
-	sqlUpsertEvent = `
-INSERT INTO events (uri, name, start_time, end_time, status, location, event_type, cancellation, created_at, updated_at, version)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (uri) DO UPDATE SET
-    name = excluded.name, start_time = excluded.start_time, end_time = excluded.end_time,
-    status = excluded.status, location = excluded.location, event_type = excluded.event_type,
-    cancellation = excluded.cancellation, created_at = excluded.created_at,
-    updated_at = excluded.updated_at, version = excluded.version
-WHERE excluded.version > events.version`
-
-	sqlInsertEventStub = `INSERT INTO events (uri) VALUES (?) ON CONFLICT (uri) DO NOTHING`
-
-	// What hangs off an event (hosts, guests, invitees) names it by its id
-	// (migration 0016), found by its URI in the statement that writes it:
-	// the event or its stub is always written first.
-	sqlEventID = `(SELECT id FROM events WHERE uri = ?1)`
-
-	sqlDeleteEventHosts  = `DELETE FROM event_hosts WHERE event_id = ` + sqlEventID
-	sqlDeleteEventGuests = `DELETE FROM event_guests WHERE event_id = ` + sqlEventID
-
-	// An event's hosts and guests come as a JSON array of person each; the
-	// array index is the position. A host is stored once (hosts) and named
-	// by id.
-	sqlInsertHosts = `
-INSERT INTO hosts (uri, email, name)
-SELECT p.value ->> 'uri', p.value ->> 'email', p.value ->> 'name' FROM json_each(?) AS p WHERE true
-ON CONFLICT (uri, email, name) DO NOTHING`
-
-	sqlInsertEventHosts = `
-INSERT INTO event_hosts (event_id, host_id, position)
-SELECT ` + sqlEventID + `, h.id, p.key FROM json_each(?2) AS p
-JOIN hosts h ON h.uri = p.value ->> 'uri' AND h.email = p.value ->> 'email' AND h.name = p.value ->> 'name'
-WHERE true ON CONFLICT DO NOTHING`
-
-	sqlInsertEventGuests = `
-INSERT INTO event_guests (event_id, email, email_stored, position)
-SELECT ` + sqlEventID + `, p.value ->> 'contact', nullif(p.value ->> 'email', p.value ->> 'contact'), p.key
-FROM json_each(?2) AS p WHERE true
-ON CONFLICT DO NOTHING`
-
-	sqlInsertGuestContacts = `
-INSERT INTO contacts (email) SELECT value FROM json_each(?) WHERE true
-ON CONFLICT (email) DO NOTHING`
-
 	// Every invitee column but the name follows version; the name follows
 	// name_version, which only observations with a name carry, so a later
 	// delivery with "name": null does not erase a known name. name_version
 	// is stored only where it differs from version (name_version_stored;
-	// NULL: the same), which it nearly never does.
+	// NULL: the same), which it nearly never does. The event's id is ?16
+	// when the caller knows it.
+	//
+	// The upsert leaves the indexed columns (contact_email, event_id) and
+	// event_uri, which a foreign key checks, out of its SET, so a newer
+	// observation (a cancellation) does not rewrite their entries in
+	// recipients_contact and recipients_event_id; it updates a row only
+	// when they are unchanged or not taken. When it updates nothing and
+	// they are to change, sqlUpdateInvitee (run only then) writes them with
+	// the rest.
 	sqlUpsertInvitee = `
 INSERT INTO recipients (event_uri, event_id, role, key, email_stored, contact_email, name, status, timezone, answers,
     cancellation, canceled_at, rescheduled, created_at, updated_at, version, name_version_stored)
-VALUES (?1, ` + sqlEventID + `, 'invitee', ?2, nullif(?3, ?4), ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, nullif(?15, ?14))
+VALUES (?1, ` + sqlInviteeEventID + `, 'invitee', ?2, nullif(?3, ?4), ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, nullif(?15, ?14))
 ON CONFLICT (key) WHERE role = 'invitee' DO UPDATE SET
-    event_uri     = iif(excluded.version > version, excluded.event_uri, event_uri),
-    event_id      = iif(excluded.version > version, excluded.event_id, event_id),
     email_stored  = iif(excluded.version > version, excluded.email_stored, email_stored),
-    contact_email = iif(excluded.version > version, excluded.contact_email, contact_email),
     status        = iif(excluded.version > version, excluded.status, status),
     timezone      = iif(excluded.version > version, excluded.timezone, timezone),
     answers       = iif(excluded.version > version, excluded.answers, answers),
@@ -81,33 +47,57 @@ ON CONFLICT (key) WHERE role = 'invitee' DO UPDATE SET
     name_version_stored = nullif(max(coalesce(excluded.name_version_stored, excluded.version), name_version),
         max(excluded.version, version)),
     version       = max(excluded.version, version)
-WHERE excluded.version > version OR coalesce(excluded.name_version_stored, excluded.version) > name_version`
+WHERE (excluded.version > version OR coalesce(excluded.name_version_stored, excluded.version) > name_version)
+    AND (excluded.version <= version OR (contact_email IS excluded.contact_email
+        AND event_id IS excluded.event_id AND event_uri IS excluded.event_uri))`
+
+	// sqlUpdateInvitee is the upsert's update for a newer observation that
+	// moves the invitee to another contact or event (the arguments are the
+	// upsert's).
+	sqlUpdateInvitee = `
+UPDATE recipients SET
+    event_uri = ?1, event_id = ` + sqlInviteeEventID + `, email_stored = nullif(?3, ?4), contact_email = ?4,
+    status = ?6, timezone = ?7, answers = ?8, cancellation = ?9, canceled_at = ?10, rescheduled = ?11,
+    created_at = ?12, updated_at = ?13,
+    name = iif(coalesce(nullif(?15, ?14), ?14) > name_version, ?5, name),
+    name_version_stored = nullif(max(coalesce(nullif(?15, ?14), ?14), name_version), ?14),
+    version = ?14
+WHERE role = 'invitee' AND key = ?2 AND ?14 > version`
+
+	sqlInviteeEventID = `coalesce(?16, (SELECT id FROM events WHERE uri = ?1))`
 
 	sqlUpdateNoShow = `
 UPDATE recipients SET no_show = ?, no_show_uri = ?, no_show_version = ?
 WHERE role = 'invitee' AND key = ? AND no_show_version < ?`
 
-	// A contact follows its newest observation. The name is set apart,
-	// only when it changes, so contacts_name moves only when its key does
-	// (a returning person keeps their name).
+	// A contact follows its newest observation. The upsert leaves the name
+	// alone, so contacts_name moves only when its key does (a returning
+	// person keeps their name): it updates a row only when the name is the
+	// same, and when it updates nothing, sqlUpdateContact (run only then)
+	// writes a newer observation's other name with the rest.
 	sqlUpsertContact = `
 INSERT INTO contacts (email, name, timezone, version) VALUES (?1, ?2, ?3, ?4)
 ON CONFLICT (email) DO UPDATE SET timezone = excluded.timezone, version = excluded.version
-WHERE excluded.version > contacts.version`
+WHERE excluded.version > contacts.version AND contacts.name IS excluded.name`
 
-	sqlRenameContact = `UPDATE contacts SET name = ?2 WHERE email = ?1 AND version = ?3 AND name IS NOT ?2`
+	sqlUpdateContact = `UPDATE contacts SET name = ?2, timezone = ?3, version = ?4 WHERE email = ?1 AND ?4 > version`
 
 	sqlInsertLink = `INSERT INTO reschedules (old_invitee, new_invitee) VALUES (?, ?) ON CONFLICT DO NOTHING`
 )
 
-// statements are the writer's prepared statements, bound to its connection.
+// statements are the writer's prepared statements, bound to its connection,
+// and what the writer remembers between them.
 type statements struct {
-	upsertEvent, insertEventStub, deleteEventHosts, deleteEventGuests     *sql.Stmt
-	insertHosts, insertEventHosts, insertEventGuests                      *sql.Stmt
-	insertGuestContacts                                                   *sql.Stmt
-	upsertInvitee, updateNoShow, upsertContact, renameContact, insertLink *sql.Stmt
-	loadInvitee, loadOlders, upsertActivity, deleteActivity               *sql.Stmt
-	savepoint, release, rollbackTo                                        *sql.Stmt
+	insertEvent, updateEvent, upsertEvent, insertEventStub    *sql.Stmt
+	insertGuestContacts                                       *sql.Stmt
+	insertHosts, loadHostIDs, putEventHosts, dropStaleHosts   *sql.Stmt
+	putEventGuests, dropStaleGuests                           *sql.Stmt
+	upsertInvitee, updateInvitee, updateNoShow, upsertContact *sql.Stmt
+	updateContact, insertLink                                 *sql.Stmt
+	loadInvitee, loadOlders, upsertActivity, deleteActivity   *sql.Stmt
+	savepoint, release, rollbackTo                            *sql.Stmt
+
+	hosts map[hostKey]int64 // host ids seen (hostIDs); emptied by a rollback
 }
 
 func prepareStatements(ctx context.Context, conn *sql.Conn) (*statements, error) {
@@ -116,18 +106,22 @@ func prepareStatements(ctx context.Context, conn *sql.Conn) (*statements, error)
 		dst   **sql.Stmt
 		query string
 	}{
+		{&st.insertEvent, sqlInsertEvent},
+		{&st.updateEvent, sqlUpdateEvent},
 		{&st.upsertEvent, sqlUpsertEvent},
 		{&st.insertEventStub, sqlInsertEventStub},
-		{&st.deleteEventHosts, sqlDeleteEventHosts},
-		{&st.deleteEventGuests, sqlDeleteEventGuests},
-		{&st.insertHosts, sqlInsertHosts},
-		{&st.insertEventHosts, sqlInsertEventHosts},
-		{&st.insertEventGuests, sqlInsertEventGuests},
 		{&st.insertGuestContacts, sqlInsertGuestContacts},
+		{&st.insertHosts, sqlInsertHosts},
+		{&st.loadHostIDs, sqlLoadHostIDs},
+		{&st.putEventHosts, sqlPutEventHosts},
+		{&st.dropStaleHosts, sqlDropStaleHosts},
+		{&st.putEventGuests, sqlPutEventGuests},
+		{&st.dropStaleGuests, sqlDropStaleGuests},
 		{&st.upsertInvitee, sqlUpsertInvitee},
+		{&st.updateInvitee, sqlUpdateInvitee},
 		{&st.updateNoShow, sqlUpdateNoShow},
 		{&st.upsertContact, sqlUpsertContact},
-		{&st.renameContact, sqlRenameContact},
+		{&st.updateContact, sqlUpdateContact},
 		{&st.insertLink, sqlInsertLink},
 		{&st.loadInvitee, sqlLoadInvitee},
 		{&st.loadOlders, sqlLoadOlders},
@@ -149,9 +143,11 @@ func prepareStatements(ctx context.Context, conn *sql.Conn) (*statements, error)
 
 func (st *statements) close() {
 	for _, s := range []*sql.Stmt{
-		st.upsertEvent, st.insertEventStub, st.deleteEventHosts, st.deleteEventGuests,
-		st.insertHosts, st.insertEventHosts, st.insertEventGuests, st.insertGuestContacts,
-		st.upsertInvitee, st.updateNoShow, st.upsertContact, st.renameContact, st.insertLink,
+		st.insertEvent, st.updateEvent, st.upsertEvent, st.insertEventStub, st.insertGuestContacts,
+		st.insertHosts, st.loadHostIDs, st.putEventHosts, st.dropStaleHosts,
+		st.putEventGuests, st.dropStaleGuests,
+		st.upsertInvitee, st.updateInvitee, st.updateNoShow, st.upsertContact,
+		st.updateContact, st.insertLink,
 		st.loadInvitee, st.loadOlders, st.upsertActivity, st.deleteActivity,
 		st.savepoint, st.release, st.rollbackTo,
 	} {
@@ -166,87 +162,39 @@ func (st *statements) applyChange(ctx context.Context, c change) error {
 	if c.eventURI == "" {
 		return nil
 	}
+	var eventID int64 // 0: the statements find it by URI
 	if c.event != nil {
-		if err := st.applyEvent(ctx, c.eventURI, c.event); err != nil {
+		// A hint only (either way the event is stored right): a booking's
+		// event is most likely new, a cancellation's or a no-show's stored.
+		booking := c.invitee == nil ||
+			c.invitee.Status != calendly.StatusCanceled && (c.noShow == nil || c.noShow.observed)
+		id, err := st.applyEvent(ctx, c.eventURI, c.event, booking)
+		if err != nil {
 			return err
 		}
-	} else if _, err := st.insertEventStub.ExecContext(ctx, c.eventURI); err != nil {
-		return fmt.Errorf("storing event %s: %w", c.eventURI, err)
+		eventID = id
+	} else {
+		res, err := st.insertEventStub.ExecContext(ctx, c.eventURI)
+		if err == nil {
+			eventID, err = insertedID(res)
+		}
+		if err != nil {
+			return fmt.Errorf("storing event %s: %w", c.eventURI, err)
+		}
 	}
 	if c.invitee == nil {
 		return nil
 	}
-	return st.applyInvitee(ctx, c)
+	return st.applyInvitee(ctx, c, eventID)
 }
 
-// applyEvent stores a scheduled_event observation if it is newer than what
-// is stored, and then replaces the event's hosts and guests with its own.
-func (st *statements) applyEvent(ctx context.Context, uri string, ev *calendly.ScheduledEvent) error {
-	status := ev.Status
-	if status == "" {
-		status = calendly.StatusActive
-	}
-	location, cancellation := encodeJSON(ev.Location), encodeJSON(ev.Cancellation)
-	res, err := st.upsertEvent.ExecContext(ctx, uri, ev.Name, nullTime(ev.StartTime.Time), nullTime(ev.EndTime.Time),
-		status, nullIfEmpty(location), ev.EventType, nullIfEmpty(cancellation),
-		nullTime(ev.CreatedAt.Time), nullTime(ev.UpdatedAt.Time), eventVersion(ev, location, cancellation))
-	if err != nil {
-		return fmt.Errorf("storing event %s: %w", uri, err)
-	}
-	// Guests are contacts as soon as they are seen, whichever version wins.
-	var guestEmails []string
-	for _, g := range ev.EventGuests {
-		if email := contactKey(g.Email); email != "" {
-			guestEmails = append(guestEmails, email)
-		}
-	}
-	if len(guestEmails) > 0 {
-		if _, err := st.insertGuestContacts.ExecContext(ctx, encodeJSON(guestEmails)); err != nil {
-			return fmt.Errorf("storing guest contacts of %s: %w", uri, err)
-		}
-	}
+// insertedID is the rowid an INSERT … ON CONFLICT DO NOTHING gave its row,
+// 0 when it inserted none.
+func insertedID(res sql.Result) (int64, error) {
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return err
+		return 0, err
 	}
-	for _, del := range []*sql.Stmt{st.deleteEventHosts, st.deleteEventGuests} {
-		if _, err := del.ExecContext(ctx, uri); err != nil {
-			return fmt.Errorf("replacing hosts and guests of %s: %w", uri, err)
-		}
-	}
-	// One row per host key (the user URI, else the email) and per guest
-	// email: the first one named wins.
-	var hosts, guests []person
-	seen := map[string]bool{}
-	for _, m := range ev.EventMemberships {
-		key := m.User
-		if key == "" {
-			key = contactKey(m.UserEmail)
-		}
-		if key != "" && !seen[key] {
-			seen[key] = true
-			hosts = append(hosts, person{URI: m.User, Email: m.UserEmail, Name: m.UserName})
-		}
-	}
-	for _, g := range ev.EventGuests {
-		if email := contactKey(g.Email); email != "" {
-			guests = append(guests, person{Email: g.Email, Contact: email})
-		}
-	}
-	if len(hosts) > 0 {
-		people := encodeJSON(hosts)
-		if _, err := st.insertHosts.ExecContext(ctx, people); err != nil {
-			return fmt.Errorf("storing hosts of %s: %w", uri, err)
-		}
-		if _, err := st.insertEventHosts.ExecContext(ctx, uri, people); err != nil {
-			return fmt.Errorf("storing hosts of %s: %w", uri, err)
-		}
-	}
-	if len(guests) > 0 {
-		if _, err := st.insertEventGuests.ExecContext(ctx, uri, encodeJSON(guests)); err != nil {
-			return fmt.Errorf("storing guests of %s: %w", uri, err)
-		}
-	}
-	return nil
+	return res.LastInsertId()
 }
 
 // person is a host or a guest, handed to the statements as JSON so all of
@@ -260,7 +208,7 @@ type person struct {
 
 // applyInvitee stores an invitee observation, its contact, its reschedule
 // links and its no-show, then brings the activity rows it affects up to date.
-func (st *statements) applyInvitee(ctx context.Context, c change) error {
+func (st *statements) applyInvitee(ctx context.Context, c change, eventID int64) error {
 	inv := c.invitee
 	email := contactKey(inv.Email)
 	name := inviteeName(inv)
@@ -278,15 +226,16 @@ func (st *statements) applyInvitee(ctx context.Context, c change) error {
 	if inv.Rescheduled {
 		rescheduled = 1
 	}
-	res, err := st.upsertInvitee.ExecContext(ctx, c.eventURI, inv.URI, inv.Email, email, name, inv.Status,
-		calendly.Str(inv.Timezone), answersJSON, nullIfEmpty(cancellation), nullTime(canceledAt(inv)),
-		rescheduled, nullTime(inv.CreatedAt.Time), nullTime(inv.UpdatedAt.Time), version, nameVersion)
-	if err != nil {
-		return fmt.Errorf("storing invitee %s: %w", inv.URI, err)
+	var knownEventID any // NULL: the statements find it by URI
+	if eventID != 0 {
+		knownEventID = eventID
 	}
+	args := []any{c.eventURI, inv.URI, inv.Email, email, name, inv.Status,
+		calendly.Str(inv.Timezone), answersJSON, nullIfEmpty(cancellation), nullTime(canceledAt(inv)),
+		rescheduled, nullTime(inv.CreatedAt.Time), nullTime(inv.UpdatedAt.Time), version, nameVersion, knownEventID}
 	// Activity derives from invitee rows and links only: when neither
 	// moved (a retry, an older observation) it needs no refresh.
-	changed, err := res.RowsAffected()
+	changed, err := execUnlessDone(ctx, st.upsertInvitee, st.updateInvitee, args...)
 	if err != nil {
 		return fmt.Errorf("storing invitee %s: %w", inv.URI, err)
 	}
@@ -296,11 +245,8 @@ func (st *statements) applyInvitee(ctx context.Context, c change) error {
 			nameRank = "1"
 		}
 		contactVersion := nameRank + "|" + storedTime(inv.UpdatedAt.Time) + "|" + inv.URI + "|" + version
-		if _, err := st.upsertContact.ExecContext(ctx, email, name, calendly.Str(inv.Timezone), contactVersion); err != nil {
+		if _, err := execUnlessDone(ctx, st.upsertContact, st.updateContact, email, name, calendly.Str(inv.Timezone), contactVersion); err != nil {
 			return fmt.Errorf("storing contact of %s: %w", inv.URI, err)
-		}
-		if _, err := st.renameContact.ExecContext(ctx, email, name, contactVersion); err != nil {
-			return fmt.Errorf("storing the name of the contact of %s: %w", inv.URI, err)
 		}
 	}
 	touched := []string{inv.URI}
@@ -334,6 +280,22 @@ func (st *statements) applyInvitee(ctx context.Context, c change) error {
 		}
 	}
 	return nil
+}
+
+// execUnlessDone runs first, and then, only when first changed no row,
+// then, with the same arguments; it returns the rows they changed.
+func execUnlessDone(ctx context.Context, first, then *sql.Stmt, args ...any) (int64, error) {
+	res, err := first.ExecContext(ctx, args...)
+	if err != nil {
+		return 0, err
+	}
+	if n, err := res.RowsAffected(); err != nil || n > 0 {
+		return n, err
+	}
+	if res, err = then.ExecContext(ctx, args...); err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
 
 // applyNoShow moves the invitee's no-show register if the mark is newer and

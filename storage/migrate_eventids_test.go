@@ -229,8 +229,8 @@ func TestEventPeopleGoByEventID(t *testing.T) {
 	}{
 		{"a page of events' people", peopleQuery(pagePeople), []any{`[1, 2]`, `[1, 2]`, `[1, 2]`}, []string{hostsByID, guestsByID, inviteesByID}},
 		{"one event's people", peopleQuery(oneEventPeople), []any{1, 1, 1}, []string{hostsByID, guestsByID, inviteesByID}},
-		{"hosts replaced", sqlDeleteEventHosts, []any{"x"}, []string{"SEARCH event_hosts USING PRIMARY KEY (event_id=?)"}},
-		{"guests replaced", sqlDeleteEventGuests, []any{"x"}, []string{"SEARCH event_guests USING PRIMARY KEY (event_id=?)"}},
+		{"stale hosts dropped", sqlDropStaleHosts, []any{1, "[2]"}, []string{"SEARCH event_hosts USING PRIMARY KEY (event_id=?)"}},
+		{"stale guests dropped", sqlDropStaleGuests, []any{1, `[{"contact":"a@example.com"}]`}, []string{"SEARCH event_guests USING PRIMARY KEY (event_id=?)"}},
 		{"bookings", sqlBookings, []any{t0, t0, 500}, []string{inviteesByID}},
 		{"sync states", sqlEventSyncStates, []any{`["x"]`}, []string{inviteesByID}},
 		{"next booking", sqlNextBooking, []any{"a@example.com", t0}, []string{eventByID}},

@@ -246,6 +246,7 @@ func (w *writer) attempt(batch []*writeRequest, answers []answer, isolated bool)
 			w.replay.commit()
 		} else {
 			w.replay.rollback()
+			w.st.forgetHosts()
 		}
 	}()
 	if err := w.replay.refresh(ctx, w.conn, w.log.dataVersion); err != nil {
@@ -312,6 +313,7 @@ func (w *writer) applyItem(ctx context.Context, req *writeRequest) writeResult {
 		_, _ = w.st.rollbackTo.ExecContext(ctx)
 		_, _ = w.st.release.ExecContext(ctx)
 		w.replay.rollbackTo(keys)
+		w.st.forgetHosts()
 		if req.delivery != nil {
 			res = w.logFailure(ctx, req.delivery, res.err)
 		}
