@@ -119,10 +119,10 @@ func benchmarkRecord(b *testing.B, path string, warmup, ds []IncomingDelivery) {
 		}
 	}
 	tuneForBench(b, s)
-	ckptBefore := s.CheckpointStats()
 	b.Logf("page_size %d, cache_size %d, wal_autocheckpoint %d", pageSize, cacheSize, checkpoint)
 	recordByCallers(b, s, warmup)
-	cpuBefore, sysBefore, ioBefore := processCPU(b), processSystemCPU(b), processIO()
+	ckptBefore := s.CheckpointStats()
+	cpuBefore, sysBefore, ioBefore, faultsBefore := processCPU(b), processSystemCPU(b), processIO(), processPageFaults(b)
 	trace := traceRun(s)
 	b.ResetTimer()
 	latencies := recordByCallers(b, s, ds)
@@ -135,6 +135,7 @@ func benchmarkRecord(b *testing.B, path string, warmup, ds []IncomingDelivery) {
 	b.ReportMetric(float64(ckpt.Runs-ckptBefore.Runs), "ckpt-runs")
 	b.ReportMetric(float64(ckpt.Finished-ckptBefore.Finished), "ckpt-finished")
 	cpu, sys, written := processCPU(b)-cpuBefore, processSystemCPU(b)-sysBefore, processIO().minus(ioBefore)
+	faults := processPageFaults(b) - faultsBefore
 	if keepWAL != "" {
 		copyFile(b, path, filepath.Join(keepWAL, "calwatch.db"))
 		copyFile(b, path+"-wal", filepath.Join(keepWAL, "calwatch.db-wal"))
@@ -143,6 +144,7 @@ func benchmarkRecord(b *testing.B, path string, warmup, ds []IncomingDelivery) {
 	b.ReportMetric(n/b.Elapsed().Seconds(), "deliveries/s")
 	b.ReportMetric(float64(cpu.Microseconds())/n, "cpu-µs/delivery")
 	b.ReportMetric(float64(sys.Microseconds())/n, "sys-µs/delivery")
+	b.ReportMetric(float64(faults)/n, "faults/delivery")
 	if written.ok {
 		b.ReportMetric(float64(written.bytes)/1024/n, "written-KB/delivery")
 		b.ReportMetric(float64(written.calls)/n, "writes/delivery")

@@ -168,6 +168,21 @@ func (t *benchTrace) report(b *testing.B, s *Store) {
 		b.Logf("%s (%d): %.1f items, apply %.1f ms, COMMIT %.1f ms, after (checkpoint finish, upkeep) %.1f ms; during a background checkpoint %d, a catch-up one %d",
 			name, len(group), float64(n)/float64(len(group)), ms(apply/k), ms(commit/k), ms(after/k), overlapLow, overlapCatchUp)
 	}
+	// A batch whose commit hook finished a checkpoint holds up the next
+	// batch's callers for that long.
+	var finishes int
+	var finishTime, longestFinish time.Duration
+	for _, bt := range bs {
+		if d := bt.done.Sub(bt.answered); d > 2*time.Millisecond {
+			finishes++
+			finishTime += d
+			longestFinish = max(longestFinish, d)
+		}
+	}
+	if finishes > 0 {
+		b.Logf("batches held over 2 ms after their COMMIT (the writer finishing a checkpoint): %d, %.1f ms each, longest %.1f ms",
+			finishes, ms(finishTime/time.Duration(finishes)), ms(longestFinish))
+	}
 	describe("median batches", bs[len(bs)*40/100:len(bs)*60/100+1])
 	describe("slowest 2 % of batches", bs[len(bs)*98/100:])
 	var ckptTime, catchUpTime time.Duration
