@@ -28,7 +28,11 @@ import (
 // process) to CALWATCH_BENCH_EVENTS scheduled events (default 100,000) by
 // the same stream; every grown run starts from a copy of that store.
 // CALWATCH_BENCH_GROWN_STORE names a file to keep that store in and take
-// it from when it exists (grown by the same number of events).
+// it from when it exists (grown by the same number of events);
+// CALWATCH_BENCH_WARMUP records that many of the stream's deliveries first,
+// untimed, so SQLite's cache is as warm as a listener's that has run a
+// while. The store is opened as calwatch listen opens it (ForIngest); see
+// tuning_bench_test.go for pragmas to try and the trace of the tail.
 // CALWATCH_BENCH_KEEP_WAL names a folder where a run leaves a copy of its
 // store and of a WAL holding every page it wrote (no checkpoint during the
 // run), for bench/wal-pages.py. To compare checkpoint settings without a
@@ -74,7 +78,7 @@ func BenchmarkRecordRealistic(b *testing.B) {
 // benchmarkRecord records warmup (untimed: SQLite's cache fills as in a
 // listener that has run a while), then ds.
 func benchmarkRecord(b *testing.B, path string, warmup, ds []IncomingDelivery) {
-	s, err := Open(context.Background(), path)
+	s, err := Open(context.Background(), path, ForIngest()) // as calwatch listen opens it
 	if err != nil {
 		b.Fatal(err)
 	}
