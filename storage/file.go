@@ -64,12 +64,16 @@ var writerPragmas = []string{
 // 16 MB the writer read 16.8 pages a delivery from the file, with 64 MB 8.9
 // (BenchmarkRecordRealistic on that store, 5,000 deliveries after 5,000 to
 // warm the cache, no checkpoint: reads are the writer's alone); with the
-// background checkpoints' reads too, 29.7 against 21.3 read calls, and 221
-// against 199 µs of kernel CPU a delivery. The cache fills only with pages
-// read, so on a small store nothing changes. mmap_size instead (256 MB or
-// 1 GB) cut fewer reads for more kernel time (page faults: each first touch
-// maps the pages around it) and puts the whole file in the resident set;
-// see the report of h6/grown for the figures.
+// background checkpoints' reads too, 29.7 against 21.3 read calls, and
+// about a tenth less kernel CPU (221 / 251 against 199 / 229 µs a delivery,
+// alternating, on a machine others were loading), for about 45 MB more
+// heap. The
+// cache fills only with pages read, so on a small store nothing changes.
+// A memory map instead (mmap_size 1 GB) cut more read calls (13.7) but not
+// the kernel time (204 µs: page faults take the reads' place), puts the
+// whole file in the resident set (981 MB on that store), and turns a disk
+// error into a SIGBUS that kills the process instead of an error SQLite
+// returns; 256 MB maps only the first quarter of that file (25.6 reads).
 const (
 	defaultWriterCacheKiB = 16000
 	ingestWriterCacheKiB  = 64000

@@ -127,7 +127,7 @@ func benchmarkRecord(b *testing.B, path string, warmup, ds []IncomingDelivery) {
 	recordByCallers(b, s, warmup)
 	ckptBefore := s.CheckpointStats()
 	cpuBefore, sysBefore, ioBefore, faultsBefore := processCPU(b), processSystemCPU(b), processIO(), processPageFaults(b)
-	trace := traceRun(s)
+	trace := traceRun(b, s)
 	b.ResetTimer()
 	latencies := recordByCallers(b, s, ds)
 	b.StopTimer()
