@@ -89,12 +89,24 @@ type checkpointer struct {
 	stop      chan struct{}
 	done      chan struct{}
 	logger    atomic.Pointer[slog.Logger]
+	// traced, when set (tests and benchmarks only), is told of each
+	// background checkpoint; see checkpointTiming.
+	traced atomic.Pointer[func(checkpointTiming)]
 
 	mu         sync.Mutex
 	stats      CheckpointStats
 	lastErr    error
 	lastFrames int // the WAL's frames when the last checkpoint began
 	catchUps   int // runs since the WAL reached restart frames
+}
+
+// checkpointTiming is one background checkpoint, for a test's trace: when
+// it ran, the WAL's frames and those copied, and whether it was a catch-up
+// run (at the writer's priority).
+type checkpointTiming struct {
+	start, end    time.Time
+	frames, moved int
+	catchUp       bool
 }
 
 // CheckpointStats tells what the background checkpoints did: how many ran,
@@ -233,9 +245,13 @@ func (c *checkpointer) catchUp() {
 // It reports whether another is due at once (see below).
 func (c *checkpointer) checkpoint() (again bool) {
 	var busy, frames, moved int
+	start := time.Now()
 	err := c.db.QueryRowContext(context.Background(), "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &moved)
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if trace := c.traced.Load(); trace != nil {
+		(*trace)(checkpointTiming{start: start, end: time.Now(), frames: frames, moved: moved, catchUp: c.catchUps > 0})
+	}
 	c.stats.Runs++
 	if err != nil {
 		c.failed(err)

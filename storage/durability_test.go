@@ -235,6 +235,7 @@ func TestWriterConnectionSettings(t *testing.T) {
 		{"secure_delete", "1"},
 		{"temp_store", "2"}, // MEMORY
 		{"foreign_keys", "1"},
+		{"cache_size", fmt.Sprint(-defaultWriterCacheKiB)},
 	} {
 		var got string
 		if err := s.conn.QueryRowContext(ctx, "PRAGMA "+tc.pragma).Scan(&got); err != nil {
@@ -243,5 +244,47 @@ func TestWriterConnectionSettings(t *testing.T) {
 		if got != tc.want {
 			t.Errorf("writer PRAGMA %s = %s, want %s", tc.pragma, got, tc.want)
 		}
+	}
+}
+
+// TestForIngestGivesTheWriterTheLargerCache: calwatch listen opens with
+// ForIngest, whose writer keeps 64 MB of pages (on a grown store, half the
+// page reads of 16 MB); the read pool keeps SQLite's default, and a store
+// opened without it keeps 16 MB (the TUI's memory budget).
+func TestForIngestGivesTheWriterTheLargerCache(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "calwatch.db")
+	s, err := Open(ctx, path, ForIngest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var writer, reader int
+	if err := s.conn.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&writer); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.readDB.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&reader); err != nil {
+		t.Fatal(err)
+	}
+	if writer != -ingestWriterCacheKiB {
+		t.Errorf("ForIngest: writer cache_size = %d, want %d (KiB)", writer, -ingestWriterCacheKiB)
+	}
+	if reader == writer {
+		t.Errorf("ForIngest: the read pool's cache_size = %d too, want SQLite's default", reader)
+	}
+	// Reopened without it, the writer is back to the default.
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err = Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.conn.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&writer); err != nil {
+		t.Fatal(err)
+	}
+	if writer != -defaultWriterCacheKiB {
+		t.Errorf("Open: writer cache_size = %d, want %d (KiB)", writer, -defaultWriterCacheKiB)
 	}
 }

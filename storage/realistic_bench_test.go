@@ -28,7 +28,11 @@ import (
 // process) to CALWATCH_BENCH_EVENTS scheduled events (default 100,000) by
 // the same stream; every grown run starts from a copy of that store.
 // CALWATCH_BENCH_GROWN_STORE names a file to keep that store in and take
-// it from when it exists (grown by the same number of events).
+// it from when it exists (grown by the same number of events);
+// CALWATCH_BENCH_WARMUP records that many of the stream's deliveries first,
+// untimed, so SQLite's cache is as warm as a listener's that has run a
+// while. The store is opened as calwatch listen opens it (ForIngest); see
+// tuning_bench_test.go for pragmas to try and the trace of the tail.
 // CALWATCH_BENCH_KEEP_WAL names a folder where a run leaves a copy of its
 // store and of a WAL holding every page it wrote (no checkpoint during the
 // run), for bench/wal-pages.py. To compare checkpoint settings without a
@@ -52,7 +56,7 @@ import (
 func BenchmarkRecordRealistic(b *testing.B) {
 	b.Run("store=empty", func(b *testing.B) {
 		ds := parseDeliveries(b, loadgen.Realistic("empty", b.N))
-		benchmarkRecord(b, filepath.Join(b.TempDir(), "calwatch.db"), ds)
+		benchmarkRecord(b, filepath.Join(b.TempDir(), "calwatch.db"), nil, ds)
 	})
 	b.Run("store=grown", func(b *testing.B) {
 		events := 100_000
@@ -62,12 +66,19 @@ func BenchmarkRecordRealistic(b *testing.B) {
 		g := growRealisticStore(b, events)
 		path := filepath.Join(b.TempDir(), "calwatch.db")
 		copyFile(b, g.path, path)
-		benchmarkRecord(b, path, parseDeliveries(b, g.stream.Take(b.N)))
+		warmup := 0
+		if v, err := strconv.Atoi(os.Getenv("CALWATCH_BENCH_WARMUP")); err == nil && v > 0 {
+			warmup = v
+		}
+		ds := parseDeliveries(b, g.stream.Take(warmup+b.N))
+		benchmarkRecord(b, path, ds[:warmup], ds[warmup:])
 	})
 }
 
-func benchmarkRecord(b *testing.B, path string, ds []IncomingDelivery) {
-	s, err := Open(context.Background(), path)
+// benchmarkRecord records warmup (untimed: SQLite's cache fills as in a
+// listener that has run a while), then ds.
+func benchmarkRecord(b *testing.B, path string, warmup, ds []IncomingDelivery) {
+	s, err := Open(context.Background(), path, ForIngest()) // as calwatch listen opens it
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -111,13 +122,46 @@ func benchmarkRecord(b *testing.B, path string, ds []IncomingDelivery) {
 			}
 		}
 	}
-	ckptBefore := s.CheckpointStats()
+	tuneForBench(b, s)
 	b.Logf("page_size %d, cache_size %d, wal_autocheckpoint %d", pageSize, cacheSize, checkpoint)
+	recordByCallers(b, s, warmup)
+	ckptBefore := s.CheckpointStats()
+	cpuBefore, sysBefore, ioBefore, faultsBefore := processCPU(b), processSystemCPU(b), processIO(), processPageFaults(b)
+	trace := traceRun(b, s)
+	b.ResetTimer()
+	latencies := recordByCallers(b, s, ds)
+	b.StopTimer()
+	trace.report(b, s)
+	reportMemory(b)
+	slices.Sort(latencies)
+	b.ReportMetric(float64(latencies[len(latencies)*99/100])/float64(time.Millisecond), "p99-ms")
+	ckpt := s.CheckpointStats()
+	b.ReportMetric(float64(ckpt.Runs-ckptBefore.Runs), "ckpt-runs")
+	b.ReportMetric(float64(ckpt.Finished-ckptBefore.Finished), "ckpt-finished")
+	cpu, sys, written := processCPU(b)-cpuBefore, processSystemCPU(b)-sysBefore, processIO().minus(ioBefore)
+	faults := processPageFaults(b) - faultsBefore
+	if keepWAL != "" {
+		copyFile(b, path, filepath.Join(keepWAL, "calwatch.db"))
+		copyFile(b, path+"-wal", filepath.Join(keepWAL, "calwatch.db-wal"))
+	}
+	n := float64(len(ds))
+	b.ReportMetric(n/b.Elapsed().Seconds(), "deliveries/s")
+	b.ReportMetric(float64(cpu.Microseconds())/n, "cpu-µs/delivery")
+	b.ReportMetric(float64(sys.Microseconds())/n, "sys-µs/delivery")
+	b.ReportMetric(float64(faults)/n, "faults/delivery")
+	if written.ok {
+		b.ReportMetric(float64(written.bytes)/1024/n, "written-KB/delivery")
+		b.ReportMetric(float64(written.calls)/n, "writes/delivery")
+		b.ReportMetric(float64(written.reads)/n, "reads/delivery")
+	}
+}
+
+// recordByCallers records ds by 64 concurrent callers, as the
+// listener's handlers do, and returns the time each call took.
+func recordByCallers(b *testing.B, s *Store, ds []IncomingDelivery) []time.Duration {
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	latencies := make([]time.Duration, len(ds))
-	cpuBefore, sysBefore, ioBefore := processCPU(b), processSystemCPU(b), processIO()
-	b.ResetTimer()
 	for range 64 {
 		wg.Go(func() {
 			for i := next.Add(1) - 1; i < int64(len(ds)); i = next.Add(1) - 1 {
@@ -131,26 +175,7 @@ func benchmarkRecord(b *testing.B, path string, ds []IncomingDelivery) {
 		})
 	}
 	wg.Wait()
-	b.StopTimer()
-	slices.Sort(latencies)
-	b.ReportMetric(float64(latencies[len(latencies)*99/100])/float64(time.Millisecond), "p99-ms")
-	ckpt := s.CheckpointStats()
-	b.ReportMetric(float64(ckpt.Runs-ckptBefore.Runs), "ckpt-runs")
-	b.ReportMetric(float64(ckpt.Finished-ckptBefore.Finished), "ckpt-finished")
-	cpu, sys, written := processCPU(b)-cpuBefore, processSystemCPU(b)-sysBefore, processIO().minus(ioBefore)
-	if keepWAL != "" {
-		copyFile(b, path, filepath.Join(keepWAL, "calwatch.db"))
-		copyFile(b, path+"-wal", filepath.Join(keepWAL, "calwatch.db-wal"))
-	}
-	n := float64(len(ds))
-	b.ReportMetric(n/b.Elapsed().Seconds(), "deliveries/s")
-	b.ReportMetric(float64(cpu.Microseconds())/n, "cpu-µs/delivery")
-	b.ReportMetric(float64(sys.Microseconds())/n, "sys-µs/delivery")
-	if written.ok {
-		b.ReportMetric(float64(written.bytes)/1024/n, "written-KB/delivery")
-		b.ReportMetric(float64(written.calls)/n, "writes/delivery")
-		b.ReportMetric(float64(written.reads)/n, "reads/delivery")
-	}
+	return latencies
 }
 
 // parseDeliveries signs and parses a stream as the listener does.

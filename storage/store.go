@@ -58,7 +58,11 @@ type Store struct {
 func (s *Store) Path() string { return s.path }
 
 // Open opens (creating and migrating if needed) the database at path.
-func Open(ctx context.Context, path string) (*Store, error) {
+func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
+	o := openOptions{writerCacheKiB: defaultWriterCacheKiB}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	if err := prepareFile(path); err != nil {
 		return nil, err
 	}
@@ -90,7 +94,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err := migrate(ctx, s.conn); err != nil {
 		return nil, err
 	}
-	if err := tuneWriter(ctx, s.conn); err != nil {
+	if err := tuneWriter(ctx, s.conn, o); err != nil {
 		return nil, err
 	}
 	if s.st, err = prepareStatements(ctx, s.conn); err != nil {

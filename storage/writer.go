@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/calwatch/calwatch/calendly"
@@ -37,6 +38,16 @@ type writeRequest struct {
 	result   chan writeResult
 }
 
+// batchTiming is when one batch reached each step, for a test's trace:
+// start (BEGIN), applied (every item applied, COMMIT begins), answered
+// (COMMIT returned; callers are answered now), done (after the commit
+// hook, which may finish a checkpoint, and the log's upkeep: the writer
+// takes the next batch).
+type batchTiming struct {
+	items                          int
+	start, applied, answered, done time.Time
+}
+
 type writeResult struct {
 	record DeliveryRecord
 	err    error
@@ -49,17 +60,23 @@ type writer struct {
 	replay   *replayKeys     // the recent replay keys (replaykeys.go)
 	onCommit func(items int) // after a commit that wrote items
 
-	// Owned by the writer goroutine: the delivery-log upkeep (retention.go).
+	// Owned by the writer goroutine: the delivery-log upkeep (retention.go),
+	// and the timing of the batch being written.
 	limits             retention
 	newest             time.Time
 	batchesSinceUpkeep int
 	lastUpkeep         time.Time
+	timing             batchTiming
 
 	mu       sync.RWMutex // held for reading while enqueuing, for writing by close
 	closed   bool
 	accepted chan *writeRequest
 	refused  chan *writeRequest
 	done     chan struct{}
+
+	// traced, when set (tests and benchmarks only), is told how long each
+	// batch took; see batchTiming.
+	traced atomic.Pointer[func(batchTiming)]
 
 	answersMu    sync.Mutex
 	answers      []answer      // answered since the last transaction (answers.go)
@@ -180,6 +197,10 @@ func (w *writer) run() {
 			// Best effort: what fails now is trimmed at the next upkeep.
 			_, _ = w.upkeep()
 		}
+		if trace := w.traced.Load(); trace != nil {
+			w.timing.done = time.Now()
+			(*trace)(w.timing)
+		}
 	}
 }
 
@@ -212,6 +233,7 @@ var errItemFailed = errors.New("storage: an item of the batch failed")
 // bad one fails alone and its neighbours commit. Both runs start from the
 // same database, so the items before the bad one do the same in both.
 func (w *writer) commit(batch []*writeRequest) {
+	w.timing = batchTiming{items: len(batch), start: time.Now()}
 	answers := w.takeAnswers()
 	results, err := w.attempt(batch, answers, false)
 	if errors.Is(err, errItemFailed) {
@@ -223,6 +245,7 @@ func (w *writer) commit(batch []*writeRequest) {
 		}
 		return
 	}
+	w.timing.answered = time.Now()
 	for i, req := range batch {
 		req.result <- results[i]
 	}
@@ -274,6 +297,7 @@ func (w *writer) attempt(batch []*writeRequest, answers []answer, isolated bool)
 			return nil, errItemFailed
 		}
 	}
+	w.timing.applied = time.Now()
 	if _, err := w.conn.ExecContext(ctx, "COMMIT"); err != nil {
 		_, _ = w.conn.ExecContext(ctx, "ROLLBACK")
 		return nil, fmt.Errorf("storage: the write was not saved (disk full or failing?): %w", err)

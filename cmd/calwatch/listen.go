@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/calwatch/calwatch/storage"
 	"github.com/calwatch/calwatch/tunnel"
 	"github.com/calwatch/calwatch/tunnel/home"
 	"github.com/calwatch/calwatch/tunnel/listener"
@@ -199,7 +200,7 @@ func listenRun(ctx context.Context, a *app, opts *listenOptions, pathChanged boo
 	if len(key) == 0 && os.Getenv(envToken) == "" && a.errIfNoDatabase() != nil {
 		return errNoKeyNoLogin // nothing stored can hold a login: no database to create for it
 	}
-	store, err := a.openStore(ctx)
+	store, err := a.openStore(ctx, storage.ForIngest()) // taking deliveries is this process's work
 	if err != nil {
 		return fmt.Errorf("cannot open the database %s: %w", a.dbPath(), err)
 	}

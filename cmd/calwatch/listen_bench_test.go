@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/calwatch/calwatch/calendly"
+	"github.com/calwatch/calwatch/storage"
 
 	"github.com/calwatch/calwatch/tunnel/listener"
 	"github.com/calwatch/calwatch/tunnel/listener/loadgen"
@@ -256,7 +257,7 @@ func BenchmarkIngestInProcess(b *testing.B) {
 	const key = "bench-signing-key"
 	home := b.TempDir()
 	a := &app{home: home}
-	store, err := a.openStore(context.Background())
+	store, err := a.openStore(context.Background(), storage.ForIngest()) // as listen opens it
 	if err != nil {
 		b.Fatal(err)
 	}

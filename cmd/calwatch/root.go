@@ -196,10 +196,10 @@ func openForReading(ctx context.Context, a *app, asJSON bool) (store *storage.St
 }
 
 // openStore opens (creating if needed) the database.
-func (a *app) openStore(ctx context.Context) (*storage.Store, error) {
+func (a *app) openStore(ctx context.Context, opts ...storage.Option) (*storage.Store, error) {
 	paths := a.paths()
 	if err := paths.EnsureDatabaseDir(); err != nil {
 		return nil, err
 	}
-	return storage.Open(ctx, paths.DatabasePath())
+	return storage.Open(ctx, paths.DatabasePath(), opts...)
 }
