@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"database/sql"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,71 +15,28 @@ import (
 // activityTriggers returns the triggers that read or write activity (on
 // it, and contacts_counted), each as its name and its SQL with the spaces
 // folded.
-func activityTriggers(t *testing.T, q interface {
-	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-}) []string {
+func activityTriggers(t *testing.T, q queryer) []string {
 	t.Helper()
-	rows, err := q.QueryContext(context.Background(), `
-SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND (tbl_name = 'activity' OR sql LIKE '%FROM activity%')
+	out := textRows(t, q, `
+SELECT name || ': ' || sql FROM sqlite_schema WHERE type = 'trigger' AND (tbl_name = 'activity' OR sql LIKE '%FROM activity%')
 ORDER BY name`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var name, text string
-		if err := rows.Scan(&name, &text); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, name+": "+strings.Join(strings.Fields(text), " "))
+	for i, text := range out {
+		out[i] = strings.Join(strings.Fields(text), " ")
 	}
 	return out
 }
 
 // rawActivityRows lists every activity row as readers see it, at any
 // schema version since 0011.
-func rawActivityRows(t *testing.T, q interface {
-	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-}) []string {
+func rawActivityRows(t *testing.T, q queryer) []string {
 	t.Helper()
-	rows, err := q.QueryContext(context.Background(),
-		`SELECT identity, email, kind, at, event_uri, invitee_uri FROM activity ORDER BY identity`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var r [6]string
-		if err := rows.Scan(&r[0], &r[1], &r[2], &r[3], &r[4], &r[5]); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, strings.Join(r[:], " | "))
-	}
-	return out
+	return textRows(t, q, `SELECT identity, email, kind, at, event_uri, invitee_uri FROM activity ORDER BY identity`)
 }
 
 // rawKeptCounts lists every contact's kept columns.
-func rawKeptCounts(t *testing.T, q interface {
-	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-}) []string {
+func rawKeptCounts(t *testing.T, q queryer) []string {
 	t.Helper()
-	rows, err := q.QueryContext(context.Background(),
-		`SELECT email || ' ' || bookings || '/' || cancels || '/' || no_shows || ' ' || last_at FROM contacts ORDER BY email`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var r string
-		if err := rows.Scan(&r); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, r)
-	}
-	return out
+	return textRows(t, q, `SELECT email || ' ' || bookings || '/' || cancels || '/' || no_shows || ' ' || last_at FROM contacts ORDER BY email`)
 }
 
 // TestActivityIDsMigrationKeepsAStore: a store at the version before
@@ -94,16 +50,7 @@ func rawKeptCounts(t *testing.T, q interface {
 // arrives.
 func TestActivityIDsMigrationKeepsAStore(t *testing.T) {
 	ctx := context.Background()
-	path := storeAtVersion6(t)
-	all, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	before := migrationsBefore(t, "0017_activity_ids.sql")
-	conn := openRawConn(t, path)
-	if err := migrateScripts(ctx, conn, all[:before]); err != nil {
-		t.Fatalf("migrating to version %d: %v", before, err)
-	}
+	path, conn, before := rawStoreBefore(t, "0017_activity_ids.sql")
 	// Lee moved a booking calwatch never saw to one it has not seen
 	// either: only the rescheduled row knows of it (Lee has no contact
 	// row yet, so the fixtures read back as before).

@@ -65,15 +65,7 @@ func contactLine(c ContactView) string {
 // a person in both orders.
 func TestContactsSortScanMigrationKeepsTheOrders(t *testing.T) {
 	ctx := context.Background()
-	path := storeAtVersion6(t)
-	all, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn := openRawConn(t, path)
-	if err := migrateScripts(ctx, conn, all[:migrationsBefore(t, "0018_contacts_sort_scan.sql")]); err != nil {
-		t.Fatal(err)
-	}
+	path, conn, _ := rawStoreBefore(t, "0018_contacts_sort_scan.sql")
 	var fixtures int
 	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM contacts`).Scan(&fixtures); err != nil || fixtures == 0 {
 		t.Fatalf("the fixtures hold %d contacts (%v)", fixtures, err)
@@ -113,25 +105,8 @@ func TestContactsSortScanMigrationKeepsTheOrders(t *testing.T) {
 	if n := len(before[fmt.Sprintf("%s search=%q", ContactsByBookings, "")]); n != fixtures+40 {
 		t.Fatalf("%d contacts listed before the upgrade; want the fixtures' %d and the 40 added", n, fixtures)
 	}
-	triggers := func(q interface {
-		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-	}) []string {
-		rows, err := q.QueryContext(ctx, `SELECT name FROM sqlite_schema WHERE type = 'trigger' ORDER BY name`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		var names []string
-		for rows.Next() {
-			var n string
-			if err := rows.Scan(&n); err != nil {
-				t.Fatal(err)
-			}
-			names = append(names, n)
-		}
-		return names
-	}
-	triggersBefore := triggers(conn)
+	const triggers = `SELECT name FROM sqlite_schema WHERE type = 'trigger' ORDER BY name`
+	triggersBefore := textRows(t, conn, triggers)
 	conn.Close()
 
 	s := openAt(t, path)
@@ -142,7 +117,7 @@ func TestContactsSortScanMigrationKeepsTheOrders(t *testing.T) {
 	if n := countRows(t, s, `SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name IN ('contacts_last', 'contacts_name')`); n != 2 {
 		t.Errorf("%d of contacts_last and contacts_name are left after 0018; want both", n)
 	}
-	if got := triggers(s.readDB); !slices.Equal(got, triggersBefore) {
+	if got := textRows(t, s.readDB, triggers); !slices.Equal(got, triggersBefore) {
 		t.Errorf("triggers after 0018: %q; want those before: %q", got, triggersBefore)
 	}
 	p := s.Panes()

@@ -31,6 +31,24 @@ func migrationsBefore(t *testing.T, name string) int {
 	return i
 }
 
+// rawStoreBefore builds the fixtures' store at the schema version just
+// before migration name and returns its path, a raw connection to it and
+// that version.
+func rawStoreBefore(t *testing.T, name string) (path string, conn *sql.Conn, version int) {
+	t.Helper()
+	path = storeAtVersion6(t)
+	all, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	version = migrationsBefore(t, name)
+	conn = openRawConn(t, path)
+	if err := migrateScripts(context.Background(), conn, all[:version]); err != nil {
+		t.Fatalf("migrating to version %d: %v", version, err)
+	}
+	return path, conn, version
+}
+
 // checkEventIDs fails when an invitee row's event_id does not name the
 // event its event_uri names (or names none).
 func checkEventIDs(t fataler, s *Store) {
@@ -55,16 +73,7 @@ WHERE r.event_id IS NULL OR e.uri IS NOT r.event_uri`).Scan(&wrong, &example); e
 // later booking and its cancellation update the one event row they name.
 func TestEventIDsMigrationKeepsAStore(t *testing.T) {
 	ctx := context.Background()
-	path := storeAtVersion6(t)
-	all, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	before := migrationsBefore(t, "0016_event_ids.sql")
-	conn := openRawConn(t, path)
-	if err := migrateScripts(ctx, conn, all[:before]); err != nil {
-		t.Fatalf("migrating to version %d: %v", before, err)
-	}
+	path, conn, before := rawStoreBefore(t, "0016_event_ids.sql")
 	// Rowids need not be dense (an event deleted, a VACUUM): the last
 	// event's is moved on, so keeping it differs from numbering anew.
 	if _, err := conn.ExecContext(ctx, `UPDATE events SET rowid = rowid + 100 WHERE rowid = (SELECT max(rowid) FROM events)`); err != nil {
@@ -97,25 +106,8 @@ func TestEventIDsMigrationKeepsAStore(t *testing.T) {
 		t.Fatalf("the store at version %d holds %d events, %d host rows, %d guest rows, %d invitees: nothing to migrate",
 			before, len(rowids), hostRows, guestRows, invitees)
 	}
-	triggersOn := func(q interface {
-		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-	}) []string {
-		rows, err := q.QueryContext(ctx, `SELECT name FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'recipients' ORDER BY name`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		var names []string
-		for rows.Next() {
-			var n string
-			if err := rows.Scan(&n); err != nil {
-				t.Fatal(err)
-			}
-			names = append(names, n)
-		}
-		return names
-	}
-	triggers = triggersOn(conn)
+	const triggersOn = `SELECT name FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'recipients' ORDER BY name`
+	triggers = textRows(t, conn, triggersOn)
 	conn.Close()
 
 	s, err := Open(ctx, path)
@@ -145,7 +137,7 @@ func TestEventIDsMigrationKeepsAStore(t *testing.T) {
 		t.Errorf("after migrating: %d host rows and %d guest rows, want the %d and %d there were", newHostRows, newGuestRows, hostRows, guestRows)
 	}
 	checkEventIDs(t, s)
-	if got := triggersOn(s.readDB); !slices.Equal(got, triggers) {
+	if got := textRows(t, s.readDB, triggersOn); !slices.Equal(got, triggers) {
 		t.Errorf("triggers on recipients after migrating = %q, want those it had: %q", got, triggers)
 	}
 	for name, want := range map[string]bool{"recipients_event_invitees": false, "recipients_event_id": true} {
