@@ -2,8 +2,6 @@ package storage
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -75,18 +73,7 @@ func TestActivityIDsMigrationKeepsAStore(t *testing.T) {
 	}
 	conn.Close()
 
-	s, err := Open(ctx, path)
-	if err != nil {
-		t.Fatalf("Open migrates a version %d store: %v", before, err)
-	}
-	defer s.Close()
-	golden, err := os.ReadFile(filepath.Join("testdata", "golden", "fixtures.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := snapshot(t, s); got+"\n" != string(golden) {
-		t.Errorf("after the activity ids migration the store reads back differently from testdata/golden/fixtures.json:\n%s", got)
-	}
+	s := openMatchingGolden(t, path, "activity ids")
 	if got := rawActivityRows(t, s.readDB); !slices.Equal(got, rowsBefore) {
 		t.Errorf("activity after migrating:\n%s\nwant as before:\n%s", strings.Join(got, "\n"), strings.Join(rowsBefore, "\n"))
 	}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -110,18 +108,7 @@ func TestEventIDsMigrationKeepsAStore(t *testing.T) {
 	triggers = textRows(t, conn, triggersOn)
 	conn.Close()
 
-	s, err := Open(ctx, path)
-	if err != nil {
-		t.Fatalf("Open migrates a version %d store: %v", before, err)
-	}
-	defer s.Close()
-	golden, err := os.ReadFile(filepath.Join("testdata", "golden", "fixtures.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := snapshot(t, s); got+"\n" != string(golden) {
-		t.Errorf("after the event ids migration the store reads back differently from testdata/golden/fixtures.json:\n%s", got)
-	}
+	s := openMatchingGolden(t, path, "event ids")
 	for _, r := range rowids {
 		var id int64
 		if err := s.readDB.QueryRowContext(ctx, `SELECT id FROM events WHERE uri = ?`, r.uri).Scan(&id); err != nil || id != r.rowid {

@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"database/sql"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -34,18 +33,7 @@ func TestEventsMigrationKeepsAVersion8Store(t *testing.T) {
 	}
 	conn.Close()
 
-	s, err := Open(ctx, path)
-	if err != nil {
-		t.Fatalf("Open migrates a version 8 store: %v", err)
-	}
-	defer s.Close()
-	golden, err := os.ReadFile(filepath.Join("testdata", "golden", "fixtures.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := snapshot(t, s); got+"\n" != string(golden) {
-		t.Errorf("after the events migration the store reads back differently from testdata/golden/fixtures.json:\n%s", got)
-	}
+	s := openMatchingGolden(t, path, "events")
 	for _, table := range []string{"events", "activity"} {
 		var schema string
 		if err := s.readDB.QueryRowContext(ctx, `SELECT sql FROM sqlite_schema WHERE name = ?`, table).Scan(&schema); err != nil {

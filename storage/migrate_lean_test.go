@@ -35,22 +35,31 @@ func storeAtVersion6(t *testing.T) string {
 // TestMigration7KeepsAVersion6Store: a store made at version 6 is rebuilt
 // lean in place and reads back exactly as before (the fixtures' golden
 // read-back), its delivery log whole, and it goes on applying deliveries.
-func TestMigration7KeepsAVersion6Store(t *testing.T) {
-	path := storeAtVersion6(t)
+// openMatchingGolden opens (and so migrates) the fixtures' store at path,
+// closes it when the test ends, and checks it reads back as
+// testdata/golden/fixtures.json: the named migration lost nothing.
+func openMatchingGolden(t *testing.T, path, migration string) *Store {
+	t.Helper()
 	s, err := Open(context.Background(), path)
 	if err != nil {
-		t.Fatalf("Open migrates a version 6 store: %v", err)
+		t.Fatalf("Open runs the %s migration: %v", migration, err)
 	}
-	defer s.Close()
+	t.Cleanup(func() { s.Close() })
 	golden, err := os.ReadFile(filepath.Join("testdata", "golden", "fixtures.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := snapshot(t, s); got+"\n" != string(golden) {
-		t.Errorf("after the lean migration the store reads back differently from testdata/golden/fixtures.json:\n%s", got)
+		t.Errorf("after the %s migration the store reads back differently from testdata/golden/fixtures.json:\n%s", migration, got)
 	}
+	return s
+}
+
+func TestMigration7KeepsAVersion6Store(t *testing.T) {
+	path := storeAtVersion6(t)
+	s := openMatchingGolden(t, path, "lean")
 	var stored, hosts, eventHosts, emailKept, inviteeKept int
-	err = s.readDB.QueryRow(`SELECT (SELECT count(*) FROM deliveries), (SELECT count(*) FROM hosts),
+	err := s.readDB.QueryRow(`SELECT (SELECT count(*) FROM deliveries), (SELECT count(*) FROM hosts),
     (SELECT count(*) FROM event_hosts), (SELECT count(*) FROM recipients WHERE email_stored IS NOT NULL),
     (SELECT count(*) FROM activity WHERE invitee_stored IS NOT NULL)`).Scan(&stored, &hosts, &eventHosts, &emailKept, &inviteeKept)
 	if err != nil {
