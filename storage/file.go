@@ -51,29 +51,17 @@ var writerPragmas = []string{
 	fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", writerCheckpointPages),
 }
 
-// The writer's page cache, in KiB (SQLite's negative cache_size; the DSN's
-// _cache_size, which migrations run with, is the default). 16 MB
-// by default: the TUI runs the writer in its own process, with a target of
-// 80 MB resident (about 33 MB measured), and takes deliveries at a human
-// pace. ForIngest's 64 MB is for a process whose work is taking them.
-//
-// Why 64 MB for ingest: every delivery lands on a random leaf of about a
-// dozen B-tree indexes (URIs and e-mails are random), and on a store grown
-// to 100,000 events those indexes take about 116 MB, with the events and
-// invitee rows a cancellation or reschedule rewrites in 160 MB more. With
-// 16 MB the writer read 16.8 pages a delivery from the file, with 64 MB 8.9
-// (BenchmarkRecordRealistic on that store, 5,000 deliveries after 5,000 to
-// warm the cache, no checkpoint: reads are the writer's alone); with the
-// background checkpoints' reads too, 29.7 against 21.3 read calls, and
-// about a tenth less kernel CPU (221 / 251 against 199 / 229 µs a delivery,
-// alternating, on a machine others were loading), for about 45 MB more
-// heap. The
-// cache fills only with pages read, so on a small store nothing changes.
-// A memory map instead (mmap_size 1 GB) cut more read calls (13.7) but not
-// the kernel time (204 µs: page faults take the reads' place), puts the
-// whole file in the resident set (981 MB on that store), and turns a disk
-// error into a SIGBUS that kills the process instead of an error SQLite
-// returns; 256 MB maps only the first quarter of that file (25.6 reads).
+// The writer's page cache, in KiB (the DSN's _cache_size, which
+// migrations run with, is the default). 16 MB by default: the TUI runs the
+// writer in its own process (resident-memory target 80 MB) and takes
+// deliveries at a human pace. ForIngest's 64 MB is for `calwatch listen`:
+// each delivery lands on a random leaf of about a dozen indexes, which on a
+// store grown to 100,000 events take about 116 MB, and 64 MB halved the
+// pages the writer read from the file (16.8 → 8.9 a delivery) for about
+// 45 MB more heap. A memory map instead cut read calls but not kernel time
+// (page faults replace them), put the whole file in the resident set, and
+// turns a disk error into a SIGBUS. Figures: BENCHMARKS.md, "Ingest after
+// the second round of storage cuts".
 const (
 	defaultWriterCacheKiB = 16000
 	ingestWriterCacheKiB  = 64000
