@@ -27,12 +27,25 @@ func withoutCheckpoints(t *testing.T, s *Store) {
 	}
 }
 
+// idleWriterConn returns the writer's connection once the writer has
+// finished what it does after a commit (the delivery log's upkeep runs
+// after the first batch) and waits for work: a test may use the
+// connection then, and never while the writer does. An empty write of its
+// own is answered only after the writer is done with the batch before.
+func idleWriterConn(t *testing.T, s *Store) *sql.Conn {
+	t.Helper()
+	if err := s.exec(context.Background(), func(context.Context, *sql.Conn) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return s.conn
+}
+
 // walPages empties s's WAL (a checkpoint), runs write, and returns the
 // database pages the WAL received.
 func walPages(t *testing.T, s *Store, write func()) map[uint32]bool {
 	t.Helper()
 	var busy, frames, copied int
-	if err := s.conn.QueryRowContext(context.Background(), "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &frames, &copied); err != nil || busy != 0 {
+	if err := idleWriterConn(t, s).QueryRowContext(context.Background(), "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &frames, &copied); err != nil || busy != 0 {
 		t.Fatalf("checkpoint: busy %d, %v", busy, err)
 	}
 	write()
@@ -55,7 +68,7 @@ func walPages(t *testing.T, s *Store, write func()) map[uint32]bool {
 // this small, its only page.
 func rootPages(t *testing.T, s *Store) map[string]uint32 {
 	t.Helper()
-	rows, err := s.conn.QueryContext(context.Background(), "SELECT name, rootpage FROM sqlite_schema WHERE rootpage > 0")
+	rows, err := s.readDB.QueryContext(context.Background(), "SELECT name, rootpage FROM sqlite_schema WHERE rootpage > 0")
 	if err != nil {
 		t.Fatal(err)
 	}
