@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"os"
 	"testing"
 	"time"
 )
@@ -16,16 +15,8 @@ import (
 // compare what readers would gain from them. Besides ns/op it reports
 // reads/op (read calls), faults/op and resident memory.
 func BenchmarkPanesGrownReads(b *testing.B) {
-	path := os.Getenv("CALWATCH_BENCH_READ_STORE")
-	if path == "" {
-		b.Skip("CALWATCH_BENCH_READ_STORE names no grown store to read")
-	}
+	s := benchStoreToRead(b, "CALWATCH_BENCH_READ_STORE")
 	ctx := context.Background()
-	s, err := OpenReadOnly(ctx, path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
 	s.readDB.SetMaxOpenConns(1) // so the pragmas hold for every query
 	for _, p := range benchStatements("CALWATCH_BENCH_READER_PRAGMAS") {
 		if _, err := s.readDB.ExecContext(ctx, p); err != nil {
