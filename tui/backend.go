@@ -109,7 +109,9 @@ func (Subscription) isEvent()      {}
 // subscription, backfill progress) that finds no room is kept, the latest
 // of each kind. What is owed so is sent, in order, as soon as the TUI makes
 // room, so the status bar never keeps a state that has passed (a
-// backfill's 203/250) even when nothing is published after it.
+// backfill's 203/250) even when nothing is published after it. A
+// notification published while the owed StoreChanged is on its way is
+// owed again: the first may reach the TUI before that commit.
 type Hub struct {
 	reader  Reader
 	conn    Connection

@@ -31,9 +31,9 @@ func nextEvent(t *testing.T, h *Hub) Event {
 }
 
 // TestHubNeverBlocksAndFoldsWhatItDropped: a lagging TUI makes Publish
-// fold deliveries into one owed StoreChanged, which arrives as soon as the
-// TUI makes room, with nothing published after it, and before what is
-// published next.
+// fold ten dropped deliveries into at most two owed StoreChanged, which
+// arrive as soon as the TUI makes room, and before what is published
+// after them.
 func TestHubNeverBlocksAndFoldsWhatItDropped(t *testing.T) {
 	h := NewHub(nil, Connection{})
 	for range cap(h.events) + 10 {
@@ -45,9 +45,16 @@ func TestHubNeverBlocksAndFoldsWhatItDropped(t *testing.T) {
 	if ev, ok := nextEvent(t, h).(StoreChanged); !ok {
 		t.Errorf("after drops the hub should send what it owes, a StoreChanged, got %#v", ev)
 	}
+	// The sender may have taken the owed re-read while later deliveries
+	// were still being published; they are then owed as a second one,
+	// because the first may reach the TUI before their commits.
 	h.Publish(TunnelState{State: "online"})
-	if ev, ok := nextEvent(t, h).(TunnelState); !ok || ev.State != "online" {
-		t.Errorf("then the event itself, got %#v", ev)
+	ev := nextEvent(t, h)
+	if _, ok := ev.(StoreChanged); ok {
+		ev = nextEvent(t, h)
+	}
+	if ts, ok := ev.(TunnelState); !ok || ts.State != "online" {
+		t.Errorf("then at most one more re-read and the event published after the lag, got %#v", ev)
 	}
 	h.Close()
 	h.Publish(StoreChanged{}) // must not panic on a closed hub
