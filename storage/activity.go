@@ -65,6 +65,16 @@ WHERE (identity, email, at, event_stored, invitee_stored) IS NOT
 	sqlDeleteActivity = `DELETE FROM activity WHERE invitee_id = ? AND kind = ? AND mark = ?`
 )
 
+// personRows is the condition that keeps the activity rows (alias a) of
+// the person whose contact key is the SQL expression person: migration
+// 0019's person_activity finds them through the person's invitees
+// (recipients_contact, then activity_key), the rows of invitees moved to
+// theirs, and activity_unkeyed; the rows it names are those whose email is
+// the person's, each once.
+func personRows(person string) string {
+	return `a.rowid IN (SELECT row_id FROM person_activity WHERE person = ` + person + `)`
+}
+
 // idOfInvitee as an activity's inviteeID has the upsert find the id of
 // the stored invitee named by inviteeURI.
 const idOfInvitee = -1

@@ -2,6 +2,8 @@ package storage
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -72,6 +74,25 @@ func TestActivityIDsMigrationKeepsAStore(t *testing.T) {
 		t.Fatalf("at version %d the triggers on activity are %q, want 4", before, triggersBefore)
 	}
 	conn.Close()
+	// The triggers are compared at version 17: 0019 rewrites them.
+	at17 := filepath.Join(t.TempDir(), "at-0017.db")
+	if data, err := os.ReadFile(path); err != nil {
+		t.Fatal(err)
+	} else if err := os.WriteFile(at17, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	all, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn17 := openRawConn(t, at17)
+	if err := migrateScripts(ctx, conn17, all[:migrationsBefore(t, "0018_contacts_sort_scan.sql")]); err != nil {
+		t.Fatal(err)
+	}
+	if got := activityTriggers(t, conn17); !slices.Equal(got, triggersBefore) {
+		t.Errorf("triggers after migrating:\n%s\nwant as before:\n%s", strings.Join(got, "\n"), strings.Join(triggersBefore, "\n"))
+	}
+	conn17.Close()
 
 	s := openMatchingGolden(t, path, "activity ids")
 	if got := rawActivityRows(t, s.readDB); !slices.Equal(got, rowsBefore) {
@@ -79,9 +100,6 @@ func TestActivityIDsMigrationKeepsAStore(t *testing.T) {
 	}
 	if got := rawKeptCounts(t, s.readDB); !slices.Equal(got, countsBefore) {
 		t.Errorf("contacts' kept columns after migrating:\n%s\nwant as before:\n%s", strings.Join(got, "\n"), strings.Join(countsBefore, "\n"))
-	}
-	if got := activityTriggers(t, s.readDB); !slices.Equal(got, triggersBefore) {
-		t.Errorf("triggers after migrating:\n%s\nwant as before:\n%s", strings.Join(got, "\n"), strings.Join(triggersBefore, "\n"))
 	}
 	checkActivityKeys(t, s.readDB)
 	identity := KindRescheduled + ":" + gone.URI

@@ -117,8 +117,8 @@ func TestContactsSortScanMigrationKeepsTheOrders(t *testing.T) {
 	if n := countRows(t, s, `SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name IN ('contacts_last', 'contacts_name')`); n != 2 {
 		t.Errorf("%d of contacts_last and contacts_name are left after 0018; want both", n)
 	}
-	if got := textRows(t, s.readDB, triggers); !slices.Equal(got, triggersBefore) {
-		t.Errorf("triggers after 0018: %q; want those before: %q", got, triggersBefore)
+	if lost := missingNames(triggersBefore, textRows(t, s.readDB, triggers)); len(lost) > 0 {
+		t.Errorf("triggers lost after 0018: %q", lost)
 	}
 	p := s.Panes()
 	for _, sort := range orders {

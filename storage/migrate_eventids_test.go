@@ -29,6 +29,18 @@ func migrationsBefore(t *testing.T, name string) int {
 	return i
 }
 
+// missingNames lists the names of before that after lacks (later
+// migrations may add triggers; none may lose one).
+func missingNames(before, after []string) []string {
+	var out []string
+	for _, name := range before {
+		if !slices.Contains(after, name) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
 // rawStoreBefore builds the fixtures' store at the schema version just
 // before migration name and returns its path, a raw connection to it and
 // that version.
@@ -124,8 +136,8 @@ func TestEventIDsMigrationKeepsAStore(t *testing.T) {
 		t.Errorf("after migrating: %d host rows and %d guest rows, want the %d and %d there were", newHostRows, newGuestRows, hostRows, guestRows)
 	}
 	checkEventIDs(t, s)
-	if got := textRows(t, s.readDB, triggersOn); !slices.Equal(got, triggers) {
-		t.Errorf("triggers on recipients after migrating = %q, want those it had: %q", got, triggers)
+	if lost := missingNames(triggers, textRows(t, s.readDB, triggersOn)); len(lost) > 0 {
+		t.Errorf("triggers on recipients lost after migrating: %q", lost)
 	}
 	for name, want := range map[string]bool{"recipients_event_invitees": false, "recipients_event_id": true} {
 		var n int

@@ -273,22 +273,35 @@ type ActivityPage struct {
 	Limit         int // at most 200; ≤ 0 means 50
 }
 
+// sqlActivityPage reads the first page of one person's activity (bound:
+// the contact key, the limit); sqlActivityPageAfter the page after a row
+// (bound: the key, its at and identity, the limit).
+var (
+	sqlActivityPage      = activityPageQuery("")
+	sqlActivityPageAfter = activityPageQuery(` AND (a.at, a.identity) < (?, ?)`)
+)
+
+func activityPageQuery(cursor string) string {
+	return `
+SELECT a.identity, a.kind, a.at, a.event_uri, a.invitee_uri, coalesce(e.name, ''), e.start_time
+FROM activity a LEFT JOIN events e ON e.uri = a.event_uri
+WHERE ` + personRows("?") + cursor + `
+ORDER BY a.at DESC, a.identity DESC LIMIT ?`
+}
+
 // ContactActivity returns a page of one contact's history, newest first,
-// read through the activity index by (email, at).
+// read through the person's invitees (personRows) and sorted: a person has
+// few rows.
 func (p *Panes) ContactActivity(ctx context.Context, q ActivityPage) ([]ActivityRow, error) {
 	limit := ContactPage{Limit: q.Limit}.limit()
-	cursor := ""
+	query := sqlActivityPage
 	args := []any{contactKey(q.Email)}
 	if q.AfterIdentity != "" {
-		cursor = ` AND (a.at, a.identity) < (?, ?)`
+		query = sqlActivityPageAfter
 		args = append(args, storedTime(q.AfterAt), q.AfterIdentity)
 	}
 	args = append(args, limit)
-	rows, err := p.db.QueryContext(ctx, `
-SELECT a.identity, a.kind, a.at, a.event_uri, a.invitee_uri, coalesce(e.name, ''), e.start_time
-FROM activity a LEFT JOIN events e ON e.uri = a.event_uri
-WHERE a.email = ?`+cursor+`
-ORDER BY a.at DESC, a.identity DESC LIMIT ?`, args...)
+	rows, err := p.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("storage: reading activity: %w", err)
 	}

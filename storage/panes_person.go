@@ -31,25 +31,27 @@ type UpcomingBooking struct {
 // the difference.
 const maxSummaryBookings = 1000
 
-const (
-	sqlFirstSeen = `SELECT min(at) FROM activity WHERE email = ? AND at <> ''`
+// One person's activity rows (personRows), sorted in memory: a person has
+// few.
+var (
+	sqlFirstSeen = `SELECT min(a.at) FROM activity a WHERE ` + personRows("?") + ` AND a.at <> ''`
 
 	sqlBookedSince = `
-SELECT at FROM activity WHERE email = ? AND at >= ? AND kind = 'booked'
-ORDER BY at DESC LIMIT ?`
+SELECT a.at FROM activity a WHERE ` + personRows("?") + ` AND a.at >= ? AND a.kind = 'booked'
+ORDER BY a.at DESC LIMIT ?`
+)
 
-	// The person's invitees (recipients_contact), each event by its key:
-	// one person's rows only.
-	sqlNextBooking = `
+// The person's invitees (recipients_contact), each event by its key: one
+// person's rows only.
+const sqlNextBooking = `
 SELECT e.uri, e.name, e.start_time FROM recipients r JOIN events e ON e.id = r.event_id
 WHERE r.role = 'invitee' AND r.contact_email = ? AND r.status <> 'canceled'
     AND e.status <> 'canceled' AND e.start_time >= ?
 ORDER BY e.start_time, e.uri LIMIT 1`
-)
 
 // PersonSummary reads email's summary: bookings made since "since" and the
 // first booking starting at or after now. Every query reads one person's
-// rows through an index (activity_email, recipients_contact).
+// rows through an index (recipients_contact, activity_key: personRows).
 func (p *Panes) PersonSummary(ctx context.Context, email string, since, now time.Time) (PersonSummary, error) {
 	var out PersonSummary
 	key := contactKey(email)

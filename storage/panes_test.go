@@ -296,7 +296,7 @@ func TestPanesQueriesUseIndexes(t *testing.T) {
 		"search name":  {sqlContacts + ` WHERE ` + contactByName + ` ORDER BY c.name COLLATE NOCASE, c.email LIMIT 50`, []any{lo, hi}},
 		"search email": {sqlContacts + ` WHERE ` + contactByEmail + ` ORDER BY c.name COLLATE NOCASE, c.email LIMIT 50`, []any{lo, hi}},
 		"next page":    {sqlContacts + ` WHERE c.name >= ?3 COLLATE NOCASE AND (c.name > ?3 COLLATE NOCASE OR c.email > ?4) ORDER BY c.name COLLATE NOCASE, c.email LIMIT 50`, []any{nil, nil, "a", "b"}},
-		"activity":     {`SELECT a.identity FROM activity a LEFT JOIN events e ON e.uri = a.event_uri WHERE a.email = ? AND (a.at, a.identity) < (?, ?) ORDER BY a.at DESC, a.identity DESC LIMIT 50`, []any{"x", t0, "y"}},
+		"activity":     {sqlActivityPageAfter, []any{"x", t0, "y", 50}},
 		"feed after":   {sqlFeed + ` WHERE d.id > ? ORDER BY d.id LIMIT 50`, []any{0}},
 		"one delivery": {`SELECT body FROM deliveries WHERE id = ?`, []any{1}},
 		"digest":       {sqlDigestCounts, []any{t0, t0}},

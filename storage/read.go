@@ -249,6 +249,12 @@ func (s *Store) ListContacts(ctx context.Context) ([]ContactView, error) {
 	return out, nil
 }
 
+// sqlContactShowActivity reads one contact's whole history (personRows),
+// newest first.
+var sqlContactShowActivity = `
+SELECT a.kind, a.at, a.event_uri, a.invitee_uri FROM activity a WHERE ` + personRows("?") + `
+ORDER BY a.at DESC, a.identity`
+
 // Contact returns one contact by email (any case), or ErrNotFound.
 func (s *Store) Contact(ctx context.Context, email string) (ContactDetail, error) {
 	key := contactKey(email)
@@ -265,8 +271,7 @@ func (s *Store) Contact(ctx context.Context, email string) (ContactDetail, error
 		return ContactDetail{}, fmt.Errorf("storage: reading contact: %w", err)
 	}
 	detail := ContactDetail{ContactView: c, Activity: []ActivityView{}}
-	rows, err := tx.QueryContext(ctx, `
-SELECT kind, at, event_uri, invitee_uri FROM activity WHERE email = ? ORDER BY at DESC, identity`, key)
+	rows, err := tx.QueryContext(ctx, sqlContactShowActivity, key)
 	if err != nil {
 		return ContactDetail{}, fmt.Errorf("storage: reading activity: %w", err)
 	}

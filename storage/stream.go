@@ -143,7 +143,8 @@ type ContactFilter struct {
 // triggers, migration 0011), so the whole list is one walk of the
 // contacts_last index in the order it prints. A search reads two index
 // ranges (names on contacts_name, emails on the primary key) and sorts
-// what matched; a date range is checked per contact on activity_email.
+// what matched; a date range is checked per contact on its own activity
+// rows (personRows).
 func (s *Store) Contacts(ctx context.Context, f ContactFilter) iter.Seq2[ContactView, error] {
 	return func(yield func(ContactView, error) bool) {
 		query, args := contactsQuery(f)
@@ -197,7 +198,7 @@ func contactsQuery(f ContactFilter) (string, []any) {
 		if !f.To.IsZero() {
 			to = storedTime(f.To)
 		}
-		conds = append(conds, `EXISTS (SELECT 1 FROM activity a WHERE a.email = c.email AND a.at >= ? AND a.at < ? AND a.at <> '')`)
+		conds = append(conds, `EXISTS (SELECT 1 FROM activity a WHERE `+personRows("c.email")+` AND a.at >= ? AND a.at < ? AND a.at <> '')`)
 		args = append(args, from, to)
 	}
 	query := sqlContacts

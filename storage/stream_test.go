@@ -201,7 +201,7 @@ func TestListQueriesUseIndexes(t *testing.T) {
 	q, a = contactsQuery(ContactFilter{From: testT0, To: testT0})
 	add("contacts from to", q, a)
 	add("contact show", sqlContacts+` WHERE c.email = ?`, []any{"a@example.com"})
-	add("contact activity", `SELECT kind, at, event_uri, invitee_uri FROM activity WHERE email = ? ORDER BY at DESC, identity`, []any{"a@example.com"})
+	add("contact activity", sqlContactShowActivity, []any{"a@example.com"})
 	q, a = deliveriesQuery(DeliveryQuery{From: testT0, Limit: 10})
 	add("deliveries from", q, a)
 	q, a = deliveriesQuery(DeliveryQuery{Sent: true})
