@@ -72,6 +72,16 @@ type Option func(*openOptions)
 
 type openOptions struct {
 	writerCacheKiB int
+	onUpgrade      func(from, to int)
+}
+
+// OnUpgrade has Open call announce once, before it upgrades a store that
+// already holds a schema older than this calwatch's (from and to are
+// schema versions), so the caller can say why the first start of a new
+// version takes longer: rebuilding a large store's tables takes seconds.
+// A new, empty store is not announced.
+func OnUpgrade(announce func(from, to int)) Option {
+	return func(o *openOptions) { o.onUpgrade = announce }
 }
 
 // ForIngest sizes the writer for a process whose work is taking deliveries

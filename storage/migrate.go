@@ -31,11 +31,22 @@ func migrations() ([]string, error) {
 	return out, nil
 }
 
-// migrate brings the database on conn to the newest embedded schema.
-func migrate(ctx context.Context, conn *sql.Conn) error {
+// migrate brings the database on conn to the newest embedded schema,
+// calling announce (when not nil) first if a store with an older schema
+// is to be upgraded.
+func migrate(ctx context.Context, conn *sql.Conn, announce func(from, to int)) error {
 	all, err := migrations()
 	if err != nil {
 		return fmt.Errorf("storage: reading embedded migrations: %w", err)
+	}
+	if announce != nil {
+		version, err := schemaVersion(ctx, conn)
+		if err != nil {
+			return err
+		}
+		if version > 0 && version < len(all) {
+			announce(version, len(all))
+		}
 	}
 	return migrateScripts(ctx, conn, all)
 }

@@ -136,3 +136,39 @@ func TestConcurrentFirstOpensOfAFreshDatabase(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenAnnouncesAnUpgradeOfAnOlderStore: Open tells its caller once,
+// before it upgrades, that a store with an older schema is being upgraded
+// and to which version; a new store and a current one are not announced.
+func TestOpenAnnouncesAnUpgradeOfAnOlderStore(t *testing.T) {
+	ctx := context.Background()
+	all, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var announced [][2]int
+	announce := OnUpgrade(func(from, to int) { announced = append(announced, [2]int{from, to}) })
+	open := func(path string) {
+		t.Helper()
+		s, err := Open(ctx, path, announce)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+	}
+
+	open(filepath.Join(t.TempDir(), "new.db"))
+	if len(announced) != 0 {
+		t.Errorf("a new store was announced as an upgrade: %v", announced)
+	}
+	path, conn, version := rawStoreBefore(t, "0019_person_by_invitee.sql")
+	conn.Close()
+	open(path)
+	if want := [][2]int{{version, len(all)}}; len(announced) != 1 || announced[0] != want[0] {
+		t.Errorf("upgrading a version %d store announced %v, want %v", version, announced, want)
+	}
+	open(path)
+	if len(announced) != 1 {
+		t.Errorf("a current store was announced as an upgrade: %v", announced)
+	}
+}

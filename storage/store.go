@@ -91,7 +91,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if mode != "wal" {
 		return nil, fmt.Errorf("storage: %s is not in WAL mode (journal_mode=%s); is its folder on a network drive?", path, mode)
 	}
-	if err := migrate(ctx, s.conn); err != nil {
+	if err := migrate(ctx, s.conn, o.onUpgrade); err != nil {
 		return nil, err
 	}
 	if err := tuneWriter(ctx, s.conn, o); err != nil {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"database/sql"
+	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -99,5 +101,45 @@ func TestReadCommandsLeaveAnOlderDatabaseAlone(t *testing.T) {
 	var version int
 	if err := db.QueryRow("PRAGMA user_version").Scan(&version); err != nil || version != 1 {
 		t.Errorf("user_version = %d, %v after the read commands; want 1, untouched", version, err)
+	}
+}
+
+// TestAWriteCommandSaysItUpgradesAnOlderDatabase: the first write command
+// on a database an older calwatch made says on stderr that it upgrades it,
+// and to which schema, since a large store takes seconds; the next run
+// says nothing, and --json output stays clean.
+func TestAWriteCommandSaysItUpgradesAnOlderDatabase(t *testing.T) {
+	scripts, err := filepath.Glob(filepath.Join("..", "..", "storage", "migrations", "*.sql"))
+	if err != nil || len(scripts) < 2 {
+		t.Fatalf("the storage migrations: %v, %v", scripts, err)
+	}
+	path := filepath.Join(t.TempDir(), "calwatch.db")
+	db, err := sql.Open("sqlite3", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	older := len(scripts) - 1
+	for _, name := range scripts[:older] {
+		script, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(string(script)); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	if _, err := db.Exec(fmt.Sprintf("PRAGMA user_version = %d", older)); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, nil, "--db", path, "deliveries", "prune", "--json").wantExit(t, exitOK)
+	want := fmt.Sprintf("upgrading %s for this calwatch (schema %d to %d)", path, older, len(scripts))
+	if !strings.Contains(r.stderr, want) {
+		t.Errorf("stderr %q, want it to say %q", r.stderr, want)
+	}
+	decodeJSON[map[string]any](t, r)
+	r = runCLI(t, nil, "--db", path, "deliveries", "prune").wantExit(t, exitOK)
+	if strings.Contains(r.stderr, "upgrading") {
+		t.Errorf("the second run says %q; the database was upgraded already", r.stderr)
 	}
 }

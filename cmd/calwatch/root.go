@@ -195,11 +195,16 @@ func openForReading(ctx context.Context, a *app, asJSON bool) (store *storage.St
 	return store, err == nil, err
 }
 
-// openStore opens (creating if needed) the database.
+// openStore opens (creating if needed) the database, saying on stderr when
+// it first upgrades one an older calwatch made, which can take seconds.
 func (a *app) openStore(ctx context.Context, opts ...storage.Option) (*storage.Store, error) {
 	paths := a.paths()
 	if err := paths.EnsureDatabaseDir(); err != nil {
 		return nil, err
 	}
-	return storage.Open(ctx, paths.DatabasePath(), opts...)
+	path := paths.DatabasePath()
+	announce := storage.OnUpgrade(func(from, to int) {
+		a.hint("upgrading %s for this calwatch (schema %d to %d); a large store takes a few seconds", path, from, to)
+	})
+	return storage.Open(ctx, path, append(opts, announce)...)
 }
