@@ -23,11 +23,23 @@ const (
 	versionBeforeDeltas = 13 // 0013: 0012's recount triggers, the last schema before 0014
 )
 
-// openScriptedConn opens the database at path on one connection and runs
-// scripts on it (migration i brings it to version i+1).
-func openScriptedConn(t fataler, path string, scripts []string) (*sql.DB, *sql.Conn) {
+// cleaner is a *testing.T or a *rapid.T: it fails and cleans up.
+type cleaner interface {
+	fataler
+	Cleanup(func())
+}
+
+// openScriptedConn opens a database in a new folder under root on one
+// connection, closed and removed when t ends, and runs scripts on it
+// (migration i brings it to version i+1).
+func openScriptedConn(t cleaner, root string, scripts []string) *sql.Conn {
 	t.Helper()
 	ctx := context.Background()
+	dir, err := os.MkdirTemp(root, "case")
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	path := filepath.Join(dir, "calwatch.db")
 	if err := prepareFile(path); err != nil {
 		t.Fatalf("%v", err)
 	}
@@ -36,6 +48,13 @@ func openScriptedConn(t fataler, path string, scripts []string) (*sql.DB, *sql.C
 		t.Fatalf("%v", err)
 	}
 	conn, err := db.Conn(ctx)
+	t.Cleanup(func() {
+		if conn != nil {
+			conn.Close()
+		}
+		db.Close()
+		os.RemoveAll(dir)
+	})
 	if err != nil {
 		t.Fatalf("%v", err)
 	}
@@ -45,7 +64,7 @@ func openScriptedConn(t fataler, path string, scripts []string) (*sql.DB, *sql.C
 	if _, err := conn.ExecContext(ctx, `INSERT INTO events (uri) VALUES (?) ON CONFLICT DO NOTHING`, deltaEvent); err != nil {
 		t.Fatalf("storing the event the invitees name: %v", err)
 	}
-	return db, conn
+	return conn
 }
 
 // rawWrite draws one write of a row a contact's columns derive from, as
@@ -165,14 +184,7 @@ func TestContactDeltasMatchARecountAfterEveryWrite(t *testing.T) {
 	}
 	root := t.TempDir()
 	rapid.Check(t, func(t *rapid.T) {
-		dir, err := os.MkdirTemp(root, "case")
-		if err != nil {
-			t.Fatalf("%v", err)
-		}
-		defer os.RemoveAll(dir)
-		db, conn := openScriptedConn(t, filepath.Join(dir, "calwatch.db"), all[:versionBeforeDeltas])
-		defer db.Close()
-		defer conn.Close()
+		conn := openScriptedConn(t, root, all[:versionBeforeDeltas])
 		steps := rapid.IntRange(1, 40).Draw(t, "steps")
 		upgradeAt := rapid.IntRange(0, steps).Draw(t, "upgrade at")
 		var done []string
@@ -206,9 +218,7 @@ func TestContactRecountCatchesAMissingDelta(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, conn := openScriptedConn(t, filepath.Join(t.TempDir(), "calwatch.db"), all)
-	defer db.Close()
-	defer conn.Close()
+	conn := openScriptedConn(t, t.TempDir(), all)
 	ctx := context.Background()
 	for _, q := range []string{
 		`INSERT INTO recipients (event_uri, role, key, contact_email) VALUES ('` + deltaEvent + `', 'invitee', 'inv-0', 'a@x')`,

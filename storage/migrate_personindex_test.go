@@ -3,8 +3,6 @@ package storage
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -151,14 +149,7 @@ func TestPersonRowsAreTheEmailRowsAfterEveryWrite(t *testing.T) {
 	}
 	root := t.TempDir()
 	rapid.Check(t, func(t *rapid.T) {
-		dir, err := os.MkdirTemp(root, "case")
-		if err != nil {
-			t.Fatalf("%v", err)
-		}
-		defer os.RemoveAll(dir)
-		db, conn := openScriptedConn(t, filepath.Join(dir, "calwatch.db"), all)
-		defer db.Close()
-		defer conn.Close()
+		conn := openScriptedConn(t, root, all)
 		var done []string
 		for range rapid.IntRange(1, 40).Draw(t, "steps") {
 			done = append(done, rawWrite(t, conn, true))
