@@ -47,17 +47,12 @@ func openScriptedConn(t cleaner, root string, scripts []string) *sql.Conn {
 	if err != nil {
 		t.Fatalf("%v", err)
 	}
+	t.Cleanup(func() { db.Close(); os.RemoveAll(dir) })
 	conn, err := db.Conn(ctx)
-	t.Cleanup(func() {
-		if conn != nil {
-			conn.Close()
-		}
-		db.Close()
-		os.RemoveAll(dir)
-	})
 	if err != nil {
 		t.Fatalf("%v", err)
 	}
+	t.Cleanup(func() { conn.Close() })
 	if err := migrateScripts(ctx, conn, scripts); err != nil {
 		t.Fatalf("migrating: %v", err)
 	}
